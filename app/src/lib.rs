@@ -1,0 +1,94 @@
+//! The Leptos UI: the HTML shell, routes, pages and components. Built with `ssr` into the server and with
+//! `hydrate` into the browser's wasm module.
+
+pub mod components;
+pub mod i18n;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    i18n::{provide_i18n, use_i18n},
+    pages::{Landing, NotFound, Section, SectionPage},
+};
+
+/// A per-request CSP nonce, put in the request's extensions by the server's security-header middleware and
+/// attached by the shell to every inline script Leptos emits.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// The HTML document around the app. Runs only on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let lang = {
+        let parts = use_context::<http::request::Parts>();
+        if let Some(nonce) = parts.as_ref().and_then(|p| p.extensions.get::<CspNonce>()) {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
+        }
+        parts
+            .as_ref()
+            .and_then(|p| p.headers.get(http::header::COOKIE))
+            .and_then(|v| v.to_str().ok())
+            .map(domain::Lang::from_cookie_header)
+            .unwrap_or_default()
+    };
+    #[cfg(not(feature = "ssr"))]
+    let lang = domain::Lang::default();
+
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" id="leptos" href="/pkg/clipmaker.css" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: meta context, language, and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_i18n();
+    let i18n = use_i18n();
+
+    // Runs only in the browser, once hydration has wired up the page; end-to-end tests wait for it.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Title text=move || i18n.t().app_name />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Landing />
+                <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } />
+                <Route path=path!("/videos") view=|| view! { <SectionPage section=Section::Videos /> } />
+                <Route path=path!("/clips") view=|| view! { <SectionPage section=Section::Clips /> } />
+                <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } />
+                <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } />
+                <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } />
+                <Route path=path!("/billing") view=|| view! { <SectionPage section=Section::Billing /> } />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,132 @@
+//! The signed-in app shell: navigation plus one section. Sections other issues will fill show what will be there.
+
+use domain::{Dict, i18n::SectionText};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_location;
+
+use crate::{
+    components::{Brand, LangSwitch},
+    i18n::use_i18n,
+};
+
+/// One section of the app, in navigation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `/dashboard`
+    Dashboard,
+    /// `/videos`
+    Videos,
+    /// `/clips`
+    Clips,
+    /// `/analytics`
+    Analytics,
+    /// `/team`
+    Team,
+    /// `/settings`
+    Settings,
+    /// `/billing`
+    Billing,
+}
+
+impl Section {
+    /// Navigation order.
+    pub const ALL: [Section; 7] = [
+        Section::Dashboard,
+        Section::Videos,
+        Section::Clips,
+        Section::Analytics,
+        Section::Team,
+        Section::Settings,
+        Section::Billing,
+    ];
+
+    /// The section's path.
+    pub fn href(self) -> &'static str {
+        match self {
+            Section::Dashboard => "/dashboard",
+            Section::Videos => "/videos",
+            Section::Clips => "/clips",
+            Section::Analytics => "/analytics",
+            Section::Team => "/team",
+            Section::Settings => "/settings",
+            Section::Billing => "/billing",
+        }
+    }
+
+    /// The section's strings.
+    pub fn text(self, t: &'static Dict) -> &'static SectionText {
+        match self {
+            Section::Dashboard => &t.dashboard,
+            Section::Videos => &t.videos,
+            Section::Clips => &t.clips,
+            Section::Analytics => &t.analytics,
+            Section::Team => &t.team,
+            Section::Settings => &t.settings,
+            Section::Billing => &t.billing,
+        }
+    }
+
+    fn icon(self) -> &'static str {
+        match self {
+            Section::Dashboard => "◧",
+            Section::Videos => "▶",
+            Section::Clips => "✂",
+            Section::Analytics => "▤",
+            Section::Team => "◎",
+            Section::Settings => "⚙",
+            Section::Billing => "₽",
+        }
+    }
+}
+
+/// The navigation shared by every section.
+#[component]
+fn AppNav() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = use_location();
+    view! {
+        <nav class="app-nav" aria-label=move || i18n.t().nav_label>
+            <ul>
+                {Section::ALL
+                    .into_iter()
+                    .map(|s| {
+                        let current = move || location.pathname.get() == s.href();
+                        view! {
+                            <li>
+                                <a href=s.href() aria-current=move || current().then_some("page")>
+                                    <span class="nav-icon" aria-hidden="true">{s.icon()}</span>
+                                    <span>{move || s.text(i18n.t()).title}</span>
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// A section page inside the app layout.
+#[component]
+pub fn SectionPage(section: Section) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move || section.text(i18n.t());
+    view! {
+        <Title text=move || format!("{} · {}", text().title, i18n.t().app_name) />
+        <div class="app-layout">
+            <aside class="app-sidebar">
+                <Brand />
+                <AppNav />
+                <LangSwitch />
+            </aside>
+            <main class="app-main">
+                <h1>{move || text().title}</h1>
+                <div class="card empty-state">
+                    <span class="badge">{move || i18n.t().coming_soon}</span>
+                    <p>{move || text().soon}</p>
+                </div>
+            </main>
+        </div>
+    }
+}

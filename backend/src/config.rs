@@ -1,0 +1,361 @@
+//! Typed configuration read from the environment.
+//!
+//! Every variable is documented in `.env.example` and in the README's configuration table. A missing or malformed
+//! variable stops start-up with a [`ConfigError`] that names it.
+
+use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+
+use url::Url;
+
+/// Which kind of deployment this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// A developer's machine: pretty logs, S3 proxy on by default.
+    Development,
+    /// The test suite.
+    Test,
+    /// Production: JSON logs, presigned S3 URLs, HSTS when served over HTTPS.
+    Production,
+}
+
+impl FromStr for AppEnv {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "development" => Ok(AppEnv::Development),
+            "test" => Ok(AppEnv::Test),
+            "production" => Ok(AppEnv::Production),
+            other => Err(format!("must be one of development, test, production (got {other:?})")),
+        }
+    }
+}
+
+/// A configuration variable that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {var} {problem}")]
+pub struct ConfigError {
+    /// The environment variable's name.
+    pub var: &'static str,
+    /// What is wrong with it, including what a valid value looks like.
+    pub problem: String,
+}
+
+/// Web server settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The URL users reach the app at; used for Origin checks, links in emails and cookie security.
+    pub public_url: Url,
+    /// The socket the server listens on.
+    pub bind_addr: SocketAddr,
+    /// Path of the Leptos site settings file (output name, site root, pkg dir).
+    pub leptos_config: String,
+}
+
+impl HttpConfig {
+    /// Whether the app is served over HTTPS (then cookies are `Secure` and HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+/// PostgreSQL settings.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// Connection URL.
+    pub url: String,
+    /// Maximum connections in the pool.
+    pub pool_size: usize,
+}
+
+/// Redis settings.
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// Connection URL (`redis://host:port/db`).
+    pub url: String,
+    /// Prepended to every key this app writes, so several apps (or tests) can share one Redis.
+    pub key_prefix: String,
+}
+
+/// S3-compatible object storage settings.
+#[derive(Clone)]
+pub struct StorageConfig {
+    /// Endpoint URL of the S3 API.
+    pub endpoint: String,
+    /// Region name used for request signing.
+    pub region: String,
+    /// Bucket that holds sources, clips and thumbnails.
+    pub bucket: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key (never logged).
+    pub secret_access_key: String,
+    /// Address buckets as `endpoint/bucket` rather than `bucket.endpoint`.
+    pub force_path_style: bool,
+    /// Stream media through the app instead of handing out presigned URLs.
+    pub use_proxy: bool,
+}
+
+/// Outgoing mail settings.
+#[derive(Clone)]
+pub struct MailConfig {
+    /// SMTP server URL, e.g. `smtp://127.0.0.1:1025` or `smtps://user:pass@smtp.example.com`.
+    pub smtp_url: String,
+    /// The From header of every message.
+    pub from: String,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Deployment kind.
+    pub env: AppEnv,
+    /// Web server.
+    pub http: HttpConfig,
+    /// PostgreSQL.
+    pub database: DatabaseConfig,
+    /// Redis.
+    pub redis: RedisConfig,
+    /// Object storage.
+    pub storage: StorageConfig,
+    /// Mail.
+    pub mail: MailConfig,
+    /// How long a health check waits for each dependency.
+    pub health_timeout: Duration,
+}
+
+// Secrets must never reach the logs, so these Debug impls print only what is safe.
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<invalid url>".into(),
+    }
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &redact_url(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+impl fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .field("force_path_style", &self.force_path_style)
+            .field("use_proxy", &self.use_proxy)
+            .finish()
+    }
+}
+
+impl fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailConfig").field("smtp_url", &redact_url(&self.smtp_url)).field("from", &self.from).finish()
+    }
+}
+
+/// Reads variables through a lookup function, so tests need not touch the process environment.
+struct Reader<F: Fn(&str) -> Option<String>> {
+    lookup: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn raw(&self, var: &'static str) -> Option<String> {
+        (self.lookup)(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, var: &'static str, hint: &str) -> Result<String, ConfigError> {
+        self.raw(var).ok_or_else(|| ConfigError { var, problem: format!("is missing ({hint})") })
+    }
+
+    fn or(&self, var: &'static str, default: &str) -> String {
+        self.raw(var).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parse<T: FromStr>(&self, var: &'static str, default: T, hint: &str) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.raw(var) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|e| ConfigError { var, problem: format!("is malformed: {e} ({hint})") }),
+        }
+    }
+
+    fn url(&self, var: &'static str, value: String, schemes: &[&str]) -> Result<String, ConfigError> {
+        let parsed = Url::parse(&value).map_err(|e| ConfigError { var, problem: format!("is not a valid URL: {e}") })?;
+        if !schemes.contains(&parsed.scheme()) {
+            return Err(ConfigError {
+                var,
+                problem: format!("must use one of the schemes {} (got {:?})", schemes.join(", "), parsed.scheme()),
+            });
+        }
+        Ok(value)
+    }
+
+    fn bool(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.raw(var).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
+            Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
+            Some(v) => Err(ConfigError { var, problem: format!("is malformed: expected true or false, got {v:?}") }),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `lookup` (variable name → value).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let r = Reader { lookup };
+        let env: AppEnv = r.parse("APP_ENV", AppEnv::Development, "development, test or production")?;
+
+        let public_url = r.url("PUBLIC_URL", r.or("PUBLIC_URL", "http://127.0.0.1:3000"), &["http", "https"])?;
+        let public_url = Url::parse(&public_url).expect("validated above");
+        let bind_addr = r.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)), "host:port, e.g. 127.0.0.1:3000")?;
+
+        let database_url = r.required("DATABASE_URL", "PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/clipmaker")?;
+        let database_url = r.url("DATABASE_URL", database_url, &["postgres", "postgresql"])?;
+        let pool_size: usize = r.parse("DATABASE_POOL_SIZE", 10, "a positive number")?;
+        if pool_size == 0 {
+            return Err(ConfigError { var: "DATABASE_POOL_SIZE", problem: "must be at least 1".into() });
+        }
+
+        let redis_url = r.required("REDIS_URL", "e.g. redis://127.0.0.1:6379/0")?;
+        let redis_url = r.url("REDIS_URL", redis_url, &["redis", "rediss"])?;
+
+        let endpoint = r.required("S3_ENDPOINT", "URL of the S3 API, e.g. http://127.0.0.1:9000")?;
+        let endpoint = r.url("S3_ENDPOINT", endpoint, &["http", "https"])?;
+
+        let smtp_url = r.required("SMTP_URL", "e.g. smtp://127.0.0.1:1025")?;
+        let smtp_url = r.url("SMTP_URL", smtp_url, &["smtp", "smtps"])?;
+
+        let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
+
+        Ok(Config {
+            env,
+            http: HttpConfig { public_url, bind_addr, leptos_config: r.or("LEPTOS_CONFIG", "Leptos.toml") },
+            database: DatabaseConfig { url: database_url, pool_size },
+            redis: RedisConfig { url: redis_url, key_prefix: r.or("REDIS_KEY_PREFIX", "clipmaker:") },
+            storage: StorageConfig {
+                endpoint,
+                region: r.or("S3_REGION", "us-east-1"),
+                bucket: r.required("S3_BUCKET", "the bucket name, e.g. clipmaker")?,
+                access_key_id: r.required("S3_ACCESS_KEY_ID", "the S3 access key id")?,
+                secret_access_key: r.required("S3_SECRET_ACCESS_KEY", "the S3 secret key")?,
+                force_path_style: r.bool("S3_FORCE_PATH_STYLE", true)?,
+                use_proxy: r.bool("USE_S3_PROXY", env != AppEnv::Production)?,
+            },
+            mail: MailConfig {
+                smtp_url,
+                from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>"),
+            },
+            health_timeout: Duration::from_millis(health_ms),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("DATABASE_URL", "postgres://postgres:hunter2@127.0.0.1:5432/clipmaker"),
+            ("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_BUCKET", "clipmaker"),
+            ("S3_ACCESS_KEY_ID", "key"),
+            ("S3_SECRET_ACCESS_KEY", "very-secret"),
+            ("SMTP_URL", "smtp://127.0.0.1:1025"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn minimal_environment_gives_development_defaults() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.env, AppEnv::Development);
+        assert_eq!(c.http.bind_addr.to_string(), "127.0.0.1:3000");
+        assert!(c.storage.use_proxy);
+        assert!(!c.http.is_https());
+        assert_eq!(c.redis.key_prefix, "clipmaker:");
+    }
+
+    #[test]
+    fn each_required_variable_is_named_when_missing() {
+        for var in ["DATABASE_URL", "REDIS_URL", "S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "SMTP_URL"] {
+            let mut vars = base();
+            vars.remove(var);
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.var, var);
+            assert!(err.to_string().contains(var) && err.to_string().contains("missing"), "{err}");
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let cases = [
+            ("APP_ENV", "staging"),
+            ("BIND_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_POOL_SIZE", "many"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("REDIS_URL", "not a url"),
+            ("S3_FORCE_PATH_STYLE", "maybe"),
+            ("PUBLIC_URL", "ftp://example.com"),
+        ];
+        for (var, value) in cases {
+            let mut vars = base();
+            vars.insert(var, value);
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.var, var, "{var}={value} gave {err}");
+        }
+    }
+
+    #[test]
+    fn production_turns_the_proxy_off_and_https_is_detected() {
+        let mut vars = base();
+        vars.insert("APP_ENV", "production");
+        vars.insert("PUBLIC_URL", "https://clipmaker.example");
+        let c = load(&vars).unwrap();
+        assert!(!c.storage.use_proxy);
+        assert!(c.http.is_https());
+    }
+
+    #[test]
+    fn debug_output_never_contains_secrets() {
+        let c = load(&base()).unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+    }
+}

@@ -1,0 +1,34 @@
+//! The shared application state: configuration and clients, cheap to clone.
+
+use std::sync::Arc;
+
+use crate::{
+    Config,
+    db::{self, DbPool},
+    redis::Redis,
+    storage::Storage,
+};
+
+/// Pools, clients and configuration shared by every request and job.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration the process started with.
+    pub config: Arc<Config>,
+    /// PostgreSQL pool.
+    pub db: DbPool,
+    /// Redis client.
+    pub redis: Redis,
+    /// Object storage.
+    pub storage: Storage,
+}
+
+impl AppState {
+    /// Builds the clients. Nothing is contacted yet, so this succeeds while a dependency is down; the health
+    /// endpoint reports what is unreachable.
+    pub fn new(config: Config) -> anyhow::Result<AppState> {
+        let db = db::pool(&config.database.url, config.database.pool_size)?;
+        let redis = Redis::connect(&config.redis)?;
+        let storage = Storage::new(&config.storage);
+        Ok(AppState { config: Arc::new(config), db, redis, storage })
+    }
+}

@@ -1,0 +1,80 @@
+//! Object storage over the S3 API (any S3-compatible server).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_sdk_s3::{
+    Client,
+    config::{BehaviorVersion, Credentials, Region, retry::RetryConfig, timeout::TimeoutConfig},
+};
+
+use crate::config::StorageConfig;
+
+/// The S3 client and the bucket this app uses.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    client: Client,
+    bucket: String,
+    use_proxy: bool,
+}
+
+impl Storage {
+    /// Builds a client from configuration. No request is made.
+    pub fn new(cfg: &StorageConfig) -> Storage {
+        let credentials = Credentials::new(&cfg.access_key_id, &cfg.secret_access_key, None, None, "clipmaker-config");
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(cfg.region.clone()))
+            .endpoint_url(&cfg.endpoint)
+            .credentials_provider(credentials)
+            .force_path_style(cfg.force_path_style)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(3))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .build();
+        Storage { client: Client::from_conf(conf), bucket: cfg.bucket.clone(), use_proxy: cfg.use_proxy }
+    }
+
+    /// The underlying SDK client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The bucket name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Whether media is streamed through the app rather than served by presigned URLs.
+    pub fn use_proxy(&self) -> bool {
+        self.use_proxy
+    }
+
+    /// Checks that the bucket exists and is reachable with our credentials.
+    pub async fn check(&self) -> anyhow::Result<()> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.context("HeadBucket")?;
+        Ok(())
+    }
+
+    /// Creates the bucket unless it already exists.
+    pub async fn ensure_bucket(&self) -> anyhow::Result<()> {
+        if self.check().await.is_ok() {
+            return Ok(());
+        }
+        match self.client.create_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                // Another process may have created it in between.
+                if self.check().await.is_ok() {
+                    Ok(())
+                } else {
+                    Err(anyhow::Error::new(e).context(format!("creating bucket {}", self.bucket)))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Typed UI dictionaries. Every user-facing string lives here, once per language; the compiler
+//! refuses a dictionary with a missing entry. Russian is the default language.
+
+use serde::{Deserialize, Serialize};
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Lang {
+    /// Russian, the default.
+    #[default]
+    #[serde(rename = "ru")]
+    Ru,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    /// Every supported language.
+    pub const ALL: [Lang; 2] = [Lang::Ru, Lang::En];
+    /// Name of the cookie that remembers the choice.
+    pub const COOKIE: &'static str = "lang";
+
+    /// The BCP 47 code, used in `<html lang>` and in the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a code; anything unknown is `None`.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Reads the language from a `Cookie` header value (`a=1; lang=en`), defaulting to Russian.
+    pub fn from_cookie_header(header: &str) -> Lang {
+        header
+            .split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| name.trim() == Self::COOKIE)
+            .and_then(|(_, value)| Lang::from_code(value))
+            .unwrap_or_default()
+    }
+
+    /// The dictionary for this language.
+    pub fn dict(self) -> &'static Dict {
+        match self {
+            Lang::Ru => &RU,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Chooses the Russian plural form for `n`: `one` (1, 21), `few` (2–4, 22–24) or `many` (5–20, 25…).
+pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    let (n10, n100) = (n % 10, n % 100);
+    if n10 == 1 && n100 != 11 {
+        one
+    } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
+        few
+    } else {
+        many
+    }
+}
+
+/// One section of the app shell that a later release fills in: its title and what will be there.
+#[derive(Debug)]
+pub struct SectionText {
+    /// Page heading and navigation label.
+    pub title: &'static str,
+    /// What the page will offer.
+    pub soon: &'static str,
+}
+
+/// Every user-facing string of the UI in one language.
+#[derive(Debug)]
+pub struct Dict {
+    /// Product name.
+    pub app_name: &'static str,
+    /// The label of the control that switches to the *other* language.
+    pub switch_language: &'static str,
+    /// Accessible label of the language switch.
+    pub switch_language_label: &'static str,
+    /// Label of the main navigation landmark.
+    pub nav_label: &'static str,
+    /// Dashboard section.
+    pub dashboard: SectionText,
+    /// Videos section.
+    pub videos: SectionText,
+    /// Clips section.
+    pub clips: SectionText,
+    /// Analytics section.
+    pub analytics: SectionText,
+    /// Team section.
+    pub team: SectionText,
+    /// Settings section.
+    pub settings: SectionText,
+    /// Billing section.
+    pub billing: SectionText,
+    /// Note shown on sections that are not built yet.
+    pub coming_soon: &'static str,
+    /// Landing: main heading.
+    pub hero_title: &'static str,
+    /// Landing: text under the heading.
+    pub hero_subtitle: &'static str,
+    /// Landing: primary call to action.
+    pub cta_start: &'static str,
+    /// Landing: secondary call to action.
+    pub cta_login: &'static str,
+    /// Landing: "how it works" heading.
+    pub how_title: &'static str,
+    /// Landing: the four steps, each (title, text).
+    pub how_steps: [(&'static str, &'static str); 4],
+    /// Landing: pricing heading.
+    pub pricing_title: &'static str,
+    /// Landing: text under the pricing heading.
+    pub pricing_subtitle: &'static str,
+    /// Plan names, in `PLANS` order.
+    pub plan_names: [&'static str; 4],
+    /// "per month" after a price.
+    pub per_month: &'static str,
+    /// The price of the free plan.
+    pub free_price: &'static str,
+    /// "Unlimited minutes".
+    pub unlimited_minutes: &'static str,
+    /// "N minutes a month".
+    pub minutes_per_month: fn(u32) -> String,
+    /// "Up to N clips per video".
+    pub clips_per_video: fn(u32) -> String,
+    /// "Files kept for N days".
+    pub storage_days: fn(u32) -> String,
+    /// "With watermark".
+    pub with_watermark: &'static str,
+    /// "No watermark".
+    pub no_watermark: &'static str,
+    /// Call to action on a plan card.
+    pub choose_plan: &'static str,
+    /// Footer line.
+    pub footer: &'static str,
+    /// 404 heading.
+    pub not_found_title: &'static str,
+    /// 404 text.
+    pub not_found_text: &'static str,
+    /// 404 link back.
+    pub back_home: &'static str,
+}
+
+/// Russian (default).
+pub static RU: Dict = Dict {
+    app_name: "ClipMaker",
+    switch_language: "EN",
+    switch_language_label: "Switch to English",
+    nav_label: "Основная навигация",
+    dashboard: SectionText {
+        title: "Главная",
+        soon: "Здесь будет сводка: оставшиеся минуты, последние видео, лучшие клипы и задачи в работе.",
+    },
+    videos: SectionText {
+        title: "Видео",
+        soon: "Здесь вы будете загружать длинные видео файлом или ссылкой и следить за обработкой в реальном времени.",
+    },
+    clips: SectionText {
+        title: "Клипы",
+        soon: "Здесь появятся вертикальные клипы 9:16 с субтитрами и оценкой виральности — с сортировкой, фильтрами и скачиванием.",
+    },
+    analytics: SectionText {
+        title: "Аналитика",
+        soon: "Здесь будут просмотры, лайки и репосты ваших клипов во ВКонтакте, Rutube, Дзене и Telegram.",
+    },
+    team: SectionText {
+        title: "Команда",
+        soon: "Здесь вы сможете пригласить коллег по ссылке и назначить им роли.",
+    },
+    settings: SectionText {
+        title: "Настройки",
+        soon: "Здесь будут профиль, язык интерфейса, стиль субтитров по умолчанию и ваши ключи ИИ в зашифрованном хранилище браузера.",
+    },
+    billing: SectionText {
+        title: "Тарифы и оплата",
+        soon: "Здесь вы сможете сменить тариф, оплатить картой или через СБП и докупить минуты.",
+    },
+    coming_soon: "Раздел в разработке",
+    hero_title: "Из длинного видео — короткие вертикальные клипы",
+    hero_subtitle: "ClipMaker расшифрует ролик, найдёт самые сильные моменты, оценит их виральность, нарежет клипы 9:16 с субтитрами и опубликует во ВКонтакте, Rutube, Дзене и Telegram.",
+    cta_start: "Начать бесплатно",
+    cta_login: "Войти",
+    how_title: "Как это работает",
+    how_steps: [
+        ("Загрузите видео", "Файлом или ссылкой — подкаст, стрим, вебинар, интервью."),
+        ("ИИ найдёт моменты", "Расшифровка речи и выбор фрагментов с оценкой виральности от 0 до 100."),
+        ("Получите клипы", "Вертикальный формат 9:16 с субтитрами, которые можно подправить на таймлайне."),
+        ("Опубликуйте", "ВКонтакте, Rutube, Дзен и Telegram — сразу или по расписанию."),
+    ],
+    pricing_title: "Тарифы",
+    pricing_subtitle: "Цены в рублях. Бесплатный тариф — без карты.",
+    plan_names: ["Free", "Start", "Pro", "Business"],
+    per_month: "в месяц",
+    free_price: "0 ₽",
+    unlimited_minutes: "Безлимитные минуты",
+    minutes_per_month: |n| format!("{n} {} в месяц", plural_ru(n.into(), "минута", "минуты", "минут")),
+    clips_per_video: |n| format!("До {n} {} из видео", plural_ru(n.into(), "клипа", "клипов", "клипов")),
+    storage_days: |n| format!("Хранение {n} {}", plural_ru(n.into(), "день", "дня", "дней")),
+    with_watermark: "С водяным знаком",
+    no_watermark: "Без водяного знака",
+    choose_plan: "Выбрать",
+    footer: "ClipMaker — клипы для ВКонтакте, Rutube, Дзена и Telegram.",
+    not_found_title: "Страница не найдена",
+    not_found_text: "Такой страницы нет. Возможно, ссылка устарела или в ней опечатка.",
+    back_home: "На главную",
+};
+
+/// English.
+pub static EN: Dict = Dict {
+    app_name: "ClipMaker",
+    switch_language: "RU",
+    switch_language_label: "Переключить на русский",
+    nav_label: "Main navigation",
+    dashboard: SectionText {
+        title: "Dashboard",
+        soon: "A summary will live here: minutes left, recent videos, top clips and jobs in progress.",
+    },
+    videos: SectionText {
+        title: "Videos",
+        soon: "Upload long videos by file or link here and watch them being processed live.",
+    },
+    clips: SectionText {
+        title: "Clips",
+        soon: "Your 9:16 clips with subtitles and virality scores will appear here, sortable, filterable and downloadable.",
+    },
+    analytics: SectionText {
+        title: "Analytics",
+        soon: "Views, likes and shares of your clips on VK, Rutube, Dzen and Telegram will be shown here.",
+    },
+    team: SectionText {
+        title: "Team",
+        soon: "Invite colleagues by link and give them roles here.",
+    },
+    settings: SectionText {
+        title: "Settings",
+        soon: "Profile, interface language, default caption style and your AI keys in the browser's encrypted vault will be here.",
+    },
+    billing: SectionText {
+        title: "Billing",
+        soon: "Change your plan, pay by card or SBP, and buy extra minutes here.",
+    },
+    coming_soon: "Coming soon",
+    hero_title: "Turn long videos into short vertical clips",
+    hero_subtitle: "ClipMaker transcribes your video, finds the strongest moments, scores their virality, cuts 9:16 clips with subtitles and publishes them to VK, Rutube, Dzen and Telegram.",
+    cta_start: "Start for free",
+    cta_login: "Log in",
+    how_title: "How it works",
+    how_steps: [
+        ("Upload a video", "A file or a link: podcast, stream, webinar, interview."),
+        ("AI finds the moments", "Speech is transcribed and the best parts are picked with a virality score from 0 to 100."),
+        ("Get your clips", "Vertical 9:16 with subtitles you can fine-tune on a timeline."),
+        ("Publish", "VK, Rutube, Dzen and Telegram, right away or on a schedule."),
+    ],
+    pricing_title: "Pricing",
+    pricing_subtitle: "Prices in rubles. The free plan needs no card.",
+    plan_names: ["Free", "Start", "Pro", "Business"],
+    per_month: "per month",
+    free_price: "0 ₽",
+    unlimited_minutes: "Unlimited minutes",
+    minutes_per_month: |n| format!("{n} {} a month", if n == 1 { "minute" } else { "minutes" }),
+    clips_per_video: |n| format!("Up to {n} {} per video", if n == 1 { "clip" } else { "clips" }),
+    storage_days: |n| format!("Files kept for {n} {}", if n == 1 { "day" } else { "days" }),
+    with_watermark: "With watermark",
+    no_watermark: "No watermark",
+    choose_plan: "Choose",
+    footer: "ClipMaker: clips for VK, Rutube, Dzen and Telegram.",
+    not_found_title: "Page not found",
+    not_found_text: "There is no such page. The link may be outdated or mistyped.",
+    back_home: "Back to home",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_plurals() {
+        let f = |n| plural_ru(n, "день", "дня", "дней");
+        assert_eq!(f(1), "день");
+        assert_eq!(f(3), "дня");
+        assert_eq!(f(11), "дней");
+        assert_eq!(f(21), "день");
+        assert_eq!(f(30), "дней");
+        assert_eq!(f(90), "дней");
+        assert_eq!(f(102), "дня");
+        assert_eq!(f(112), "дней");
+    }
+
+    #[test]
+    fn cookie_header_parsing_defaults_to_russian() {
+        assert_eq!(Lang::from_cookie_header(""), Lang::Ru);
+        assert_eq!(Lang::from_cookie_header("a=1; lang=en"), Lang::En);
+        assert_eq!(Lang::from_cookie_header("lang=EN"), Lang::En);
+        assert_eq!(Lang::from_cookie_header("lang=de"), Lang::Ru);
+        assert_eq!(Lang::from_cookie_header("xlang=en"), Lang::Ru);
+    }
+
+    #[test]
+    fn formatted_entries_agree_in_number() {
+        assert_eq!((RU.storage_days)(3), "Хранение 3 дня");
+        assert_eq!((RU.minutes_per_month)(1000), "1000 минут в месяц");
+        assert_eq!((RU.clips_per_video)(3), "До 3 клипов из видео");
+        assert_eq!((EN.storage_days)(1), "Files kept for 1 day");
+        assert_eq!((EN.minutes_per_month)(30), "30 minutes a month");
+    }
+
+    #[test]
+    fn dictionaries_differ_where_they_should() {
+        // A copy-pasted dictionary would show Russian to English users; the headings must differ.
+        assert_ne!(RU.hero_title, EN.hero_title);
+        assert_ne!(RU.videos.title, EN.videos.title);
+        assert_ne!(RU.switch_language, EN.switch_language);
+    }
+}

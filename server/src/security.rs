@@ -1,0 +1,60 @@
+//! Security headers on every response, with a fresh CSP nonce per request for the inline hydration script.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+use backend::{Config, config::AppEnv};
+
+/// What the middleware needs to know, computed once from configuration.
+#[derive(Clone, Debug)]
+pub struct SecurityHeaders {
+    hsts: bool,
+    dev_reload: bool,
+}
+
+impl SecurityHeaders {
+    /// HSTS is sent unless the public host is loopback (plain-HTTP development); the dev live-reload websocket is
+    /// allowed outside production.
+    pub fn from_config(config: &Config) -> SecurityHeaders {
+        let host = config.http.public_url.host_str().unwrap_or("");
+        let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
+        SecurityHeaders { hsts: !loopback, dev_reload: config.env != AppEnv::Production }
+    }
+
+    /// The Content-Security-Policy for one response. `'wasm-unsafe-eval'` lets the browser compile our wasm module;
+    /// inline scripts must carry the nonce.
+    pub fn csp(&self, nonce: &str) -> String {
+        let connect = if self.dev_reload { "'self' ws://127.0.0.1:* ws://localhost:*" } else { "'self'" };
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; connect-src {connect}; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
+    }
+}
+
+/// Generates a nonce, makes it available to the page renderer, and sets the security headers on the response.
+pub async fn apply(State(cfg): State<SecurityHeaders>, mut request: Request, next: Next) -> Response {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    request.extensions_mut().insert(app::CspNonce(nonce.clone()));
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, &cfg.csp(&nonce));
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
+    if cfg.hsts {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
+    response
+}

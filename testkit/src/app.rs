@@ -1,0 +1,87 @@
+//! The whole server on port 0, wired to a fresh database, Redis prefix and bucket.
+
+use std::{collections::HashMap, net::SocketAddr, path::Path};
+
+use backend::{AppState, Config};
+
+use crate::{TestBucket, TestDb, TestRedis, services};
+
+/// A running server for one test. Dropping it stops the server and removes the test's data.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// Listening address.
+    pub addr: SocketAddr,
+    /// The state the server runs with.
+    pub state: AppState,
+    /// An HTTP client that does not follow redirects and keeps cookies.
+    pub client: reqwest::Client,
+    /// The test's database.
+    pub db: TestDb,
+    /// The test's bucket.
+    pub bucket: TestBucket,
+    /// The test's Redis prefix.
+    pub redis: TestRedis,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    /// Starts the app with the default test configuration.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app after `customize` has adjusted the environment variables it is configured from
+    /// (for example pointing `REDIS_URL` at a closed port).
+    pub async fn spawn_with(customize: impl FnOnce(&mut HashMap<&'static str, String>)) -> TestApp {
+        crate::init_tracing();
+        let (db, bucket, redis) = (TestDb::new().await, TestBucket::new().await, TestRedis::new());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding the test server");
+        let addr = listener.local_addr().expect("test server address");
+        let url = format!("http://{addr}");
+
+        let mut vars: HashMap<&'static str, String> = HashMap::from([
+            ("APP_ENV", "test".to_owned()),
+            ("PUBLIC_URL", url.clone()),
+            ("BIND_ADDR", addr.to_string()),
+            ("LEPTOS_CONFIG", Path::new(env!("CARGO_MANIFEST_DIR")).join("../Leptos.toml").display().to_string()),
+            ("DATABASE_URL", db.url().to_owned()),
+            ("DATABASE_POOL_SIZE", "4".to_owned()),
+            ("REDIS_URL", services::redis_url()),
+            ("REDIS_KEY_PREFIX", redis.prefix().to_owned()),
+            ("S3_ENDPOINT", services::s3_endpoint()),
+            ("S3_BUCKET", bucket.name().to_owned()),
+            ("S3_ACCESS_KEY_ID", services::s3_access_key()),
+            ("S3_SECRET_ACCESS_KEY", services::s3_secret_key()),
+            ("SMTP_URL", services::smtp_url()),
+            ("HEALTH_TIMEOUT_MS", "1500".to_owned()),
+        ]);
+        customize(&mut vars);
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration is valid");
+        let mut options = server::leptos_options(&config).expect("Leptos options");
+        // Static assets built by cargo-leptos, when present, are served from the workspace's site root.
+        options.site_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site").display().to_string().into();
+        let state = AppState::new(config).expect("building app state");
+        let router = server::router(state.clone(), options);
+        let task = tokio::spawn(async move {
+            let _ = server::serve(listener, router, std::future::pending()).await;
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("HTTP client");
+        TestApp { url, addr, state, client, db, bucket, redis, task }
+    }
+
+    /// `GET {url}{path}`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.url)).send().await.expect("GET request")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,85 @@
+//! The worker binary as a process: it starts against the real services, says it is ready, and exits cleanly on
+//! SIGTERM; with a bad configuration it refuses to start and names the variable.
+
+use std::{
+    io::{BufRead as _, BufReader},
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use testkit::{TestBucket, TestDb, TestRedis, services};
+
+fn worker(db: &TestDb, bucket: &TestBucket, redis: &TestRedis) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    cmd.env_clear()
+        .env("APP_ENV", "test")
+        .env("RUST_LOG", "info")
+        .env("DATABASE_URL", db.url())
+        .env("REDIS_URL", services::redis_url())
+        .env("REDIS_KEY_PREFIX", redis.prefix())
+        .env("S3_ENDPOINT", services::s3_endpoint())
+        .env("S3_BUCKET", bucket.name())
+        .env("S3_ACCESS_KEY_ID", services::s3_access_key())
+        .env("S3_SECRET_ACCESS_KEY", services::s3_secret_key())
+        .env("SMTP_URL", services::smtp_url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+#[tokio::test]
+async fn starts_reports_ready_and_stops_cleanly_on_sigterm() {
+    let (db, bucket, redis) = (TestDb::empty().await, TestBucket::new().await, TestRedis::new());
+    let mut child = worker(&db, &bucket, &redis).spawn().expect("starting the worker");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => {
+                let ready = line.contains("worker ready");
+                log.push(line);
+                if ready {
+                    break;
+                }
+            }
+            Err(e) => panic!("worker never became ready ({e}); output: {log:#?}"),
+        }
+    }
+    // It migrated the empty database on the way up.
+    let tables: i64 = db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(tables > 10, "worker did not migrate: {tables} tables");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("waiting for the worker");
+    assert!(status.success(), "worker exited with {status}");
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(rest.iter().any(|l| l.contains("worker stopping")), "{rest:#?}");
+}
+
+#[tokio::test]
+async fn a_missing_variable_stops_start_up_and_is_named() {
+    let (db, bucket, redis) = (TestDb::empty().await, TestBucket::new().await, TestRedis::new());
+    let out = worker(&db, &bucket, &redis).env_remove("REDIS_URL").output().expect("running the worker");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("REDIS_URL") && stderr.contains("missing"), "{stderr}");
+
+    let out = worker(&db, &bucket, &redis).env("DATABASE_POOL_SIZE", "lots").output().expect("running the worker");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DATABASE_POOL_SIZE") && stderr.contains("malformed"), "{stderr}");
+}
