@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Leptos UI: the HTML shell, routes, pages and components. Built with `ssr` into the server and with
 //! `hydrate` into the browser's wasm module.
 
@@ -67,14 +68,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_i18n();
     let i18n = use_i18n();
-
-    // Runs only in the browser, once hydration has wired up the page; end-to-end tests wait for it.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title text=move || i18n.t().app_name />

@@ -51,9 +51,12 @@ impl TestBucket {
 
 impl Drop for TestBucket {
     fn drop(&mut self) {
-        let (name, client) = (self.name.clone(), self.client.clone());
+        let name = self.name.clone();
         crate::cleanup_in_background(move || {
             Box::pin(async move {
+                // A client of its own: the test's client pools connections driven by the test's runtime, which is
+                // blocked in this drop.
+                let client = s3_client();
                 if let Ok(list) = client.list_objects_v2().bucket(&name).send().await {
                     for obj in list.contents() {
                         if let Some(key) = obj.key() {

@@ -1,0 +1,22 @@
+# One image for the server and the worker (like the seed's unified image): Rust build stage, Debian runtime with
+# FFmpeg. Used by docker-compose.yml.
+FROM rust:1.95-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends cmake pkg-config nodejs npm && rm -rf /var/lib/apt/lists/*
+RUN rustup target add wasm32-unknown-unknown \
+ && cargo install cargo-leptos --version 0.3.5 --locked \
+ && cargo install wasm-bindgen-cli --version 0.2.130 \
+ && npm install -g binaryen@132.0.0
+WORKDIR /src
+COPY . .
+ENV LEPTOS_OUTPUT_NAME=clipmaker
+RUN cargo leptos build --release && cargo build --release -p worker --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg fonts-dejavu-core procps \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/target/release/server /src/target/release/worker /usr/local/bin/
+COPY --from=build /src/target/site /app/site
+COPY Leptos.toml /app/Leptos.toml
+EXPOSE 3000
+CMD ["server"]
