@@ -23,7 +23,7 @@ CM_CARGO_LEPTOS_VERSION=0.3.5
 CM_WASM_BINDGEN_VERSION=0.2.130
 CM_BINARYEN_VERSION=132.0.0
 CM_S3S_FS_VERSION=0.14.1
-CM_MAILCRAB_VERSION=1.10.0
+CM_MAILTUTAN_VERSION=0.3.0
 
 # Service locations (loopback only).
 CM_PG_PORT="${CM_PG_PORT:-5432}"
@@ -84,9 +84,9 @@ cm_install_rust_tools() {
     cm_cargo_tool cargo-leptos "$CM_CARGO_LEPTOS_VERSION" cargo-leptos --locked
     cm_cargo_tool wasm-bindgen "$CM_WASM_BINDGEN_VERSION" wasm-bindgen-cli
     command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
-    # s3s-fs prints no version; check for the binary.
-    command -v s3s-fs >/dev/null || { cm_log "installing s3s-fs $CM_S3S_FS_VERSION"; cargo install s3s-fs --version "$CM_S3S_FS_VERSION" --features binary --locked; }
-    command -v mailcrab >/dev/null || { cm_log "installing mailcrab $CM_MAILCRAB_VERSION"; cargo install mailcrab --version "$CM_MAILCRAB_VERSION" --locked; }
+    cm_cargo_tool s3s-fs "$CM_S3S_FS_VERSION" s3s-fs --features binary --locked
+    # The SMTP sink. (mailcrab, used in docker-compose.yml, is not installable from crates.io as a program.)
+    command -v mailtutan >/dev/null || { cm_log "installing mailtutan $CM_MAILTUTAN_VERSION"; cargo install mailtutan --version "$CM_MAILTUTAN_VERSION" --locked; }
 }
 
 cm_install_node_tools() {
@@ -182,11 +182,11 @@ cm_start_s3() {
 
 cm_start_smtp() {
     if ! cm_port_open "$CM_SMTP_PORT"; then
-        cm_spawn "SMTP sink (mailcrab, web UI http://127.0.0.1:$CM_MAIL_UI_PORT)" "$CM_LOGS/mailcrab.log" \
-            env SMTP_HOST=127.0.0.1 SMTP_PORT="$CM_SMTP_PORT" HTTP_HOST=127.0.0.1 HTTP_PORT="$CM_MAIL_UI_PORT" mailcrab
+        cm_spawn "SMTP sink (mailtutan, web UI http://127.0.0.1:$CM_MAIL_UI_PORT)" "$CM_LOGS/mailtutan.log" \
+            mailtutan --ip 127.0.0.1 --smtp-port "$CM_SMTP_PORT" --http-port "$CM_MAIL_UI_PORT"
         cm_wait_port "$CM_SMTP_PORT" "the SMTP sink"
     fi
-    export TEST_SMTP_URL="smtp://127.0.0.1:$CM_SMTP_PORT"
+    export TEST_SMTP_URL="smtp://127.0.0.1:$CM_SMTP_PORT" TEST_MAIL_API_URL="http://127.0.0.1:$CM_MAIL_UI_PORT"
 }
 
 cm_start_services() {

@@ -203,7 +203,8 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
     }
 
     fn url(&self, var: &'static str, value: String, schemes: &[&str]) -> Result<String, ConfigError> {
-        let parsed = Url::parse(&value).map_err(|e| ConfigError { var, problem: format!("is not a valid URL: {e}") })?;
+        let parsed =
+            Url::parse(&value).map_err(|e| ConfigError { var, problem: format!("is not a valid URL: {e}") })?;
         if !schemes.contains(&parsed.scheme()) {
             return Err(ConfigError {
                 var,
@@ -236,9 +237,11 @@ impl Config {
 
         let public_url = r.url("PUBLIC_URL", r.or("PUBLIC_URL", "http://127.0.0.1:3000"), &["http", "https"])?;
         let public_url = Url::parse(&public_url).expect("validated above");
-        let bind_addr = r.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)), "host:port, e.g. 127.0.0.1:3000")?;
+        let bind_addr =
+            r.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)), "host:port, e.g. 127.0.0.1:3000")?;
 
-        let database_url = r.required("DATABASE_URL", "PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/clipmaker")?;
+        let database_url =
+            r.required("DATABASE_URL", "PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/clipmaker")?;
         let database_url = r.url("DATABASE_URL", database_url, &["postgres", "postgresql"])?;
         let pool_size: usize = r.parse("DATABASE_POOL_SIZE", 10, "a positive number")?;
         if pool_size == 0 {
@@ -270,10 +273,7 @@ impl Config {
                 force_path_style: r.bool("S3_FORCE_PATH_STYLE", true)?,
                 use_proxy: r.bool("USE_S3_PROXY", env != AppEnv::Production)?,
             },
-            mail: MailConfig {
-                smtp_url,
-                from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>"),
-            },
+            mail: MailConfig { smtp_url, from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>") },
             health_timeout: Duration::from_millis(health_ms),
         })
     }
@@ -312,7 +312,15 @@ mod tests {
 
     #[test]
     fn each_required_variable_is_named_when_missing() {
-        for var in ["DATABASE_URL", "REDIS_URL", "S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "SMTP_URL"] {
+        for var in [
+            "DATABASE_URL",
+            "REDIS_URL",
+            "S3_ENDPOINT",
+            "S3_BUCKET",
+            "S3_ACCESS_KEY_ID",
+            "S3_SECRET_ACCESS_KEY",
+            "SMTP_URL",
+        ] {
             let mut vars = base();
             vars.remove(var);
             let err = load(&vars).unwrap_err();

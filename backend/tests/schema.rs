@@ -29,14 +29,18 @@ async fn every_foreign_key_has_an_index_starting_with_its_columns() {
         )
         .await
         .expect("foreign key query");
-    let missing: Vec<String> = rows.iter().map(|r| format!("{}.{}", r.get::<_, String>(0), r.get::<_, String>(1))).collect();
+    let missing: Vec<String> =
+        rows.iter().map(|r| format!("{}.{}", r.get::<_, String>(0), r.get::<_, String>(1))).collect();
     assert!(missing.is_empty(), "foreign keys without a leading index: {missing:?}");
 
     // The query above must actually see foreign keys, or it proves nothing.
     let fks: i64 = db
         .client()
         .await
-        .query_one("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace", &[])
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);

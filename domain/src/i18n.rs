@@ -174,8 +174,7 @@ pub static RU: Dict = Dict {
         soon: "Здесь будут просмотры, лайки и репосты ваших клипов во ВКонтакте, Rutube, Дзене и Telegram.",
     },
     team: SectionText {
-        title: "Команда",
-        soon: "Здесь вы сможете пригласить коллег по ссылке и назначить им роли.",
+        title: "Команда", soon: "Здесь вы сможете пригласить коллег по ссылке и назначить им роли."
     },
     settings: SectionText {
         title: "Настройки",
@@ -237,10 +236,7 @@ pub static EN: Dict = Dict {
         title: "Analytics",
         soon: "Views, likes and shares of your clips on VK, Rutube, Dzen and Telegram will be shown here.",
     },
-    team: SectionText {
-        title: "Team",
-        soon: "Invite colleagues by link and give them roles here.",
-    },
+    team: SectionText { title: "Team", soon: "Invite colleagues by link and give them roles here." },
     settings: SectionText {
         title: "Settings",
         soon: "Profile, interface language, default caption style and your AI keys in the browser's encrypted vault will be here.",
@@ -257,7 +253,10 @@ pub static EN: Dict = Dict {
     how_title: "How it works",
     how_steps: [
         ("Upload a video", "A file or a link: podcast, stream, webinar, interview."),
-        ("AI finds the moments", "Speech is transcribed and the best parts are picked with a virality score from 0 to 100."),
+        (
+            "AI finds the moments",
+            "Speech is transcribed and the best parts are picked with a virality score from 0 to 100.",
+        ),
         ("Get your clips", "Vertical 9:16 with subtitles you can fine-tune on a timeline."),
         ("Publish", "VK, Rutube, Dzen and Telegram, right away or on a schedule."),
     ],

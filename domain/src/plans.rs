@@ -72,7 +72,7 @@ pub fn format_rubles(kopecks: i64) -> String {
     let digits = rubles.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202F}');
         }
         grouped.push(ch);
@@ -107,7 +107,7 @@ mod tests {
         assert_eq!(format_rubles(0), "0\u{00A0}₽");
         assert_eq!(format_rubles(99_000), "990\u{00A0}₽");
         assert_eq!(format_rubles(299_000), "2\u{202F}990\u{00A0}₽");
-        assert_eq!(format_rubles(1_234_567_89), "1\u{202F}234\u{202F}567,89\u{00A0}₽");
+        assert_eq!(format_rubles(123_456_789), "1\u{202F}234\u{202F}567,89\u{00A0}₽");
         assert_eq!(format_rubles(-1_250), "-12,50\u{00A0}₽");
     }
 }
