@@ -59,10 +59,26 @@ cm_apt_install() {
     cm_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# Installs a Debian package for each command (or file) that is missing: "command:package" or "/path:package".
+# Checking for the command rather than the package keeps tools installed another way (Node from NodeSource,
+# PostgreSQL from its own repository) untouched.
+cm_need() {
+    local pkgs=() item what pkg
+    for item in "$@"; do
+        what=${item%%:*}; pkg=${item#*:}
+        if [ "${what:0:1}" = / ]; then [ -e "$what" ] && continue; else command -v "$what" >/dev/null && continue; fi
+        pkgs+=("$pkg")
+    done
+    [ ${#pkgs[@]} -eq 0 ] || cm_apt_install "${pkgs[@]}"
+}
+
 cm_install_system_packages() {
-    cm_apt_install ca-certificates curl git build-essential pkg-config cmake python3 python3-pip \
-        postgresql postgresql-client redis-server ffmpeg espeak-ng fonts-dejavu-core \
-        chromium chromium-driver nodejs npm
+    cm_need curl:curl git:git cc:build-essential pkg-config:pkg-config cmake:cmake python3:python3 \
+        psql:postgresql-client pg_ctlcluster:postgresql redis-server:redis-server ffmpeg:ffmpeg espeak-ng:espeak-ng \
+        /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core chromium:chromium chromedriver:chromium-driver \
+        node:nodejs
+    cm_need npm:npm
+    python3 -m pip --version >/dev/null 2>&1 || cm_apt_install python3-pip
     # Debian's binaryen is too old for current rustc output and cargo-leptos would pick it up first.
     if cm_has_pkg binaryen; then
         cm_warn "removing Debian's binaryen (too old for wasm-opt on current rustc output)"
