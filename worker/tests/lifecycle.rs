@@ -28,10 +28,10 @@ fn worker(db: &TestDb, bucket: &TestBucket, redis: &TestRedis) -> Command {
     cmd
 }
 
-#[tokio::test]
-async fn starts_reports_ready_and_stops_cleanly_on_sigterm() {
+/// Starts the worker with `app_env`, waits for "worker ready", stops it with SIGTERM and returns every stdout line.
+async fn run_until_ready_then_stop(app_env: &str) -> Vec<String> {
     let (db, bucket, redis) = (TestDb::empty().await, TestBucket::new().await, TestRedis::new());
-    let mut child = worker(&db, &bucket, &redis).spawn().expect("starting the worker");
+    let mut child = worker(&db, &bucket, &redis).env("APP_ENV", app_env).spawn().expect("starting the worker");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -66,8 +66,26 @@ async fn starts_reports_ready_and_stops_cleanly_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().expect("waiting for the worker");
     assert!(status.success(), "worker exited with {status}");
-    let rest: Vec<String> = rx.try_iter().collect();
-    assert!(rest.iter().any(|l| l.contains("worker stopping")), "{rest:#?}");
+    log.extend(rx.try_iter());
+    assert!(log.iter().any(|l| l.contains("worker stopping")), "{log:#?}");
+    log
+}
+
+#[tokio::test]
+async fn starts_reports_ready_and_stops_cleanly_on_sigterm() {
+    let log = run_until_ready_then_stop("test").await;
+    // Development and test logs are for people, not JSON.
+    assert!(log.iter().all(|l| serde_json::from_str::<serde_json::Value>(l).is_err()), "{log:#?}");
+}
+
+#[tokio::test]
+async fn production_logs_are_json_lines() {
+    let log = run_until_ready_then_stop("production").await;
+    let events: Vec<serde_json::Value> =
+        log.iter().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    let ready = events.iter().find(|e| e["message"] == "worker ready").expect("a ready event");
+    assert_eq!(ready["level"], "INFO");
+    assert!(ready["pid"].is_u64(), "{ready}");
 }
 
 #[tokio::test]
