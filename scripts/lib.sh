@@ -139,9 +139,10 @@ cm_wait_port() {
 }
 
 # cm_spawn NAME LOGFILE COMMAND... : start a background process that cm_stop_started will stop.
+# LOGFILE "-" keeps the process's output on this terminal.
 cm_spawn() {
     local name=$1 log=$2; shift 2
-    "$@" >"$log" 2>&1 &
+    if [ "$log" = - ]; then "$@" & else "$@" >"$log" 2>&1 & fi
     CM_STARTED_PIDS+=("$!")
     cm_log "started $name (pid $!, log $log)"
 }
