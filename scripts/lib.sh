@@ -213,10 +213,14 @@ cm_start_services() {
     cm_start_smtp
 }
 
-# The app's environment for database NAME: .env values win, these are the local defaults.
+# The app's environment for database NAME: values already exported win, then .env (with --dotenv, used by
+# scripts/dev only, so a developer's .env never changes what the tests run against), then the local defaults.
 cm_app_env() {
     local db=$1
-    if [ -f "$CM_ROOT/.env" ]; then set -a; . "$CM_ROOT/.env"; set +a; fi
+    if [ "${2:-}" = --dotenv ] && [ -f "$CM_ROOT/.env" ]; then
+        cm_log "reading $CM_ROOT/.env"
+        set -a; . "$CM_ROOT/.env"; set +a
+    fi
     export APP_ENV="${APP_ENV:-development}"
     export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:3000}"
     export BIND_ADDR="${BIND_ADDR:-127.0.0.1:3000}"

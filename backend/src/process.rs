@@ -16,3 +16,31 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
 }
+
+/// The start of every binary's `main`: reads the configuration and installs logging. A configuration error is
+/// printed (it names the variable) and turned into exit code 2.
+pub fn start() -> Result<crate::Config, std::process::ExitCode> {
+    match crate::Config::from_env() {
+        Ok(config) => {
+            crate::telemetry::init(config.env);
+            Ok(config)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Err(std::process::ExitCode::from(2))
+        }
+    }
+}
+
+/// The end of every binary's `main`: success is exit code 0; a failure is logged with its whole chain, printed, and
+/// exit code 1.
+pub fn finish(service: &str, result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "{service} failed");
+            eprintln!("{service} failed: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -202,7 +202,9 @@ pub static RU: Dict = Dict {
     per_month: "в месяц",
     free_price: "0 ₽",
     unlimited_minutes: "Безлимитные минуты",
-    minutes_per_month: |n| format!("{n} {} в месяц", plural_ru(n.into(), "минута", "минуты", "минут")),
+    minutes_per_month: |n| {
+        format!("{} {} в месяц", crate::group_digits(n.into()), plural_ru(n.into(), "минута", "минуты", "минут"))
+    },
     clips_per_video: |n| format!("До {n} {} из видео", plural_ru(n.into(), "клипа", "клипов", "клипов")),
     storage_days: |n| format!("Хранение {n} {}", plural_ru(n.into(), "день", "дня", "дней")),
     with_watermark: "С водяным знаком",
@@ -266,7 +268,9 @@ pub static EN: Dict = Dict {
     per_month: "per month",
     free_price: "0 ₽",
     unlimited_minutes: "Unlimited minutes",
-    minutes_per_month: |n| format!("{n} {} a month", if n == 1 { "minute" } else { "minutes" }),
+    minutes_per_month: |n| {
+        format!("{} {} a month", crate::group_digits(n.into()), if n == 1 { "minute" } else { "minutes" })
+    },
     clips_per_video: |n| format!("Up to {n} {} per video", if n == 1 { "clip" } else { "clips" }),
     storage_days: |n| format!("Files kept for {n} {}", if n == 1 { "day" } else { "days" }),
     with_watermark: "With watermark",
@@ -307,7 +311,8 @@ mod tests {
     #[test]
     fn formatted_entries_agree_in_number() {
         assert_eq!((RU.storage_days)(3), "Хранение 3 дня");
-        assert_eq!((RU.minutes_per_month)(1000), "1000 минут в месяц");
+        assert_eq!((RU.minutes_per_month)(1000), "1\u{202F}000 минут в месяц");
+        assert_eq!((EN.minutes_per_month)(1000), "1\u{202F}000 minutes a month");
         assert_eq!((RU.clips_per_video)(3), "До 3 клипов из видео");
         assert_eq!((EN.storage_days)(1), "Files kept for 1 day");
         assert_eq!((EN.minutes_per_month)(30), "30 minutes a month");

@@ -8,4 +8,4 @@ pub mod plans;
 
 pub use enums::*;
 pub use i18n::{Dict, Lang};
-pub use plans::{PLANS, Plan, format_rubles};
+pub use plans::{PLANS, Plan, format_rubles, group_digits};

@@ -62,23 +62,26 @@ impl Plan {
     }
 }
 
-/// Formats kopecks as whole rubles with a thin-space thousands separator, e.g. `2 990 ₽`.
-/// Kopecks are shown only when present: `12,50 ₽`.
-pub fn format_rubles(kopecks: i64) -> String {
-    let negative = kopecks < 0;
-    let abs = kopecks.unsigned_abs();
-    let rubles = abs / 100;
-    let rest = abs % 100;
-    let digits = rubles.to_string();
-    let mut grouped = String::new();
+/// Groups digits in threes with a narrow no-break space, as Russian typography does: `1 000 000`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{202F}');
         }
         grouped.push(ch);
     }
-    let sign = if negative { "-" } else { "" };
-    if rest == 0 { format!("{sign}{grouped}\u{00A0}₽") } else { format!("{sign}{grouped},{rest:02}\u{00A0}₽") }
+    grouped
+}
+
+/// Formats kopecks as whole rubles with grouped digits, e.g. `2 990 ₽`. Kopecks are shown only when present:
+/// `12,50 ₽`.
+pub fn format_rubles(kopecks: i64) -> String {
+    let sign = if kopecks < 0 { "-" } else { "" };
+    let abs = kopecks.unsigned_abs();
+    let (rubles, rest) = (group_digits(abs / 100), abs % 100);
+    if rest == 0 { format!("{sign}{rubles}\u{00A0}₽") } else { format!("{sign}{rubles},{rest:02}\u{00A0}₽") }
 }
 
 #[cfg(test)]
@@ -100,6 +103,14 @@ mod tests {
         assert_eq!(Plan::get(PlanId::Business).minutes_per_month, None);
         assert!(Plan::get(PlanId::Free).watermark);
         assert_eq!(Plan::get(PlanId::Free).storage_days, 3);
+    }
+
+    #[test]
+    fn digits_are_grouped_in_threes() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_000), "1\u{202F}000");
+        assert_eq!(group_digits(1_234_567), "1\u{202F}234\u{202F}567");
     }
 
     #[test]

@@ -7,14 +7,10 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match backend::Config::from_env() {
+    let config = match backend::process::start() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    backend::telemetry::init(config.env);
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => server::run(config).await,
         Some("prepare") => server::prepare(&config).await,
@@ -23,12 +19,5 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "server failed");
-            eprintln!("server failed: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    backend::process::finish("server", result)
 }

@@ -15,7 +15,7 @@ mod fake;
 mod redis;
 
 pub use app::TestApp;
-pub use bucket::TestBucket;
+pub use bucket::{TestBucket, s3_client};
 pub use db::TestDb;
 pub use fake::{FakeServer, RecordedRequest};
 pub use redis::TestRedis;

@@ -8,22 +8,11 @@ use backend::AppState;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match backend::Config::from_env() {
+    let config = match backend::process::start() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    backend::telemetry::init(config.env);
-    match run(config).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "worker failed");
-            eprintln!("worker failed: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    backend::process::finish("worker", run(config).await)
 }
 
 async fn run(config: backend::Config) -> anyhow::Result<()> {
