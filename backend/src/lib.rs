@@ -1,10 +1,12 @@
 //! I/O shared by the server, the worker and the app's server side: configuration, the database, Redis,
 //! object storage, health checks and telemetry. Services for each feature area are added here as modules.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod health;
 pub mod process;
+pub mod ratelimit;
 pub mod redis;
 pub mod state;
 pub mod storage;

@@ -26,7 +26,9 @@ impl Redis {
                 c.internal_command_timeout = Duration::from_secs(5);
             })
             .with_performance_config(|p| {
-                p.default_command_timeout = Duration::from_secs(10);
+                // While Redis is unreachable, commands wait for a reconnection this long, then fail. Blocking
+                // commands (stream reads) set their own timeout per call.
+                p.default_command_timeout = Duration::from_secs(3);
             })
             .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
             .build()

@@ -1,0 +1,3 @@
+//! Authentication building blocks: password policy and hashing. Sessions, tokens and OAuth build on these.
+
+pub mod password;

@@ -1,0 +1,127 @@
+//! Account input rules shared by the browser (inline validation) and the server (the authority).
+
+use serde::{Deserialize, Serialize};
+
+/// Why an email address was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum EmailError {
+    /// Not of the form `local@domain.tld`, or too long.
+    #[error("invalid email address")]
+    Invalid,
+}
+
+/// A normalised email address: trimmed and lower-cased, so one mailbox is one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Longest address accepted (RFC 5321 path limit).
+    pub const MAX_LEN: usize = 254;
+
+    /// Normalises and checks an address typed by a user.
+    pub fn parse(input: &str) -> Result<Email, EmailError> {
+        let email = input.trim().to_lowercase();
+        if email.len() > Self::MAX_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(EmailError::Invalid);
+        }
+        let (local, domain) = email.rsplit_once('@').ok_or(EmailError::Invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@')
+            && domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+        if local.is_empty() || local.len() > 64 || local.contains('@') || !domain_ok {
+            return Err(EmailError::Invalid);
+        }
+        Ok(Email(email))
+    }
+
+    /// The normalised address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a new password was refused. The list of common passwords is checked on the server only
+/// (it would add ~100 KB to the browser's module).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum PasswordError {
+    /// Fewer than [`PASSWORD_MIN_CHARS`] characters.
+    #[error("password too short")]
+    TooShort,
+    /// More than [`PASSWORD_MAX_CHARS`] characters.
+    #[error("password too long")]
+    TooLong,
+    /// One of the most common passwords.
+    #[error("password too common")]
+    TooCommon,
+}
+
+/// Shortest password accepted (seed 000 §6).
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest password accepted, which bounds the hashing work an attacker can ask for.
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// Checks a new password's length, counted in characters (a Cyrillic letter is one character).
+pub fn check_password_length(password: &str) -> Result<(), PasswordError> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN_CHARS {
+        Err(PasswordError::TooShort)
+    } else if n > PASSWORD_MAX_CHARS {
+        Err(PasswordError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Anna.Ivanova@Mail.RU ").unwrap().as_str(), "anna.ivanova@mail.ru");
+        assert_eq!(Email::parse("user+tag@sub.example.com").unwrap().as_str(), "user+tag@sub.example.com");
+        assert_eq!(Email::parse("пользователь@почта.рф").unwrap().as_str(), "пользователь@почта.рф");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a@.com",
+            "a@b.",
+            "a@b..com",
+            "a b@c.com",
+            "a@b@c.com",
+            "a@-b.com",
+            "a\n@b.com",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad:?}");
+        }
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert_eq!(Email::parse(&long_local), Err(EmailError::Invalid));
+        let long = format!("a@{}.com", "b".repeat(260));
+        assert_eq!(Email::parse(&long), Err(EmailError::Invalid));
+    }
+
+    #[test]
+    fn password_length_counts_characters_not_bytes() {
+        assert_eq!(check_password_length("1234567"), Err(PasswordError::TooShort));
+        assert_eq!(check_password_length("12345678"), Ok(()));
+        // Seven Cyrillic letters are 14 bytes but still too short.
+        assert_eq!(check_password_length("пароль1"), Err(PasswordError::TooShort));
+        assert_eq!(check_password_length(&"x".repeat(129)), Err(PasswordError::TooLong));
+    }
+}
