@@ -83,9 +83,9 @@ pub async fn hit(redis: &Redis, limit: &Limit, subject: &str) -> anyhow::Result<
         .context("rate limit script")?;
     match reply.as_slice() {
         [1, remaining] => Ok(Decision::Allowed { remaining: (*remaining).max(0) as u32 }),
-        [0, wait_ms] => {
-            Ok(Decision::Limited { retry_after: Duration::from_millis((*wait_ms).max(0) as u64).max(Duration::from_secs(1)) })
-        }
+        [0, wait_ms] => Ok(Decision::Limited {
+            retry_after: Duration::from_millis((*wait_ms).max(0) as u64).max(Duration::from_secs(1)),
+        }),
         other => anyhow::bail!("unexpected rate limit reply {other:?}"),
     }
 }

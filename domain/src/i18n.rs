@@ -149,6 +149,8 @@ pub struct Dict {
     pub not_found_text: &'static str,
     /// 404 link back.
     pub back_home: &'static str,
+    /// A state-changing request came from another site (CSRF protection refused it).
+    pub forbidden_origin: &'static str,
 }
 
 /// Russian (default).
@@ -214,6 +216,7 @@ pub static RU: Dict = Dict {
     not_found_title: "Страница не найдена",
     not_found_text: "Такой страницы нет. Возможно, ссылка устарела или в ней опечатка.",
     back_home: "На главную",
+    forbidden_origin: "Запрос отклонён: он пришёл не со страницы ClipMaker. Обновите страницу и попробуйте снова.",
 };
 
 /// English.
@@ -280,6 +283,7 @@ pub static EN: Dict = Dict {
     not_found_title: "Page not found",
     not_found_text: "There is no such page. The link may be outdated or mistyped.",
     back_home: "Back to home",
+    forbidden_origin: "Request refused: it did not come from a ClipMaker page. Reload the page and try again.",
 };
 
 #[cfg(test)]

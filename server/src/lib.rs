@@ -47,6 +47,7 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(app::App);
     let state = ServerState { app: app.clone(), leptos_options: leptos_options.clone() };
     let security = security::SecurityHeaders::from_config(&app.config);
+    let origin_check = security::OriginCheck::from_config(&app.config);
 
     Router::new()
         .route("/api/health", get(health::health))
@@ -63,6 +64,7 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(origin_check, security::check_origin))
         .layer(axum::middleware::from_fn_with_state(security, security::apply))
         .layer(
             ServiceBuilder::new()

@@ -2,11 +2,12 @@
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderName, HeaderValue, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse as _, Response},
 };
 use backend::{Config, config::AppEnv};
+use domain::Lang;
 
 /// What the middleware needs to know, computed once from configuration.
 #[derive(Clone, Debug)]
@@ -57,4 +58,63 @@ pub async fn apply(State(cfg): State<SecurityHeaders>, mut request: Request, nex
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
     }
     response
+}
+
+/// CSRF protection: state-changing requests must come from our own pages.
+#[derive(Clone, Debug)]
+pub struct OriginCheck {
+    origin: String,
+    exempt: &'static [&'static str],
+}
+
+impl OriginCheck {
+    /// Paths that receive cross-site POSTs by design (payment webhooks authenticate themselves instead).
+    pub const EXEMPT: &'static [&'static str] = &[];
+
+    /// Accepts requests whose Origin (or, failing that, Referer) is the origin of `PUBLIC_URL`.
+    pub fn from_config(config: &Config) -> OriginCheck {
+        OriginCheck { origin: config.http.public_url.origin().ascii_serialization(), exempt: Self::EXEMPT }
+    }
+
+    /// Whether a request with these headers may change state.
+    pub fn allows(&self, method: &Method, path: &str, headers: &HeaderMap) -> bool {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+            || self.exempt.contains(&path)
+        {
+            return true;
+        }
+        let origin_of = |name: HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| url::Url::parse(v).ok())
+                .map(|u| u.origin().ascii_serialization())
+        };
+        // An opaque origin ("null") is never ours; Referer is consulted only when Origin is absent.
+        match headers.get(header::ORIGIN) {
+            Some(_) => origin_of(header::ORIGIN).is_some_and(|o| o == self.origin),
+            None => origin_of(header::REFERER).is_some_and(|o| o == self.origin),
+        }
+    }
+}
+
+/// Refuses cross-site state-changing requests with 403 and a message in the user's language.
+pub async fn check_origin(State(check): State<OriginCheck>, request: Request, next: Next) -> Response {
+    if check.allows(request.method(), request.uri().path(), request.headers()) {
+        return next.run(request).await;
+    }
+    let lang = request
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_cookie_header)
+        .unwrap_or_default();
+    tracing::warn!(
+        method = %request.method(),
+        path = request.uri().path(),
+        origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-"),
+        "cross-origin state-changing request refused"
+    );
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], lang.dict().forbidden_origin)
+        .into_response()
 }
