@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod health;
+pub mod mail;
 pub mod process;
 pub mod ratelimit;
 pub mod redis;

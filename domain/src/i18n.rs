@@ -78,6 +78,21 @@ pub struct SectionText {
     pub soon: &'static str,
 }
 
+/// The text of one kind of email: subject, body paragraphs, the button, and the closing note.
+#[derive(Debug)]
+pub struct MailText {
+    /// Subject line.
+    pub subject: &'static str,
+    /// Paragraph before the link.
+    pub intro: &'static str,
+    /// Label of the button (HTML) and of the link line (plain text).
+    pub action: &'static str,
+    /// How long the link works.
+    pub expiry: &'static str,
+    /// What to do if the mail was not expected.
+    pub ignore: &'static str,
+}
+
 /// Every user-facing string of the UI in one language.
 #[derive(Debug)]
 pub struct Dict {
@@ -151,6 +166,14 @@ pub struct Dict {
     pub back_home: &'static str,
     /// A state-changing request came from another site (CSRF protection refused it).
     pub forbidden_origin: &'static str,
+    /// Greeting line of every email.
+    pub mail_greeting: &'static str,
+    /// Signature of every email.
+    pub mail_signature: &'static str,
+    /// Email asking to confirm the address.
+    pub mail_verify: MailText,
+    /// Email with a password reset link.
+    pub mail_reset: MailText,
 }
 
 /// Russian (default).
@@ -217,6 +240,22 @@ pub static RU: Dict = Dict {
     not_found_text: "Такой страницы нет. Возможно, ссылка устарела или в ней опечатка.",
     back_home: "На главную",
     forbidden_origin: "Запрос отклонён: он пришёл не со страницы ClipMaker. Обновите страницу и попробуйте снова.",
+    mail_greeting: "Здравствуйте!",
+    mail_signature: "Команда ClipMaker",
+    mail_verify: MailText {
+        subject: "Подтвердите почту для ClipMaker",
+        intro: "Вы зарегистрировались в ClipMaker. Подтвердите адрес почты, чтобы загружать видео.",
+        action: "Подтвердить почту",
+        expiry: "Ссылка действует 24 часа.",
+        ignore: "Если вы не регистрировались, просто удалите это письмо.",
+    },
+    mail_reset: MailText {
+        subject: "Сброс пароля ClipMaker",
+        intro: "Кто-то (надеемся, вы) попросил сбросить пароль от вашего аккаунта ClipMaker.",
+        action: "Задать новый пароль",
+        expiry: "Ссылка действует 1 час и сработает один раз.",
+        ignore: "Если вы не просили сброс, ничего не делайте: пароль останется прежним.",
+    },
 };
 
 /// English.
@@ -284,6 +323,22 @@ pub static EN: Dict = Dict {
     not_found_text: "There is no such page. The link may be outdated or mistyped.",
     back_home: "Back to home",
     forbidden_origin: "Request refused: it did not come from a ClipMaker page. Reload the page and try again.",
+    mail_greeting: "Hello,",
+    mail_signature: "The ClipMaker team",
+    mail_verify: MailText {
+        subject: "Confirm your email for ClipMaker",
+        intro: "You signed up for ClipMaker. Confirm your email address to start uploading videos.",
+        action: "Confirm email",
+        expiry: "The link works for 24 hours.",
+        ignore: "If you did not sign up, just delete this email.",
+    },
+    mail_reset: MailText {
+        subject: "Reset your ClipMaker password",
+        intro: "Someone (hopefully you) asked to reset the password of your ClipMaker account.",
+        action: "Choose a new password",
+        expiry: "The link works for 1 hour, once.",
+        ignore: "If you did not ask for this, do nothing: your password stays the same.",
+    },
 };
 
 #[cfg(test)]

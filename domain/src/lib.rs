@@ -7,6 +7,7 @@ pub mod enums;
 pub mod i18n;
 pub mod plans;
 
+pub use account::Email;
 pub use enums::*;
 pub use i18n::{Dict, Lang};
 pub use plans::{PLANS, Plan, format_rubles, group_digits};

@@ -12,6 +12,7 @@ mod app;
 mod bucket;
 mod db;
 mod fake;
+pub mod mailbox;
 mod redis;
 
 pub use app::TestApp;
@@ -54,6 +55,11 @@ pub mod services {
     /// SMTP sink URL.
     pub fn smtp_url() -> String {
         var("TEST_SMTP_URL", "smtp://127.0.0.1:1025")
+    }
+
+    /// The SMTP sink's HTTP API (mailtutan).
+    pub fn mail_api_url() -> String {
+        var("TEST_MAIL_API_URL", "http://127.0.0.1:1080")
     }
 }
 
