@@ -231,6 +231,12 @@ cm_app_env() {
     export S3_ACCESS_KEY_ID="${S3_ACCESS_KEY_ID:-$CM_S3_KEY}"
     export S3_SECRET_ACCESS_KEY="${S3_SECRET_ACCESS_KEY:-$CM_S3_SECRET}"
     export SMTP_URL="${SMTP_URL:-smtp://127.0.0.1:$CM_SMTP_PORT}"
+    # A random signing key, made once per machine so sessions survive restarts of scripts/dev.
+    if [ -z "${AUTH_SECRET:-}" ]; then
+        [ -s "$CM_HOME/auth-secret" ] || head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$CM_HOME/auth-secret"
+        AUTH_SECRET=$(cat "$CM_HOME/auth-secret")
+        export AUTH_SECRET
+    fi
     export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CM_ROOT/target/site}"
     export LEPTOS_CONFIG="${LEPTOS_CONFIG:-$CM_ROOT/Leptos.toml}"
 }

@@ -104,6 +104,24 @@ pub struct MailConfig {
     pub from: String,
 }
 
+/// Sign-in settings.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// Key that signs access tokens (HS256). At least 32 characters; never logged.
+    pub secret: String,
+    /// Mark new accounts verified without an email (the seed's development behaviour). Off unless set.
+    pub auto_verify_email: bool,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("secret", &"***")
+            .field("auto_verify_email", &self.auto_verify_email)
+            .finish()
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -119,6 +137,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Mail.
     pub mail: MailConfig,
+    /// Sign-in.
+    pub auth: AuthConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -257,6 +277,13 @@ impl Config {
         let smtp_url = r.required("SMTP_URL", "e.g. smtp://127.0.0.1:1025")?;
         let smtp_url = r.url("SMTP_URL", smtp_url, &["smtp", "smtps"])?;
 
+        let secret =
+            r.required("AUTH_SECRET", "a random string of at least 32 characters, e.g. `openssl rand -hex 32`")?;
+        if secret.chars().count() < 32 {
+            return Err(ConfigError { var: "AUTH_SECRET", problem: "is too short: use at least 32 characters".into() });
+        }
+        let auth = AuthConfig { secret, auto_verify_email: r.bool("AUTO_VERIFY_EMAIL", false)? };
+
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
 
         Ok(Config {
@@ -274,6 +301,7 @@ impl Config {
                 use_proxy: r.bool("USE_S3_PROXY", env != AppEnv::Production)?,
             },
             mail: MailConfig { smtp_url, from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>") },
+            auth,
             health_timeout: Duration::from_millis(health_ms),
         })
     }
@@ -293,6 +321,7 @@ mod tests {
             ("S3_ACCESS_KEY_ID", "key"),
             ("S3_SECRET_ACCESS_KEY", "very-secret"),
             ("SMTP_URL", "smtp://127.0.0.1:1025"),
+            ("AUTH_SECRET", "0123456789abcdef0123456789abcdef-secret"),
         ])
     }
 
@@ -340,6 +369,8 @@ mod tests {
             ("REDIS_URL", "not a url"),
             ("S3_FORCE_PATH_STYLE", "maybe"),
             ("PUBLIC_URL", "ftp://example.com"),
+            ("AUTH_SECRET", "short"),
+            ("AUTO_VERIFY_EMAIL", "perhaps"),
         ];
         for (var, value) in cases {
             let mut vars = base();
@@ -365,5 +396,6 @@ mod tests {
         let printed = format!("{c:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(!printed.contains("abcdef-secret"), "{printed}");
     }
 }

@@ -1,6 +1,7 @@
 //! I/O shared by the server, the worker and the app's server side: configuration, the database, Redis,
 //! object storage, health checks and telemetry. Services for each feature area are added here as modules.
 
+pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod db;

@@ -72,7 +72,8 @@ pub fn render(template: Template, lang: Lang, link: &str) -> Rendered {
     Rendered { subject: m.subject.to_owned(), text, html }
 }
 
-/// Sends mail through the configured SMTP server. Cheap to clone (the connection pool is shared).
+/// Sends mail through the configured SMTP server, one connection per message (volume is low, and the local sink
+/// mislabels a second message sent over a reused connection). Cheap to clone.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,

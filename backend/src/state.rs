@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::{
     Config,
     db::{self, DbPool},
+    mail::Mailer,
     redis::Redis,
     storage::Storage,
 };
@@ -20,6 +21,8 @@ pub struct AppState {
     pub redis: Redis,
     /// Object storage.
     pub storage: Storage,
+    /// Outgoing mail.
+    pub mail: Mailer,
 }
 
 impl AppState {
@@ -29,6 +32,7 @@ impl AppState {
         let db = db::pool(&config.database.url, config.database.pool_size)?;
         let redis = Redis::connect(&config.redis)?;
         let storage = Storage::new(&config.storage);
-        Ok(AppState { config: Arc::new(config), db, redis, storage })
+        let mail = Mailer::new(&config.mail)?;
+        Ok(AppState { config: Arc::new(config), db, redis, storage, mail })
     }
 }

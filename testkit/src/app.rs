@@ -54,6 +54,7 @@ impl TestApp {
             ("S3_ACCESS_KEY_ID", services::s3_access_key()),
             ("S3_SECRET_ACCESS_KEY", services::s3_secret_key()),
             ("SMTP_URL", services::smtp_url()),
+            ("AUTH_SECRET", "testkit-secret-0123456789abcdefghijklmnop".to_owned()),
             ("HEALTH_TIMEOUT_MS", "1500".to_owned()),
         ]);
         customize(&mut vars);

@@ -71,9 +71,9 @@ pub fn closed_port() -> u16 {
 
 /// Installs a test log subscriber once (output captured by the test runner; `RUST_LOG` filters).
 pub fn init_tracing() {
-    use tracing_subscriber::{EnvFilter, fmt};
+    use tracing_subscriber::fmt;
     let _ = fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_env_filter(backend::telemetry::filter(&std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into())))
         .with_test_writer()
         .try_init();
 }

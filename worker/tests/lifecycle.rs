@@ -23,6 +23,7 @@ fn worker(db: &TestDb, bucket: &TestBucket, redis: &TestRedis) -> Command {
         .env("S3_ACCESS_KEY_ID", services::s3_access_key())
         .env("S3_SECRET_ACCESS_KEY", services::s3_secret_key())
         .env("SMTP_URL", services::smtp_url())
+        .env("AUTH_SECRET", "worker-test-secret-0123456789abcdefghij")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd

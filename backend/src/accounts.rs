@@ -1,0 +1,530 @@
+//! Accounts and sessions: registration, login, refresh-token rotation with reuse detection, logout, email
+//! verification and password reset. Server functions and routes call these; they hold no HTTP concerns.
+//!
+//! Time comes in as `now` so tests can move the clock; secrets are never logged.
+
+use chrono::{DateTime, Utc};
+use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
+use diesel_async::RunQueryDsl as _;
+use domain::{
+    Email, EmailTokenKind, Lang, TextEnum as _,
+    account::{EmailError, PasswordError},
+};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    auth::{password, tokens},
+    db::schema::{email_tokens, sessions, users},
+    mail::Template,
+    ratelimit::{self, Decision, Limit},
+};
+
+/// Why an account operation was refused. The edge turns each into a translated message.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The email address is malformed.
+    #[error("invalid email address")]
+    InvalidEmail,
+    /// The new password breaks the policy.
+    #[error("{0}")]
+    Password(#[from] PasswordError),
+    /// Registration with an address that already has an account.
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    /// Wrong email or password (deliberately not saying which).
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many attempts, retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// The token is unknown (or was for another purpose).
+    #[error("invalid token")]
+    TokenInvalid,
+    /// The token has expired.
+    #[error("expired token")]
+    TokenExpired,
+    /// The single-use token was used already.
+    #[error("token already used")]
+    TokenUsed,
+    /// A rotated refresh token was presented again: the whole session family is now revoked.
+    #[error("refresh token reuse detected")]
+    SessionReused,
+    /// Anything else (database down ...): logged with its chain, shown as a generic error.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<EmailError> for AccountError {
+    fn from(_: EmailError) -> Self {
+        AccountError::InvalidEmail
+    }
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        AccountError::Internal(e.into())
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for AccountError {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        AccountError::Internal(anyhow::anyhow!("database pool: {e}"))
+    }
+}
+
+/// Where a request came from, recorded on sessions and used for rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// The client's IP address.
+    pub ip: Option<String>,
+    /// The User-Agent header.
+    pub user_agent: Option<String>,
+}
+
+/// The two tokens of a signed-in session.
+#[derive(Clone)]
+pub struct Tokens {
+    /// The user.
+    pub user_id: Uuid,
+    /// The session row the refresh token belongs to.
+    pub session_id: Uuid,
+    /// Access JWT (15 minutes).
+    pub access: String,
+    /// Refresh secret (7 days, single use).
+    pub refresh: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("user_id", &self.user_id)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new account's details.
+pub struct Registration<'a> {
+    /// Email as typed.
+    pub email: &'a str,
+    /// Password as typed.
+    pub password: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// UI language at sign-up, also the language of the verification email.
+    pub lang: Lang,
+}
+
+/// The result of a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    /// The new user.
+    pub user_id: Uuid,
+    /// Whether the account still needs its email confirmed.
+    pub needs_verification: bool,
+    /// Whether the verification email went out (false when SMTP failed; the user can ask again).
+    pub mail_sent: bool,
+}
+
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct Credentials {
+    id: Uuid,
+    password_hash: Option<String>,
+}
+
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    let mut url = state.config.http.public_url.clone();
+    url.set_path(path);
+    url.set_query(Some(&format!("token={token}")));
+    url.to_string()
+}
+
+async fn over_limit(state: &AppState, limit: &Limit, subject: &str) -> Option<u64> {
+    match ratelimit::hit(&state.redis, limit, subject).await {
+        Ok(Decision::Limited { retry_after }) => Some(retry_after.as_secs().max(1)),
+        Ok(Decision::Allowed { .. }) => None,
+        Err(e) => {
+            // Availability over strictness: a Redis outage must not lock everyone out.
+            tracing::error!(error = format!("{e:#}"), limit = limit.name, "rate limiter unavailable; allowing");
+            None
+        }
+    }
+}
+
+/// Counts one authentication attempt against the per-IP and per-account limits.
+pub async fn check_auth_rate(state: &AppState, client: &ClientInfo, account: &str) -> Result<(), AccountError> {
+    let by_ip = match &client.ip {
+        Some(ip) => over_limit(state, &Limit::AUTH_PER_IP, ip).await,
+        None => None,
+    };
+    let by_account = over_limit(state, &Limit::AUTH_PER_ACCOUNT, &account.trim().to_lowercase()).await;
+    match by_ip.max(by_account) {
+        Some(retry_after_secs) => Err(AccountError::RateLimited { retry_after_secs }),
+        None => Ok(()),
+    }
+}
+
+/// Creates an account. Unless `AUTO_VERIFY_EMAIL` is on, a verification email is sent; if sending fails the
+/// account is kept and the failure reported in [`Registered::mail_sent`].
+pub async fn register(state: &AppState, r: Registration<'_>, now: DateTime<Utc>) -> Result<Registered, AccountError> {
+    let email = Email::parse(r.email)?;
+    password::check_new_password(r.password)?;
+    let hash = password::hash(r.password.to_owned()).await?;
+    let auto = state.config.auth.auto_verify_email;
+    let user_id = Uuid::now_v7();
+    let mut conn = state.db.get().await?;
+    let inserted = diesel::insert_into(users::table)
+        .values((
+            users::id.eq(user_id),
+            users::email.eq(email.as_str()),
+            users::password_hash.eq(&hash),
+            users::name.eq(r.name.trim()),
+            users::ui_language.eq(r.lang.code()),
+            users::email_verified_at.eq(auto.then_some(now)),
+        ))
+        .execute(&mut conn)
+        .await;
+    match inserted {
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            return Err(AccountError::EmailTaken);
+        }
+        other => {
+            other?;
+        }
+    }
+    tracing::info!(%user_id, auto_verified = auto, "account registered");
+    if auto {
+        return Ok(Registered { user_id, needs_verification: false, mail_sent: false });
+    }
+    let mail_sent = send_verification(state, user_id, &email, r.lang, now).await.is_ok();
+    Ok(Registered { user_id, needs_verification: true, mail_sent })
+}
+
+async fn issue_email_token(
+    state: &AppState,
+    user_id: Uuid,
+    kind: EmailTokenKind,
+    now: DateTime<Utc>,
+) -> Result<String, AccountError> {
+    let ttl = match kind {
+        EmailTokenKind::VerifyEmail => tokens::VERIFY_EMAIL_TTL,
+        EmailTokenKind::ResetPassword => tokens::RESET_PASSWORD_TTL,
+    };
+    let secret = tokens::new_secret();
+    let mut conn = state.db.get().await?;
+    diesel::insert_into(email_tokens::table)
+        .values((
+            email_tokens::id.eq(Uuid::now_v7()),
+            email_tokens::user_id.eq(user_id),
+            email_tokens::kind.eq(kind.as_str()),
+            email_tokens::token_hash.eq(&secret.hash),
+            email_tokens::expires_at.eq(now + ttl),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(secret.token)
+}
+
+async fn send_verification(
+    state: &AppState,
+    user_id: Uuid,
+    email: &Email,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    let token = issue_email_token(state, user_id, EmailTokenKind::VerifyEmail, now).await?;
+    state.mail.send(email, lang, Template::VerifyEmail, &link(state, "/verify-email", &token)).await.map_err(|e| {
+        tracing::error!(%user_id, error = format!("{e:#}"), "verification email not sent");
+        AccountError::Internal(e)
+    })
+}
+
+/// Sends a new verification email to a signed-in user who has not confirmed yet.
+pub async fn resend_verification(state: &AppState, user_id: Uuid, now: DateTime<Utc>) -> Result<(), AccountError> {
+    let mut conn = state.db.get().await?;
+    let (email, lang, verified): (String, String, Option<DateTime<Utc>>) = users::table
+        .find(user_id)
+        .select((users::email, users::ui_language, users::email_verified_at))
+        .first(&mut conn)
+        .await?;
+    drop(conn);
+    if verified.is_some() {
+        return Ok(());
+    }
+    let email = Email::parse(&email)?;
+    send_verification(state, user_id, &email, Lang::from_code(&lang).unwrap_or_default(), now).await
+}
+
+/// Marks one consumption of a single-use email token, telling apart unknown, used and expired tokens.
+async fn consume_email_token(
+    state: &AppState,
+    kind: EmailTokenKind,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AccountError> {
+    let hash = tokens::hash_secret(token);
+    let mut conn = state.db.get().await?;
+    let consumed: Option<Uuid> = diesel::update(
+        email_tokens::table
+            .filter(email_tokens::token_hash.eq(&hash))
+            .filter(email_tokens::kind.eq(kind.as_str()))
+            .filter(email_tokens::used_at.is_null())
+            .filter(email_tokens::expires_at.gt(now)),
+    )
+    .set(email_tokens::used_at.eq(now))
+    .returning(email_tokens::user_id)
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    if let Some(user_id) = consumed {
+        return Ok(user_id);
+    }
+    let row: Option<(Option<DateTime<Utc>>, DateTime<Utc>)> = email_tokens::table
+        .filter(email_tokens::token_hash.eq(&hash))
+        .filter(email_tokens::kind.eq(kind.as_str()))
+        .select((email_tokens::used_at, email_tokens::expires_at))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Err(match row {
+        None => AccountError::TokenInvalid,
+        Some((Some(_), _)) => AccountError::TokenUsed,
+        Some((None, _)) => AccountError::TokenExpired,
+    })
+}
+
+/// Confirms an email address from the emailed link.
+pub async fn verify_email(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Uuid, AccountError> {
+    let user_id = consume_email_token(state, EmailTokenKind::VerifyEmail, token, now).await?;
+    let mut conn = state.db.get().await?;
+    diesel::update(users::table.find(user_id).filter(users::email_verified_at.is_null()))
+        .set(users::email_verified_at.eq(now))
+        .execute(&mut conn)
+        .await?;
+    tracing::info!(%user_id, "email verified");
+    Ok(user_id)
+}
+
+async fn create_session(
+    state: &AppState,
+    user_id: Uuid,
+    family_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<Tokens, AccountError> {
+    let secret = tokens::new_secret();
+    let session_id = Uuid::now_v7();
+    let mut conn = state.db.get().await?;
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(session_id),
+            sessions::user_id.eq(user_id),
+            sessions::family_id.eq(family_id),
+            sessions::token_hash.eq(&secret.hash),
+            sessions::expires_at.eq(now + tokens::REFRESH_TTL),
+            sessions::user_agent.eq(client.user_agent.as_deref().map(|s| s.chars().take(300).collect::<String>())),
+            sessions::ip.eq(client.ip.as_deref()),
+            sessions::created_at.eq(now),
+            sessions::last_used_at.eq(now),
+        ))
+        .execute(&mut conn)
+        .await?;
+    let access = tokens::issue_access(&state.config.auth.secret, user_id, session_id, now);
+    Ok(Tokens { user_id, session_id, access, refresh: secret.token })
+}
+
+/// Signs in with email and password. Unknown emails and wrong passwords get the same error after the same work.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password_input: &str,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<Tokens, AccountError> {
+    check_auth_rate(state, client, email).await?;
+    let Ok(email) = Email::parse(email) else {
+        password::verify(password_input.to_owned(), None).await;
+        return Err(AccountError::InvalidCredentials);
+    };
+    let mut conn = state.db.get().await?;
+    let found: Option<Credentials> = users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(Credentials::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?;
+    drop(conn);
+    let stored = found.as_ref().and_then(|c| c.password_hash.clone());
+    let ok = password::verify(password_input.to_owned(), stored).await;
+    match found {
+        Some(c) if ok => {
+            let tokens = create_session(state, c.id, Uuid::now_v7(), client, now).await?;
+            tracing::info!(user_id = %c.id, session_id = %tokens.session_id, "signed in");
+            Ok(tokens)
+        }
+        _ => {
+            tracing::info!("sign-in refused: wrong email or password");
+            Err(AccountError::InvalidCredentials)
+        }
+    }
+}
+
+/// Exchanges a refresh token for a new pair. The old token stops working; presenting it again revokes every
+/// session descended from the same sign-in.
+pub async fn refresh(
+    state: &AppState,
+    refresh_token: &str,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<Tokens, AccountError> {
+    let hash = tokens::hash_secret(refresh_token);
+    let mut conn = state.db.get().await?;
+    let rotated: Option<(Uuid, Uuid)> = diesel::update(
+        sessions::table
+            .filter(sessions::token_hash.eq(&hash))
+            .filter(sessions::rotated_at.is_null())
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now)),
+    )
+    .set((sessions::rotated_at.eq(now), sessions::last_used_at.eq(now)))
+    .returning((sessions::user_id, sessions::family_id))
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    if let Some((user_id, family_id)) = rotated {
+        drop(conn);
+        return create_session(state, user_id, family_id, client, now).await;
+    }
+    type Row = (Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let row: Option<Row> = sessions::table
+        .filter(sessions::token_hash.eq(&hash))
+        .select((sessions::user_id, sessions::family_id, sessions::rotated_at, sessions::revoked_at))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    match row {
+        None => Err(AccountError::TokenInvalid),
+        Some((user_id, family_id, Some(_), _)) => {
+            let revoked = diesel::update(
+                sessions::table.filter(sessions::family_id.eq(family_id)).filter(sessions::revoked_at.is_null()),
+            )
+            .set(sessions::revoked_at.eq(now))
+            .execute(&mut conn)
+            .await?;
+            tracing::warn!(%user_id, %family_id, revoked, "refresh token reuse: session family revoked");
+            Err(AccountError::SessionReused)
+        }
+        Some((_, _, None, Some(_))) => Err(AccountError::TokenInvalid),
+        Some(_) => Err(AccountError::TokenExpired),
+    }
+}
+
+/// Who an access token belongs to, if it is valid and its session has not been revoked.
+pub async fn authenticate(
+    state: &AppState,
+    access_token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, AccountError> {
+    let Some(claims) = tokens::verify_access(&state.config.auth.secret, access_token, now) else {
+        return Ok(None);
+    };
+    let mut conn = state.db.get().await?;
+    let revoked: Option<Option<DateTime<Utc>>> =
+        sessions::table.find(claims.sid).select(sessions::revoked_at).first(&mut conn).await.optional()?;
+    Ok(matches!(revoked, Some(None)).then_some(claims.sub))
+}
+
+/// Signs out the device holding `refresh_token`: its whole session family is revoked.
+pub async fn logout(state: &AppState, refresh_token: &str, now: DateTime<Utc>) -> Result<(), AccountError> {
+    let hash = tokens::hash_secret(refresh_token);
+    let mut conn = state.db.get().await?;
+    let family: Option<Uuid> = sessions::table
+        .filter(sessions::token_hash.eq(&hash))
+        .select(sessions::family_id)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    if let Some(family_id) = family {
+        diesel::update(
+            sessions::table.filter(sessions::family_id.eq(family_id)).filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .execute(&mut conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Signs the user out on every device.
+pub async fn logout_everywhere(state: &AppState, user_id: Uuid, now: DateTime<Utc>) -> Result<usize, AccountError> {
+    let mut conn = state.db.get().await?;
+    let n =
+        diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()))
+            .set(sessions::revoked_at.eq(now))
+            .execute(&mut conn)
+            .await?;
+    tracing::info!(%user_id, sessions = n, "signed out everywhere");
+    Ok(n)
+}
+
+/// Emails a reset link if an account has this address. The answer is the same either way, so the form cannot be
+/// used to find out who has an account.
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &str,
+    lang: Lang,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    let email = Email::parse(email)?;
+    check_auth_rate(state, client, &format!("reset:{email}")).await?;
+    let mut conn = state.db.get().await?;
+    let user: Option<Uuid> =
+        users::table.filter(users::email.eq(email.as_str())).select(users::id).first(&mut conn).await.optional()?;
+    drop(conn);
+    if let Some(user_id) = user {
+        let token = issue_email_token(state, user_id, EmailTokenKind::ResetPassword, now).await?;
+        if let Err(e) =
+            state.mail.send(&email, lang, Template::ResetPassword, &link(state, "/reset-password", &token)).await
+        {
+            tracing::error!(%user_id, error = format!("{e:#}"), "reset email not sent");
+            return Err(AccountError::Internal(e));
+        }
+    }
+    Ok(())
+}
+
+/// Sets a new password from a reset link, then signs the user out everywhere.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> Result<Uuid, AccountError> {
+    // Check the password first, so a refused password does not use up the link.
+    password::check_new_password(new_password)?;
+    let hash = password::hash(new_password.to_owned()).await?;
+    let user_id = consume_email_token(state, EmailTokenKind::ResetPassword, token, now).await?;
+    let mut conn = state.db.get().await?;
+    // Following the emailed link proves the address too.
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::password_hash.eq(&hash),
+            users::email_verified_at.eq(
+                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>(
+                    "coalesce(email_verified_at, now())",
+                ),
+            ),
+        ))
+        .execute(&mut conn)
+        .await?;
+    drop(conn);
+    logout_everywhere(state, user_id, now).await?;
+    tracing::info!(%user_id, "password reset");
+    Ok(user_id)
+}
