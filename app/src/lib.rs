@@ -2,6 +2,7 @@
 //! The Leptos UI: the HTML shell, routes, pages and components. Built with `ssr` into the server and with
 //! `hydrate` into the browser's wasm module.
 
+pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
@@ -9,13 +10,17 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
 use crate::{
     i18n::{provide_i18n, use_i18n},
-    pages::{Landing, NotFound, Section, SectionPage},
+    pages::{
+        ForgotPasswordPage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, Section,
+        SectionPage, VerifyEmailPage,
+    },
 };
 
 /// A per-request CSP nonce, put in the request's extensions by the server's security-header middleware and
@@ -74,13 +79,20 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=Landing />
-                <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } />
-                <Route path=path!("/videos") view=|| view! { <SectionPage section=Section::Videos /> } />
-                <Route path=path!("/clips") view=|| view! { <SectionPage section=Section::Clips /> } />
-                <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } />
-                <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } />
-                <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } />
-                <Route path=path!("/billing") view=|| view! { <SectionPage section=Section::Billing /> } />
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/register") view=RegisterPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/verify-email") view=VerifyEmailPage />
+                // Signed-in pages render after the user is known, so an anonymous visit can be redirected (302).
+                <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
+                <Route path=path!("/videos") view=|| view! { <SectionPage section=Section::Videos /> } ssr=SsrMode::Async />
+                <Route path=path!("/clips") view=|| view! { <SectionPage section=Section::Clips /> } ssr=SsrMode::Async />
+                <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
+                <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />
+                <Route path=path!("/billing") view=|| view! { <SectionPage section=Section::Billing /> } ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

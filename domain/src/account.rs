@@ -125,3 +125,30 @@ mod tests {
         assert_eq!(check_password_length(&"x".repeat(129)), Err(PasswordError::TooLong));
     }
 }
+
+/// The signed-in user as the UI sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// User id (UUID text).
+    pub id: String,
+    /// Normalised email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Whether the email is confirmed (needed before uploading).
+    pub email_verified: bool,
+    /// Current plan.
+    pub plan: crate::PlanId,
+    /// Interface language.
+    pub ui_language: crate::Lang,
+    /// Preferred AI provider family.
+    pub llm_strategy: crate::LlmStrategy,
+    /// Default caption style for new clips.
+    pub caption_style: String,
+}
+
+/// Caption styles a user can pick as their default (the renderer defines how each looks).
+pub const CAPTION_STYLES: [&str; 3] = ["classic", "highlight", "minimal"];
+
+/// Longest display name accepted.
+pub const NAME_MAX_CHARS: usize = 80;

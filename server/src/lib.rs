@@ -3,6 +3,7 @@
 
 pub mod health;
 pub mod security;
+pub mod session;
 
 use std::{net::SocketAddr, path::Path};
 
@@ -64,6 +65,7 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), session::session))
         .layer(axum::middleware::from_fn_with_state(origin_check, security::check_origin))
         .layer(axum::middleware::from_fn_with_state(security, security::apply))
         .layer(

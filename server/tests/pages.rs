@@ -53,17 +53,28 @@ async fn the_language_cookie_switches_the_server_rendering_to_english() {
 }
 
 #[tokio::test]
-async fn every_section_page_renders_with_the_full_navigation() {
+async fn every_section_page_renders_with_the_full_navigation_for_a_signed_in_user() {
     let app = TestApp::spawn().await;
+    let (ru_browser, email, _) = app.signed_in().await;
+    let (en_browser, _) = app.sign_in_with(app.browser_in("en"), &email, testkit::TEST_PASSWORD).await;
+    let page = |path: &'static str, lang: &'static str| {
+        let browser = if lang == "en" { &en_browser } else { &ru_browser };
+        let req = browser.get(format!("{}{path}", app.url));
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
     for (path, ru, en) in SECTIONS {
-        let (status, body) = html(&app, path, None).await;
+        let (status, body) = page(path, "ru").await;
         assert_eq!(status, 200, "{path}");
         assert!(body.contains(&format!("<h1>{ru}</h1>")), "{path}: heading");
         for (href, ..) in SECTIONS {
             assert!(body.contains(&format!(r#"href="{href}""#)), "{path}: nav link {href}");
         }
         assert!(body.contains(r#"aria-current="page""#), "{path}: current page marked");
-        let (_, body) = html(&app, path, Some("lang=en")).await;
+        assert!(body.contains(&email), "{path}: the user box shows who is signed in");
+        let (_, body) = page(path, "en").await;
         assert!(body.contains(&format!("<h1>{en}</h1>")), "{path}: English heading");
     }
 }
@@ -131,4 +142,20 @@ async fn requests_get_an_id_and_keep_one_they_bring() {
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     let res = app.client.get(format!("{}/api/health", app.url)).header("x-request-id", "abc-123").send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn signed_in_pages_send_anonymous_visitors_to_login_and_back() {
+    let app = TestApp::spawn().await;
+    for (path, ..) in SECTIONS {
+        let res = app.get(path).await;
+        assert_eq!(res.status().as_u16(), 302, "{path}");
+        assert_eq!(res.headers()["location"], format!("/login?next={path}"));
+    }
+    let res = app.get("/settings/profile").await;
+    assert_eq!(res.headers()["location"], "/login?next=/settings/profile");
+    // Public pages stay public.
+    for path in ["/", "/login", "/register", "/forgot-password", "/reset-password?token=x", "/verify-email?token=x"] {
+        assert_eq!(app.get(path).await.status().as_u16(), 200, "{path}");
+    }
 }

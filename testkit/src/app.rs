@@ -75,14 +75,87 @@ impl TestApp {
         TestApp { url, addr, state, client, db, bucket, redis, task }
     }
 
-    /// `GET {url}{path}`.
+    /// `GET {url}{path}` as a browser navigation (`Accept: text/html`), without cookies.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.url)).send().await.expect("GET request")
+        self.client.get(format!("{}{path}", self.url)).header("accept", "text/html").send().await.expect("GET request")
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// The password of users made by [`TestApp::signed_in`].
+pub const TEST_PASSWORD: &str = "Тестовый пароль 12345";
+
+impl TestApp {
+    /// An HTTP client that keeps cookies and sends our Origin, as a browser on our pages would; its UI language
+    /// cookie is `lang` (`ru` or `en`).
+    pub fn browser_in(&self, lang: &str) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.url.parse().expect("origin header"));
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        jar.add_cookie_str(&format!("lang={lang}; Path=/"), &self.url.parse().expect("app URL"));
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar)
+            .default_headers(headers)
+            .build()
+            .expect("HTTP client")
+    }
+
+    /// [`Self::browser_in`] Russian, the default language.
+    pub fn browser(&self) -> reqwest::Client {
+        self.browser_in("ru")
+    }
+
+    /// Creates a confirmed user directly in the database.
+    pub async fn create_user(&self, email: &str) -> uuid::Uuid {
+        let reg = backend::accounts::register(
+            &self.state,
+            backend::accounts::Registration { email, password: TEST_PASSWORD, name: "Test", lang: domain::Lang::Ru },
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("creating a test user");
+        self.db
+            .client()
+            .await
+            .execute("UPDATE users SET email_verified_at = now() WHERE id = $1", &[&reg.user_id])
+            .await
+            .expect("confirming the test user");
+        reg.user_id
+    }
+
+    /// Signs in through the login server function; returns the browser-like client holding the session cookies.
+    pub async fn sign_in(&self, email: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
+        self.sign_in_with(self.browser(), email, password).await
+    }
+
+    /// Signs in with `client` (see [`Self::browser_in`]).
+    pub async fn sign_in_with(
+        &self,
+        client: reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> (reqwest::Client, reqwest::Response) {
+        let res = client
+            .post(format!("{}/api/auth/login", self.url))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("login request");
+        (client, res)
+    }
+
+    /// A new confirmed user, signed in: (client with cookies, email, user id).
+    pub async fn signed_in(&self) -> (reqwest::Client, String, uuid::Uuid) {
+        let email = crate::mailbox::unique_address("user");
+        let id = self.create_user(&email).await;
+        let (client, res) = self.sign_in(&email, TEST_PASSWORD).await;
+        assert!(res.status().is_success(), "login failed: {}", res.status());
+        (client, email, id)
     }
 }

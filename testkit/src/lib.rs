@@ -15,7 +15,7 @@ mod fake;
 pub mod mailbox;
 mod redis;
 
-pub use app::TestApp;
+pub use app::{TEST_PASSWORD, TestApp};
 pub use bucket::{TestBucket, s3_client};
 pub use db::TestDb;
 pub use fake::{FakeServer, RecordedRequest};

@@ -1,9 +1,11 @@
 //! Pages, one module each.
 
+pub mod auth;
 mod landing;
 mod not_found;
-mod section;
+pub mod section;
 
+pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 pub use landing::Landing;
 pub use not_found::NotFound;
 pub use section::{Section, SectionPage};

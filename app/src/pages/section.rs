@@ -1,6 +1,6 @@
 //! The signed-in app shell: navigation plus one section. Sections other issues will fill show what will be there.
 
-use domain::{Dict, i18n::SectionText};
+use domain::{Dict, account::Me, i18n::SectionText};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
@@ -8,6 +8,7 @@ use leptos_router::hooks::use_location;
 use crate::{
     components::{Brand, LangSwitch},
     i18n::use_i18n,
+    pages::auth::{RequireUser, UserBox},
 };
 
 /// One section of the app, in navigation order.
@@ -107,26 +108,41 @@ fn AppNav() -> impl IntoView {
     }
 }
 
-/// A section page inside the app layout.
+/// The signed-in layout: sidebar (brand, navigation, user, language) and the page.
+#[component]
+pub fn AppLayout(me: Me, children: Children) -> impl IntoView {
+    view! {
+        <div class="app-layout">
+            <aside class="app-sidebar">
+                <Brand />
+                <AppNav />
+                <UserBox me />
+                <LangSwitch />
+            </aside>
+            <main class="app-main">{children()}</main>
+        </div>
+    }
+}
+
+/// A section page inside the app layout; signed-in users only.
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
     let i18n = use_i18n();
     let text = move || section.text(i18n.t());
     view! {
         <Title text=move || format!("{} · {}", text().title, i18n.t().app_name) />
-        <div class="app-layout">
-            <aside class="app-sidebar">
-                <Brand />
-                <AppNav />
-                <LangSwitch />
-            </aside>
-            <main class="app-main">
-                <h1>{move || text().title}</h1>
-                <div class="card empty-state">
-                    <span class="badge">{move || i18n.t().coming_soon}</span>
-                    <p>{move || text().soon}</p>
-                </div>
-            </main>
-        </div>
+        <RequireUser children=move |me: Me| {
+            view! {
+                <AppLayout me>
+                    <h1>{move || text().title}</h1>
+                    <div class="card empty-state">
+                        <span class="badge">{move || i18n.t().coming_soon}</span>
+                        <p>{move || text().soon}</p>
+                        {(section == Section::Settings)
+                            .then(|| view! { <a class="btn" href="/settings/profile">{move || i18n.t().auth.profile_title}</a> })}
+                    </div>
+                </AppLayout>
+            }
+        } />
     }
 }

@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
 use diesel_async::RunQueryDsl as _;
 use domain::{
-    Email, EmailTokenKind, Lang, TextEnum as _,
-    account::{EmailError, PasswordError},
+    Email, EmailTokenKind, Lang, LlmStrategy, PlanId, TextEnum as _,
+    account::{CAPTION_STYLES, EmailError, Me, NAME_MAX_CHARS, PasswordError},
 };
 use uuid::Uuid;
+
+pub mod web;
 
 use crate::{
     AppState,
@@ -53,6 +55,12 @@ pub enum AccountError {
     /// A rotated refresh token was presented again: the whole session family is now revoked.
     #[error("refresh token reuse detected")]
     SessionReused,
+    /// The display name is longer than allowed.
+    #[error("name too long")]
+    NameTooLong,
+    /// The caption style is not one of the built-in ones.
+    #[error("unknown caption style")]
+    UnknownCaptionStyle,
     /// Anything else (database down ...): logged with its chain, shown as a generic error.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -527,4 +535,67 @@ pub async fn reset_password(
     logout_everywhere(state, user_id, now).await?;
     tracing::info!(%user_id, "password reset");
     Ok(user_id)
+}
+
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct MeRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    email_verified_at: Option<DateTime<Utc>>,
+    plan_id: String,
+    ui_language: String,
+    llm_strategy: String,
+    caption_style: String,
+}
+
+/// The signed-in user's profile and settings.
+pub async fn me(state: &AppState, user_id: Uuid) -> Result<Option<Me>, AccountError> {
+    let mut conn = state.db.get().await?;
+    let row: Option<MeRow> = users::table.find(user_id).select(MeRow::as_select()).first(&mut conn).await.optional()?;
+    Ok(row.map(|r| Me {
+        id: r.id.to_string(),
+        email: r.email,
+        name: r.name,
+        email_verified: r.email_verified_at.is_some(),
+        plan: PlanId::parse(&r.plan_id).unwrap_or(PlanId::Free),
+        ui_language: Lang::from_code(&r.ui_language).unwrap_or_default(),
+        llm_strategy: LlmStrategy::parse(&r.llm_strategy).unwrap_or(LlmStrategy::Ru),
+        caption_style: r.caption_style,
+    }))
+}
+
+/// Changes the display name.
+pub async fn update_profile(state: &AppState, user_id: Uuid, name: &str) -> Result<(), AccountError> {
+    let name = name.trim();
+    if name.chars().count() > NAME_MAX_CHARS {
+        return Err(AccountError::NameTooLong);
+    }
+    let mut conn = state.db.get().await?;
+    diesel::update(users::table.find(user_id)).set(users::name.eq(name)).execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Changes the interface language, the AI strategy and the default caption style.
+pub async fn update_settings(
+    state: &AppState,
+    user_id: Uuid,
+    lang: Lang,
+    strategy: LlmStrategy,
+    caption_style: &str,
+) -> Result<(), AccountError> {
+    if !CAPTION_STYLES.contains(&caption_style) {
+        return Err(AccountError::UnknownCaptionStyle);
+    }
+    let mut conn = state.db.get().await?;
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::ui_language.eq(lang.code()),
+            users::llm_strategy.eq(strategy.as_str()),
+            users::caption_style.eq(caption_style),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }

@@ -1,0 +1,325 @@
+//! Server functions for accounts. Each one extracts who is asking, authorises, calls a `backend` service and returns
+//! a DTO from `domain`; failures are an [`ApiError`] the UI translates.
+
+use domain::{
+    Dict, Lang, LlmStrategy,
+    account::{Me, PasswordError},
+};
+use leptos::{
+    prelude::*,
+    server_fn::{codec::JsonEncoding, error::FromServerFnError},
+};
+use serde::{Deserialize, Serialize};
+
+/// Why a server function failed, in terms the UI can translate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiError {
+    /// Nobody is signed in (or the session ended): the UI sends the user to `/login`.
+    Unauthenticated,
+    /// The email address is malformed.
+    InvalidEmail,
+    /// The password breaks the policy.
+    Password(PasswordError),
+    /// Registration with a taken address.
+    EmailTaken,
+    /// Wrong email or password.
+    InvalidCredentials,
+    /// Too many attempts.
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// Unknown link.
+    TokenInvalid,
+    /// Expired link.
+    TokenExpired,
+    /// Used link.
+    TokenUsed,
+    /// Name too long.
+    NameTooLong,
+    /// A value outside what the form offers.
+    BadInput,
+    /// A server-side failure (details are in the server log).
+    Internal,
+    /// The request did not reach the server or the reply was unreadable.
+    Transport(String),
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        ApiError::Transport(value.to_string())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En.dict()))
+    }
+}
+
+impl ApiError {
+    /// The message to show, in the dictionary's language.
+    pub fn message(&self, t: &Dict) -> String {
+        let a = &t.auth;
+        match self {
+            ApiError::Unauthenticated => a.err_unauthenticated.into(),
+            ApiError::InvalidEmail => a.err_email_invalid.into(),
+            ApiError::Password(PasswordError::TooShort) => a.err_password_short.into(),
+            ApiError::Password(PasswordError::TooLong) => a.err_password_long.into(),
+            ApiError::Password(PasswordError::TooCommon) => a.err_password_common.into(),
+            ApiError::EmailTaken => a.err_email_taken.into(),
+            ApiError::InvalidCredentials => a.err_credentials.into(),
+            ApiError::RateLimited { retry_after_secs } => (a.err_rate_limited)(*retry_after_secs),
+            ApiError::TokenInvalid => a.err_token_invalid.into(),
+            ApiError::TokenExpired => a.err_token_expired.into(),
+            ApiError::TokenUsed => a.err_token_used.into(),
+            ApiError::NameTooLong => a.err_name_long.into(),
+            ApiError::BadInput => a.err_bad_input.into(),
+            ApiError::Internal => a.err_internal.into(),
+            ApiError::Transport(_) => a.err_network.into(),
+        }
+    }
+
+    /// The form field the error belongs to, for inline display.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::InvalidEmail | ApiError::EmailTaken => Some("email"),
+            ApiError::Password(_) => Some("password"),
+            ApiError::NameTooLong => Some("name"),
+            _ => None,
+        }
+    }
+}
+
+/// What registration tells the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterOutcome {
+    /// The address still needs confirming.
+    pub needs_verification: bool,
+    /// The confirmation email went out.
+    pub mail_sent: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use backend::{
+        AppState,
+        accounts::{
+            AccountError, ClientInfo,
+            web::{CurrentUser, REFRESH_COOKIE, clear_cookies, read_cookie, session_cookies},
+        },
+    };
+    use http::{HeaderValue, StatusCode, header, request::Parts};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+    use uuid::Uuid;
+
+    use super::ApiError;
+
+    pub fn state() -> Result<AppState, ApiError> {
+        use_context::<AppState>().ok_or(ApiError::Internal)
+    }
+
+    fn parts() -> Option<Parts> {
+        use_context::<Parts>()
+    }
+
+    pub fn client() -> ClientInfo {
+        let parts = parts();
+        ClientInfo {
+            ip: parts
+                .as_ref()
+                .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
+                .map(|c| c.0.ip().to_string()),
+            user_agent: parts
+                .as_ref()
+                .and_then(|p| p.headers.get(header::USER_AGENT))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
+    /// The signed-in user, as the session middleware found them.
+    pub fn user() -> Option<Uuid> {
+        parts().and_then(|p| p.extensions.get::<CurrentUser>().copied()).and_then(|c| c.0)
+    }
+
+    /// The signed-in user, or 401 Unauthenticated.
+    pub fn require_user() -> Result<Uuid, ApiError> {
+        user().ok_or_else(|| fail(ApiError::Unauthenticated))
+    }
+
+    pub fn refresh_cookie() -> Option<String> {
+        let parts = parts()?;
+        let cookies = parts.headers.get(header::COOKIE)?.to_str().ok()?;
+        read_cookie(cookies, REFRESH_COOKIE).map(str::to_owned)
+    }
+
+    fn set_header(name: header::HeaderName, value: &str) {
+        if let (Some(res), Ok(v)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(value)) {
+            res.append_header(name, v);
+        }
+    }
+
+    pub fn set_session(state: &AppState, tokens: &backend::accounts::Tokens) {
+        for c in session_cookies(&state.config, tokens) {
+            set_header(header::SET_COOKIE, &c);
+        }
+    }
+
+    pub fn clear_session(state: &AppState) {
+        for c in clear_cookies(&state.config) {
+            set_header(header::SET_COOKIE, &c);
+        }
+    }
+
+    /// Sets the HTTP status that goes with an error and returns it.
+    pub fn fail(e: ApiError) -> ApiError {
+        let status = match &e {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::RateLimited { retry_after_secs } => {
+                set_header(header::RETRY_AFTER, &retry_after_secs.to_string());
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        if let Some(res) = use_context::<ResponseOptions>() {
+            res.set_status(status);
+        }
+        e
+    }
+
+    impl From<AccountError> for ApiError {
+        fn from(e: AccountError) -> Self {
+            fail(match e {
+                AccountError::InvalidEmail => ApiError::InvalidEmail,
+                AccountError::Password(p) => ApiError::Password(p),
+                AccountError::EmailTaken => ApiError::EmailTaken,
+                AccountError::InvalidCredentials => ApiError::InvalidCredentials,
+                AccountError::RateLimited { retry_after_secs } => ApiError::RateLimited { retry_after_secs },
+                AccountError::TokenInvalid | AccountError::SessionReused => ApiError::TokenInvalid,
+                AccountError::TokenExpired => ApiError::TokenExpired,
+                AccountError::TokenUsed => ApiError::TokenUsed,
+                AccountError::NameTooLong => ApiError::NameTooLong,
+                AccountError::UnknownCaptionStyle => ApiError::BadInput,
+                AccountError::Internal(e) => {
+                    tracing::error!(error = format!("{e:#}"), "account operation failed");
+                    ApiError::Internal
+                }
+            })
+        }
+    }
+}
+
+/// The signed-in user, or `None`.
+#[server(prefix = "/api", endpoint = "user/me")]
+pub async fn get_me() -> Result<Option<Me>, ApiError> {
+    let state = ssr::state()?;
+    match ssr::user() {
+        Some(id) => Ok(backend::accounts::me(&state, id).await?),
+        None => Ok(None),
+    }
+}
+
+/// Creates an account; the UI's language becomes the account's and the email's.
+#[server(prefix = "/api", endpoint = "auth/register")]
+pub async fn register(email: String, password: String, name: String, lang: Lang) -> Result<RegisterOutcome, ApiError> {
+    let state = ssr::state()?;
+    backend::accounts::check_auth_rate(&state, &ssr::client(), &format!("register:{}", email.trim())).await?;
+    let r = backend::accounts::register(
+        &state,
+        backend::accounts::Registration { email: &email, password: &password, name: &name, lang },
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(RegisterOutcome { needs_verification: r.needs_verification, mail_sent: r.mail_sent })
+}
+
+/// Signs in and sets the session cookies.
+#[server(prefix = "/api", endpoint = "auth/login")]
+pub async fn login(email: String, password: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let tokens = backend::accounts::login(&state, &email, &password, &ssr::client(), chrono::Utc::now()).await?;
+    ssr::set_session(&state, &tokens);
+    Ok(())
+}
+
+/// Signs this device out.
+#[server(prefix = "/api", endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    if let Some(refresh) = ssr::refresh_cookie() {
+        backend::accounts::logout(&state, &refresh, chrono::Utc::now()).await?;
+    }
+    ssr::clear_session(&state);
+    Ok(())
+}
+
+/// Signs the user out on every device, this one included.
+#[server(prefix = "/api", endpoint = "auth/logout-everywhere")]
+pub async fn logout_everywhere() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::accounts::logout_everywhere(&state, user, chrono::Utc::now()).await?;
+    ssr::clear_session(&state);
+    Ok(())
+}
+
+/// Confirms the email address from the link's token.
+#[server(prefix = "/api", endpoint = "auth/verify-email")]
+pub async fn verify_email(token: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    backend::accounts::verify_email(&state, &token, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Sends the confirmation email again.
+#[server(prefix = "/api", endpoint = "auth/resend-verification")]
+pub async fn resend_verification() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::accounts::resend_verification(&state, user, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Emails a reset link if the address has an account (same answer either way).
+#[server(prefix = "/api", endpoint = "auth/forgot-password")]
+pub async fn forgot_password(email: String, lang: Lang) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    backend::accounts::request_password_reset(&state, &email, lang, &ssr::client(), chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Sets a new password from a reset link.
+#[server(prefix = "/api", endpoint = "auth/reset-password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    backend::accounts::reset_password(&state, &token, &password, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Changes the display name.
+#[server(prefix = "/api", endpoint = "user/update-profile")]
+pub async fn update_profile(name: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::accounts::update_profile(&state, user, &name).await?;
+    Ok(())
+}
+
+/// Changes language, AI strategy and default caption style.
+#[server(prefix = "/api", endpoint = "user/update-settings")]
+pub async fn update_settings(
+    ui_language: Lang,
+    llm_strategy: LlmStrategy,
+    caption_style: String,
+) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::accounts::update_settings(&state, user, ui_language, llm_strategy, &caption_style).await?;
+    Ok(())
+}
