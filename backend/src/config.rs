@@ -111,6 +111,8 @@ pub struct AuthConfig {
     pub secret: String,
     /// Mark new accounts verified without an email (the seed's development behaviour). Off unless set.
     pub auto_verify_email: bool,
+    /// Sign-in, sign-up and reset attempts allowed per minute, per IP and per account (seed: 5).
+    pub attempts_per_minute: u32,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -282,7 +284,11 @@ impl Config {
         if secret.chars().count() < 32 {
             return Err(ConfigError { var: "AUTH_SECRET", problem: "is too short: use at least 32 characters".into() });
         }
-        let auth = AuthConfig { secret, auto_verify_email: r.bool("AUTO_VERIFY_EMAIL", false)? };
+        let attempts_per_minute: u32 = r.parse("AUTH_ATTEMPTS_PER_MINUTE", 5, "a positive number")?;
+        if attempts_per_minute == 0 {
+            return Err(ConfigError { var: "AUTH_ATTEMPTS_PER_MINUTE", problem: "must be at least 1".into() });
+        }
+        let auth = AuthConfig { secret, auto_verify_email: r.bool("AUTO_VERIFY_EMAIL", false)?, attempts_per_minute };
 
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
 

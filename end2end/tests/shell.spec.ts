@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { signUpAndLogIn } from './helpers';
 
 test('the landing page is rendered on the server in Russian', async ({ request }) => {
   const res = await request.get('/');
@@ -35,8 +36,8 @@ test('it hydrates and the language switch changes the text without a reload, and
   expect(errors).toEqual([]);
 });
 
-test('the navigation reaches every section and unknown pages are a 404', async ({ page }) => {
-  await page.goto('/dashboard');
+test('the navigation reaches every section and unknown pages are a 404', async ({ page, request, baseURL }) => {
+  await signUpAndLogIn(page, request, baseURL!);
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   const sections: [string, string][] = [
     ['/videos', 'Видео'],
@@ -57,9 +58,10 @@ test('the navigation reaches every section and unknown pages are a 404', async (
   await expect(page.locator('h2')).toHaveText('Страница не найдена');
 });
 
-test('the layout fits a 360 px wide phone without horizontal scrolling', async ({ page }) => {
+test('the layout fits a 360 px wide phone without horizontal scrolling', async ({ page, request, baseURL }) => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const path of ['/', '/videos']) {
+  await signUpAndLogIn(page, request, baseURL!);
+  for (const path of ['/', '/videos', '/login', '/settings/profile']) {
     await page.goto(path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, path).toBeLessThanOrEqual(0);

@@ -166,11 +166,12 @@ async fn over_limit(state: &AppState, limit: &Limit, subject: &str) -> Option<u6
 
 /// Counts one authentication attempt against the per-IP and per-account limits.
 pub async fn check_auth_rate(state: &AppState, client: &ClientInfo, account: &str) -> Result<(), AccountError> {
+    let max = state.config.auth.attempts_per_minute;
     let by_ip = match &client.ip {
-        Some(ip) => over_limit(state, &Limit::AUTH_PER_IP, ip).await,
+        Some(ip) => over_limit(state, &Limit { max, ..Limit::AUTH_PER_IP }, ip).await,
         None => None,
     };
-    let by_account = over_limit(state, &Limit::AUTH_PER_ACCOUNT, &account.trim().to_lowercase()).await;
+    let by_account = over_limit(state, &Limit { max, ..Limit::AUTH_PER_ACCOUNT }, &account.trim().to_lowercase()).await;
     match by_ip.max(by_account) {
         Some(retry_after_secs) => Err(AccountError::RateLimited { retry_after_secs }),
         None => Ok(()),

@@ -1,0 +1,44 @@
+import { APIRequestContext, Page, expect } from '@playwright/test';
+
+const MAIL_API = process.env.MAIL_API_URL ?? 'http://127.0.0.1:1080';
+export const PASSWORD = 'Надёжный пароль 2026';
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@clipmaker.test`;
+}
+
+/** The first link in the newest mail to `to` captured by the SMTP sink. */
+export async function mailLink(request: APIRequestContext, to: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const list = (await (await request.get(`${MAIL_API}/api/messages`)).json()) as { id: number; recipients: string[] }[];
+    const mine = list.filter((m) => m.recipients.some((r) => r.includes(to))).sort((a, b) => b.id - a.id);
+    if (mine.length > 0) {
+      const text = await (await request.get(`${MAIL_API}/api/messages/${mine[0].id}/plain`)).text();
+      const link = text.split(/\s+/).find((w) => w.startsWith('http'));
+      if (link) return link;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to}`);
+}
+
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Registers through the API, confirms from the mail, and logs in through the page. */
+export async function signUpAndLogIn(page: Page, request: APIRequestContext, baseURL: string): Promise<string> {
+  const email = uniqueEmail('nav');
+  const headers = { origin: baseURL };
+  const reg = await request.post('/api/auth/register', { headers, form: { email, password: PASSWORD, name: 'E2E', lang: 'ru' } });
+  expect(reg.status()).toBe(200);
+  const token = new URL(await mailLink(request, email)).searchParams.get('token')!;
+  expect((await request.post('/api/auth/verify-email', { headers, form: { token } })).status()).toBe(200);
+  await page.goto('/login');
+  await hydrated(page);
+  await page.fill('#field-email', email);
+  await page.fill('#field-password', PASSWORD);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/dashboard$/);
+  return email;
+}
