@@ -323,3 +323,9 @@ pub async fn update_settings(
     backend::accounts::update_settings(&state, user, ui_language, llm_strategy, &caption_style).await?;
     Ok(())
 }
+
+/// Whether "Log in with VK ID" works on this server.
+#[server(prefix = "/api", endpoint = "auth/vk-enabled")]
+pub async fn vk_enabled() -> Result<bool, ApiError> {
+    Ok(ssr::state()?.config.vk.enabled())
+}

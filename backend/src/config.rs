@@ -124,6 +124,24 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+/// VK ID sign-in (OAuth 2.1 with PKCE).
+#[derive(Debug, Clone)]
+pub struct VkConfig {
+    /// The VK ID app's client id; without it (and without `simulate`) the VK button is hidden.
+    pub client_id: Option<String>,
+    /// Base URL of VK ID (`https://id.vk.com`; tests point it at a fake server).
+    pub base_url: String,
+    /// Development simulation: sign in as a fixed demo VK user without contacting VK.
+    pub simulate: bool,
+}
+
+impl VkConfig {
+    /// Whether the VK button works in this deployment.
+    pub fn enabled(&self) -> bool {
+        self.client_id.is_some() || self.simulate
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -141,6 +159,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Sign-in.
     pub auth: AuthConfig,
+    /// VK ID.
+    pub vk: VkConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -290,6 +310,16 @@ impl Config {
         }
         let auth = AuthConfig { secret, auto_verify_email: r.bool("AUTO_VERIFY_EMAIL", false)?, attempts_per_minute };
 
+        let vk_simulate = r.bool("VK_SIMULATE", false)?;
+        if vk_simulate && env == AppEnv::Production {
+            return Err(ConfigError { var: "VK_SIMULATE", problem: "must not be on in production".into() });
+        }
+        let vk = VkConfig {
+            client_id: r.raw("VK_CLIENT_ID"),
+            base_url: r.url("VK_ID_BASE_URL", r.or("VK_ID_BASE_URL", "https://id.vk.com"), &["http", "https"])?,
+            simulate: vk_simulate,
+        };
+
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
 
         Ok(Config {
@@ -308,6 +338,7 @@ impl Config {
             },
             mail: MailConfig { smtp_url, from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>") },
             auth,
+            vk,
             health_timeout: Duration::from_millis(health_ms),
         })
     }

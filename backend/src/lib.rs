@@ -13,6 +13,7 @@ pub mod redis;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod vkid;
 
 pub use config::Config;
 pub use state::AppState;

@@ -145,6 +145,8 @@ pub struct Me {
     pub llm_strategy: crate::LlmStrategy,
     /// Default caption style for new clips.
     pub caption_style: String,
+    /// Whether a VK ID is linked.
+    pub vk_linked: bool,
 }
 
 /// Caption styles a user can pick as their default (the renderer defines how each looks).

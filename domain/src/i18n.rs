@@ -154,7 +154,17 @@ pub struct AuthText {
     pub err_bad_input: &'static str,
     pub err_internal: &'static str,
     pub err_network: &'static str,
+    pub vk_button: &'static str,
+    pub vk_link: &'static str,
+    pub vk_linked: &'static str,
+    pub or: &'static str,
+    /// Messages for `/login?error=<code>` after VK ID, in the order of [`VK_ERROR_CODES`].
+    pub vk_errors: [&'static str; 6],
 }
+
+/// The error codes VK ID sign-in puts in `/login?error=…`.
+pub const VK_ERROR_CODES: [&str; 6] =
+    ["vk_unavailable", "vk_denied", "vk_state", "vk_failed", "vk_email_exists", "vk_linked_elsewhere"];
 
 /// Every user-facing string of the UI in one language.
 #[derive(Debug)]
@@ -378,6 +388,18 @@ pub static RU: Dict = Dict {
         err_bad_input: "Проверьте введённые данные.",
         err_internal: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз через минуту.",
         err_network: "Нет связи с сервером. Проверьте интернет и попробуйте снова.",
+        vk_button: "Войти через VK ID",
+        vk_link: "Привязать VK ID",
+        vk_linked: "VK ID привязан",
+        or: "или",
+        vk_errors: [
+            "Вход через VK ID на этом сервере не настроен.",
+            "Вход через VK ID отменён.",
+            "Ссылка входа устарела. Нажмите «Войти через VK ID» ещё раз.",
+            "VK ID не ответил как нужно. Попробуйте ещё раз или войдите по почте.",
+            "Аккаунт с почтой из VK уже есть. Войдите по почте и привяжите VK ID в профиле.",
+            "Этот аккаунт VK уже привязан к другому пользователю.",
+        ],
     },
 };
 
@@ -519,6 +541,18 @@ pub static EN: Dict = Dict {
         err_bad_input: "Check what you entered.",
         err_internal: "Something went wrong on our side. Try again in a minute.",
         err_network: "Cannot reach the server. Check your connection and try again.",
+        vk_button: "Log in with VK ID",
+        vk_link: "Link VK ID",
+        vk_linked: "VK ID linked",
+        or: "or",
+        vk_errors: [
+            "VK ID sign-in is not set up on this server.",
+            "VK ID sign-in was cancelled.",
+            "The sign-in link has expired. Press “Log in with VK ID” again.",
+            "VK ID did not answer as expected. Try again or log in with your email.",
+            "An account with the email from VK already exists. Log in with your email and link VK ID in your profile.",
+            "This VK account is linked to another user.",
+        ],
     },
 };
 

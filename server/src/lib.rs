@@ -4,6 +4,7 @@
 pub mod health;
 pub mod security;
 pub mod session;
+pub mod vk;
 
 use std::{net::SocketAddr, path::Path};
 
@@ -52,6 +53,8 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
 
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/auth/vk/start", get(vk::start))
+        .route("/auth/vk/callback", get(vk::callback))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -12,6 +12,7 @@ mod app;
 mod bucket;
 mod db;
 mod fake;
+pub mod fake_vk;
 pub mod mailbox;
 mod redis;
 

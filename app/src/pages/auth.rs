@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{
         ApiError, ForgotPassword, Login, Logout, LogoutEverywhere, Register, ResendVerification, ResetPassword,
-        UpdateProfile, UpdateSettings, VerifyEmail, get_me,
+        UpdateProfile, UpdateSettings, VerifyEmail, get_me, vk_enabled,
     },
     components::{Brand, LangSwitch},
     i18n::use_i18n,
@@ -97,6 +97,28 @@ fn error_for<T: Clone + Send + Sync + 'static>(
     })
 }
 
+/// "Log in with VK ID", shown only where VK ID is configured.
+#[component]
+fn VkButton(next: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let enabled = Resource::new(|| (), |_| vk_enabled());
+    view! {
+        <Suspense>
+            {move || {
+                matches!(enabled.get(), Some(Ok(true)))
+                    .then(|| {
+                        view! {
+                            <p class="muted auth-or">{move || i18n.t().auth.or}</p>
+                            <a class="btn btn-vk" data-testid="vk-login" href=move || format!("/auth/vk/start?next={}", next.get())>
+                                {move || i18n.t().auth.vk_button}
+                            </a>
+                        }
+                    })
+            }}
+        </Suspense>
+    }
+}
+
 /// `/login`
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -108,8 +130,15 @@ pub fn LoginPage() -> impl IntoView {
             go_to(&safe_next(query.read_untracked().get("next")));
         }
     });
+    let next = Signal::derive(move || safe_next(query.read().get("next")));
+    let vk_error = move || {
+        let code = query.read().get("error")?;
+        let i = domain::i18n::VK_ERROR_CODES.iter().position(|c| *c == code)?;
+        Some(i18n.t().auth.vk_errors[i])
+    };
     view! {
         <AuthCard title=|t| t.auth.login_title>
+            <p class="form-error" role="alert" data-testid="vk-error">{vk_error}</p>
             <ActionForm action=action attr:class="form">
                 <Field
                     name="email"
@@ -130,6 +159,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || i18n.t().auth.submit_login}
                 </button>
             </ActionForm>
+            <VkButton next />
             <p class="auth-links">
                 <a href="/forgot-password">{move || i18n.t().auth.forgot_link}</a>
                 <a href="/register">{move || i18n.t().auth.to_register}</a>
@@ -456,6 +486,13 @@ fn ProfileForms(me: Me) -> impl IntoView {
                 <button class="btn btn-primary" type="submit">{move || i18n.t().auth.save}</button>
                 {move || saved(matches!(settings.value().get(), Some(Ok(()))))}
             </ActionForm>
+        </div>
+        <div class="card">
+            {if me.vk_linked {
+                view! { <p class="notice" data-testid="vk-linked">{move || i18n.t().auth.vk_linked}</p> }.into_any()
+            } else {
+                view! { <a class="btn btn-vk" href="/auth/vk/start?link=1">{move || i18n.t().auth.vk_link}</a> }.into_any()
+            }}
         </div>
         <div class="card">
             <button class="btn" data-testid="logout-everywhere" on:click=move |_| { everywhere.dispatch(LogoutEverywhere {}); }>

@@ -347,6 +347,16 @@ async fn create_session(
     Ok(Tokens { user_id, session_id, access, refresh: secret.token })
 }
 
+/// Starts a new session (a new refresh-token family) for a user who proved who they are another way (VK ID).
+pub async fn start_session(
+    state: &AppState,
+    user_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<Tokens, AccountError> {
+    create_session(state, user_id, Uuid::now_v7(), client, now).await
+}
+
 /// Signs in with email and password. Unknown emails and wrong passwords get the same error after the same work.
 pub async fn login(
     state: &AppState,
@@ -549,6 +559,7 @@ struct MeRow {
     ui_language: String,
     llm_strategy: String,
     caption_style: String,
+    vk_user_id: Option<String>,
 }
 
 /// The signed-in user's profile and settings.
@@ -564,6 +575,7 @@ pub async fn me(state: &AppState, user_id: Uuid) -> Result<Option<Me>, AccountEr
         ui_language: Lang::from_code(&r.ui_language).unwrap_or_default(),
         llm_strategy: LlmStrategy::parse(&r.llm_strategy).unwrap_or(LlmStrategy::Ru),
         caption_style: r.caption_style,
+        vk_linked: r.vk_user_id.is_some(),
     }))
 }
 

@@ -1,0 +1,83 @@
+//! `/auth/vk/start` and `/auth/vk/callback`: plain redirects, so they live outside the server functions.
+
+use axum::{
+    extract::{Query, Request, State},
+    http::{HeaderValue, header},
+    response::{IntoResponse as _, Redirect, Response},
+};
+use backend::{
+    AppState,
+    accounts::web::{CurrentUser, session_cookies},
+    vkid,
+};
+use serde::Deserialize;
+
+/// Query of `/auth/vk/start`.
+#[derive(Deserialize)]
+pub struct StartQuery {
+    /// Where to go after signing in (same-site paths only).
+    next: Option<String>,
+    /// `1` to link VK ID to the signed-in account instead of signing in.
+    link: Option<String>,
+}
+
+fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/dashboard".into())
+}
+
+fn to_login(error: &vkid::VkError) -> Response {
+    if matches!(error, vkid::VkError::Internal(_) | vkid::VkError::Provider(_)) {
+        tracing::error!(error = format!("{error:#}"), "VK ID sign-in failed");
+    } else {
+        tracing::info!(error = %error, "VK ID sign-in refused");
+    }
+    Redirect::to(&format!("/login?error={}", error.code())).into_response()
+}
+
+/// Redirects to VK ID's authorize page (or, in simulation, straight to the callback).
+pub async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>, request: Request) -> Response {
+    let user = request.extensions().get::<CurrentUser>().and_then(|c| c.0);
+    let link_to = if q.link.as_deref() == Some("1") { user } else { None };
+    match vkid::start(&state, link_to, &safe_next(q.next)).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => to_login(&e),
+    }
+}
+
+/// Query of `/auth/vk/callback`, as VK ID sends it.
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    device_id: Option<String>,
+    error: Option<String>,
+}
+
+/// Finishes the flow: sets the session cookies and redirects on.
+pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQuery>, request: Request) -> Response {
+    let client = crate::session::client_info(&request);
+    let result = vkid::finish(
+        &state,
+        q.code.as_deref(),
+        q.state.as_deref(),
+        q.device_id.as_deref(),
+        q.error.as_deref(),
+        &client,
+        chrono::Utc::now(),
+    )
+    .await;
+    match result {
+        Ok(done) => {
+            let mut response = Redirect::to(&done.next).into_response();
+            if let Some(tokens) = done.tokens {
+                for c in session_cookies(&state.config, &tokens) {
+                    if let Ok(v) = HeaderValue::from_str(&c) {
+                        response.headers_mut().append(header::SET_COOKIE, v);
+                    }
+                }
+            }
+            response
+        }
+        Err(e) => to_login(&e),
+    }
+}
