@@ -162,6 +162,14 @@ mod ssr {
         }
     }
 
+    /// Remembers the UI language in the same cookie the language switch writes.
+    pub fn set_lang_cookie(lang: domain::Lang) {
+        set_header(
+            header::SET_COOKIE,
+            &format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", domain::Lang::COOKIE, lang.code()),
+        );
+    }
+
     pub fn set_session(state: &AppState, tokens: &backend::accounts::Tokens) {
         for c in session_cookies(&state.config, tokens) {
             set_header(header::SET_COOKIE, &c);
@@ -321,6 +329,7 @@ pub async fn update_settings(
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     backend::accounts::update_settings(&state, user, ui_language, llm_strategy, &caption_style).await?;
+    ssr::set_lang_cookie(ui_language);
     Ok(())
 }
 

@@ -153,6 +153,9 @@ async fn protected_server_functions_answer_401_and_me_is_null_when_anonymous() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let lang_cookie =
+        set_cookies(&res).into_iter().find(|c| c.starts_with("lang=")).expect("the UI follows the setting");
+    assert!(lang_cookie.starts_with("lang=en;"), "{lang_cookie}");
     let me: Value = browser.post(format!("{}/api/user/me", app.url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["email"], email);
     assert_eq!(me["name"], "Мария");

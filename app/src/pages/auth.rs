@@ -119,6 +119,17 @@ fn VkButton(next: Signal<String>) -> impl IntoView {
     }
 }
 
+/// Sends the user to sign in again when an action finds the session gone.
+fn login_again_on_unauthenticated<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
+) {
+    Effect::new(move |_| {
+        if let Some(Err(ApiError::Unauthenticated)) = value.get() {
+            go_to("/login?next=/settings/profile");
+        }
+    });
+}
+
 /// `/login`
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -397,6 +408,15 @@ fn ProfileForms(me: Me) -> impl IntoView {
             go_to("/login");
         }
     });
+    // A new interface language takes effect with a fresh render.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = settings.value().get() {
+            go_to("/settings/profile");
+        }
+    });
+    login_again_on_unauthenticated(profile.value());
+    login_again_on_unauthenticated(settings.value());
+    login_again_on_unauthenticated(resend.value());
     let saved =
         move |ok: bool| ok.then(|| view! { <span class="notice" role="status">{move || i18n.t().auth.saved}</span> });
     let (lang, strategy, style) = (me.ui_language, me.llm_strategy, me.caption_style.clone());
