@@ -50,3 +50,14 @@ test('forms show translated errors inline', async ({ page }) => {
   await expect(page.getByTestId('form-error')).toHaveText('Wrong email or password.');
   await page.getByTestId('lang-switch').click();
 });
+
+test('the VK ID button signs in (development simulation) and comes back to the page asked for', async ({ page }) => {
+  await page.goto('/analytics');
+  await expect(page).toHaveURL(/\/login\?next=\/analytics$/);
+  await hydrated(page);
+  await page.getByTestId('vk-login').click();
+  await expect(page).toHaveURL(/\/analytics$/);
+  await expect(page.getByTestId('user-email')).toHaveText('vk-demo@clipmaker.local');
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+});

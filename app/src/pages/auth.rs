@@ -109,7 +109,13 @@ fn VkButton(next: Signal<String>) -> impl IntoView {
                     .then(|| {
                         view! {
                             <p class="muted auth-or">{move || i18n.t().auth.or}</p>
-                            <a class="btn btn-vk" data-testid="vk-login" href=move || format!("/auth/vk/start?next={}", next.get())>
+                            // rel=external: a server route, so the client-side router must let the browser load it.
+                            <a
+                                class="btn btn-vk"
+                                data-testid="vk-login"
+                                rel="external"
+                                href=move || format!("/auth/vk/start?next={}", next.get())
+                            >
                                 {move || i18n.t().auth.vk_button}
                             </a>
                         }
@@ -511,7 +517,7 @@ fn ProfileForms(me: Me) -> impl IntoView {
             {if me.vk_linked {
                 view! { <p class="notice" data-testid="vk-linked">{move || i18n.t().auth.vk_linked}</p> }.into_any()
             } else {
-                view! { <a class="btn btn-vk" href="/auth/vk/start?link=1">{move || i18n.t().auth.vk_link}</a> }.into_any()
+                view! { <a class="btn btn-vk" rel="external" data-testid="vk-link" href="/auth/vk/start?link=1">{move || i18n.t().auth.vk_link}</a> }.into_any()
             }}
         </div>
         <div class="card">
