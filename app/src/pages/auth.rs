@@ -85,6 +85,22 @@ fn Field(
     }
 }
 
+/// The form-level error line and the submit button, disabled while the request runs.
+#[component]
+fn Submit(
+    error: Signal<Option<String>>,
+    pending: Signal<bool>,
+    label: fn(&'static domain::Dict) -> &'static str,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <p class="form-error" role="alert" data-testid="form-error">{move || error.get()}</p>
+        <button class="btn btn-primary" type="submit" disabled=move || pending.get()>
+            {move || label(i18n.t())}
+        </button>
+    }
+}
+
 /// The error of `result` if it belongs to `field` (or to no field, when `field` is `None`).
 fn error_for<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
@@ -171,10 +187,11 @@ pub fn LoginPage() -> impl IntoView {
                     label=Signal::derive(move || i18n.t().auth.password)
                     error=error_for(action.value(), Some("password"))
                 />
-                <p class="form-error" role="alert" data-testid="form-error">{error_for(action.value(), None)}</p>
-                <button class="btn btn-primary" type="submit" disabled=move || action.pending().get()>
-                    {move || i18n.t().auth.submit_login}
-                </button>
+                <Submit
+                    error=error_for(action.value(), None)
+                    pending=Signal::derive(move || action.pending().get())
+                    label=|t| t.auth.submit_login
+                />
             </ActionForm>
             <VkButton next />
             <p class="auth-links">
@@ -235,10 +252,11 @@ pub fn RegisterPage() -> impl IntoView {
                         hint=Signal::derive(move || i18n.t().auth.password_hint)
                         error=error_for(action.value(), Some("password"))
                     />
-                    <p class="form-error" role="alert" data-testid="form-error">{error_for(action.value(), None)}</p>
-                    <button class="btn btn-primary" type="submit" disabled=move || action.pending().get()>
-                        {move || i18n.t().auth.submit_register}
-                    </button>
+                    <Submit
+                        error=error_for(action.value(), None)
+                        pending=Signal::derive(move || action.pending().get())
+                        label=|t| t.auth.submit_register
+                    />
                 </ActionForm>
                 <p class="auth-links">
                     <a href="/login">{move || i18n.t().auth.to_login}</a>
@@ -269,10 +287,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         label=Signal::derive(move || i18n.t().auth.email)
                         error=error_for(action.value(), Some("email"))
                     />
-                    <p class="form-error" role="alert">{error_for(action.value(), None)}</p>
-                    <button class="btn btn-primary" type="submit" disabled=move || action.pending().get()>
-                        {move || i18n.t().auth.forgot_submit}
-                    </button>
+                    <Submit
+                        error=error_for(action.value(), None)
+                        pending=Signal::derive(move || action.pending().get())
+                        label=|t| t.auth.forgot_submit
+                    />
                 </ActionForm>
             </Show>
         </AuthCard>
@@ -307,10 +326,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
                         hint=Signal::derive(move || i18n.t().auth.password_hint)
                         error=error_for(action.value(), Some("password"))
                     />
-                    <p class="form-error" role="alert" data-testid="form-error">{error_for(action.value(), None)}</p>
-                    <button class="btn btn-primary" type="submit" disabled=move || action.pending().get()>
-                        {move || i18n.t().auth.reset_submit}
-                    </button>
+                    <Submit
+                        error=error_for(action.value(), None)
+                        pending=Signal::derive(move || action.pending().get())
+                        label=|t| t.auth.reset_submit
+                    />
                 </ActionForm>
             </Show>
         </AuthCard>
