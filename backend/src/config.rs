@@ -56,6 +56,11 @@ impl HttpConfig {
     pub fn is_https(&self) -> bool {
         self.public_url.scheme() == "https"
     }
+
+    /// Whether the public URL's host is this machine (plain-HTTP development: no HSTS, no `Secure` cookies).
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.public_url.host_str().unwrap_or(""), "localhost" | "127.0.0.1" | "[::1]" | "::1")
+    }
 }
 
 /// PostgreSQL settings.
@@ -373,6 +378,7 @@ mod tests {
         assert_eq!(c.http.bind_addr.to_string(), "127.0.0.1:3000");
         assert!(c.storage.use_proxy);
         assert!(!c.http.is_https());
+        assert!(c.http.is_loopback());
         assert_eq!(c.redis.key_prefix, "clipmaker:");
     }
 
@@ -425,6 +431,7 @@ mod tests {
         let c = load(&vars).unwrap();
         assert!(!c.storage.use_proxy);
         assert!(c.http.is_https());
+        assert!(!c.http.is_loopback());
     }
 
     #[test]

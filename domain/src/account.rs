@@ -117,6 +117,15 @@ mod tests {
     }
 
     #[test]
+    fn only_same_site_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next_path(Some("/videos?x=1")), "/videos?x=1");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "videos", ""] {
+            assert_eq!(safe_next_path(Some(bad)), "/dashboard", "{bad}");
+        }
+        assert_eq!(safe_next_path(None), "/dashboard");
+    }
+
+    #[test]
     fn password_length_counts_characters_not_bytes() {
         assert_eq!(check_password_length("1234567"), Err(PasswordError::TooShort));
         assert_eq!(check_password_length("12345678"), Ok(()));
@@ -151,6 +160,14 @@ pub struct Me {
 
 /// Caption styles a user can pick as their default (the renderer defines how each looks).
 pub const CAPTION_STYLES: [&str; 3] = ["classic", "highlight", "minimal"];
+
+/// Where to send the browser after signing in: a same-site path from `?next=`, else the dashboard. Anything that
+/// could leave the site (`https://…`, `//host`, `/\\host`) is ignored, so the parameter cannot be an open redirect.
+pub fn safe_next_path(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .unwrap_or("/dashboard")
+        .to_owned()
+}
 
 /// Longest display name accepted.
 pub const NAME_MAX_CHARS: usize = 80;

@@ -40,12 +40,7 @@ impl Lang {
 
     /// Reads the language from a `Cookie` header value (`a=1; lang=en`), defaulting to Russian.
     pub fn from_cookie_header(header: &str) -> Lang {
-        header
-            .split(';')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(name, _)| name.trim() == Self::COOKIE)
-            .and_then(|(_, value)| Lang::from_code(value))
-            .unwrap_or_default()
+        crate::cookie::read_cookie(header, Self::COOKIE).and_then(Lang::from_code).unwrap_or_default()
     }
 
     /// The dictionary for this language.

@@ -20,9 +20,7 @@ impl SecurityHeaders {
     /// HSTS is sent unless the public host is loopback (plain-HTTP development); the dev live-reload websocket is
     /// allowed outside production.
     pub fn from_config(config: &Config) -> SecurityHeaders {
-        let host = config.http.public_url.host_str().unwrap_or("");
-        let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
-        SecurityHeaders { hsts: !loopback, dev_reload: config.env != AppEnv::Production }
+        SecurityHeaders { hsts: !config.http.is_loopback(), dev_reload: config.env != AppEnv::Production }
     }
 
     /// The Content-Security-Policy for one response. `'wasm-unsafe-eval'` lets the browser compile our wasm module;

@@ -21,10 +21,6 @@ pub struct StartQuery {
     link: Option<String>,
 }
 
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/dashboard".into())
-}
-
 fn to_login(error: &vkid::VkError) -> Response {
     if matches!(error, vkid::VkError::Internal(_) | vkid::VkError::Provider(_)) {
         tracing::error!(error = format!("{error:#}"), "VK ID sign-in failed");
@@ -38,7 +34,7 @@ fn to_login(error: &vkid::VkError) -> Response {
 pub async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>, request: Request) -> Response {
     let user = request.extensions().get::<CurrentUser>().and_then(|c| c.0);
     let link_to = if q.link.as_deref() == Some("1") { user } else { None };
-    match vkid::start(&state, link_to, &safe_next(q.next)).await {
+    match vkid::start(&state, link_to, &domain::account::safe_next_path(q.next.as_deref())).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => to_login(&e),
     }

@@ -2,7 +2,7 @@
 
 use domain::{
     Lang, LlmStrategy, TextEnum as _,
-    account::{CAPTION_STYLES, Me},
+    account::{CAPTION_STYLES, Me, safe_next_path},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,11 +25,6 @@ pub fn go_to(path: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
-}
-
-/// Only same-site paths are followed after sign-in.
-fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/dashboard".into())
 }
 
 /// A card-shaped page for the accounts forms.
@@ -160,10 +155,10 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            go_to(&safe_next(query.read_untracked().get("next")));
+            go_to(&safe_next_path(query.read_untracked().get("next").as_deref()));
         }
     });
-    let next = Signal::derive(move || safe_next(query.read().get("next")));
+    let next = Signal::derive(move || safe_next_path(query.read().get("next").as_deref()));
     let vk_error = move || {
         let code = query.read().get("error")?;
         let i = domain::i18n::VK_ERROR_CODES.iter().position(|c| *c == code)?;
