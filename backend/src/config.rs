@@ -3,9 +3,11 @@
 //! Every variable is documented in `.env.example` and in the README's configuration table. A missing or malformed
 //! variable stops start-up with a [`ConfigError`] that names it.
 
-use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
+use std::{collections::BTreeMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
 
 use url::Url;
+
+use crate::queue::QueueName;
 
 /// Which kind of deployment this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,75 @@ impl VkConfig {
     }
 }
 
+/// Background jobs and the worker.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Attempts per job, the first included (seed: 3).
+    pub max_attempts: u32,
+    /// Delay before the first retry; each later retry doubles it (seed: 30 s, 60 s, 120 s).
+    pub backoff_base: Duration,
+    /// A running job whose worker has not heart-beaten for this long is taken over by another worker.
+    pub visibility_timeout: Duration,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
+    /// How long running jobs may take to finish after SIGTERM before they are handed back.
+    pub shutdown_grace: Duration,
+    /// Jobs run at once per queue in one worker process.
+    pub concurrency: BTreeMap<QueueName, usize>,
+    /// How often the reconciler compares the database with the queue.
+    pub reconcile_interval: Duration,
+    /// A video or clip in a non-terminal status with no live job for this long is enqueued again.
+    pub reconcile_after: Duration,
+    /// Where the worker serves `/metrics`; `None` turns it off.
+    pub worker_metrics_addr: Option<SocketAddr>,
+    /// When set, `/metrics` (server and worker) requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<MetricsToken>,
+    /// Length of the demo job's generated sample video, in seconds.
+    pub demo_sample_seconds: u32,
+}
+
+/// The bearer token that guards `/metrics`; its `Debug` output is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
+}
+
+/// The default jobs-at-once per queue: rendering uses every core, the rest stay small.
+pub fn default_concurrency() -> BTreeMap<QueueName, usize> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    QueueName::ALL
+        .into_iter()
+        .map(|q| {
+            let n = match q {
+                QueueName::VideoRender => cores,
+                QueueName::LlmAnalyze | QueueName::Publish => 4,
+                QueueName::Download => 2,
+                _ => 1,
+            };
+            (q, n)
+        })
+        .collect()
+}
+
+/// Parses `WORKER_CONCURRENCY` (`queue=n,queue=n`) over the defaults.
+fn parse_concurrency(value: &str) -> Result<BTreeMap<QueueName, usize>, String> {
+    let mut map = default_concurrency();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, n) = part.split_once('=').ok_or_else(|| format!("expected queue=number, got {part:?}"))?;
+        let queue: QueueName = name.trim().parse()?;
+        let n: usize = n.trim().parse().map_err(|_| format!("{:?} is not a number", n.trim()))?;
+        if n == 0 {
+            return Err(format!("{name} must run at least 1 job"));
+        }
+        map.insert(queue, n);
+    }
+    Ok(map)
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -166,6 +237,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// VK ID.
     pub vk: VkConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -271,6 +344,55 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
     }
 }
 
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn millis(&self, var: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let ms: u64 = self.parse(var, default, "milliseconds")?;
+        if ms == 0 {
+            return Err(ConfigError { var, problem: "must be more than 0".into() });
+        }
+        Ok(Duration::from_millis(ms))
+    }
+
+    fn jobs(&self) -> Result<JobsConfig, ConfigError> {
+        let max_attempts: u32 = self.parse("JOB_MAX_ATTEMPTS", 3, "a positive number")?;
+        if max_attempts == 0 {
+            return Err(ConfigError { var: "JOB_MAX_ATTEMPTS", problem: "must be at least 1".into() });
+        }
+        let concurrency = match self.raw("WORKER_CONCURRENCY") {
+            None => default_concurrency(),
+            Some(v) => parse_concurrency(&v).map_err(|e| ConfigError {
+                var: "WORKER_CONCURRENCY",
+                problem: format!("is malformed: {e} (e.g. download=2,video-render=4)"),
+            })?,
+        };
+        let worker_metrics_addr = match self.raw("WORKER_METRICS_ADDR").as_deref() {
+            Some("off") => None,
+            _ => Some(self.parse(
+                "WORKER_METRICS_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 9464)),
+                "host:port, or off",
+            )?),
+        };
+        let demo_sample_seconds: u32 = self.parse("DEMO_SAMPLE_SECONDS", 8, "seconds, 1 to 600")?;
+        if !(1..=600).contains(&demo_sample_seconds) {
+            return Err(ConfigError { var: "DEMO_SAMPLE_SECONDS", problem: "must be between 1 and 600".into() });
+        }
+        Ok(JobsConfig {
+            max_attempts,
+            backoff_base: self.millis("JOB_BACKOFF_MS", 30_000)?,
+            visibility_timeout: self.millis("JOB_VISIBILITY_TIMEOUT_MS", 30_000)?,
+            idempotency_ttl: self.millis("JOB_IDEMPOTENCY_TTL_MS", 24 * 3600 * 1000)?,
+            shutdown_grace: self.millis("WORKER_SHUTDOWN_GRACE_MS", 25_000)?,
+            concurrency,
+            reconcile_interval: self.millis("RECONCILE_INTERVAL_MS", 60_000)?,
+            reconcile_after: self.millis("RECONCILE_AFTER_MS", 120_000)?,
+            worker_metrics_addr,
+            metrics_token: self.raw("METRICS_TOKEN").map(MetricsToken),
+            demo_sample_seconds,
+        })
+    }
+}
+
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -326,6 +448,7 @@ impl Config {
         };
 
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
+        let jobs = r.jobs()?;
 
         Ok(Config {
             env,
@@ -344,6 +467,7 @@ impl Config {
             mail: MailConfig { smtp_url, from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>") },
             auth,
             vk,
+            jobs,
             health_timeout: Duration::from_millis(health_ms),
         })
     }

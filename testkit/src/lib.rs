@@ -20,7 +20,7 @@ pub use app::{TEST_PASSWORD, TestApp};
 pub use bucket::{TestBucket, s3_client};
 pub use db::TestDb;
 pub use fake::{FakeServer, RecordedRequest};
-pub use redis::TestRedis;
+pub use redis::{PrivateRedis, TestRedis};
 
 /// Where the real services of the test environment are, from the environment with local defaults.
 pub mod services {
