@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod health;
+pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod process;
@@ -15,6 +16,7 @@ pub mod redis;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod videos;
 pub mod vkid;
 
 pub use config::Config;

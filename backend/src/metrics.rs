@@ -165,5 +165,18 @@ impl Metrics {
     }
 }
 
+/// Whether a scrape may read metrics: always when no token is configured, otherwise only with
+/// `Authorization: Bearer <token>`.
+pub fn authorized(token: Option<&crate::config::MetricsToken>, authorization: Option<&str>) -> bool {
+    match token {
+        None => true,
+        Some(t) => authorization.and_then(|a| a.strip_prefix("Bearer ")).is_some_and(|given| {
+            // Digests are compared, not the token itself, so comparison timing reveals nothing about it.
+            use sha2::Digest as _;
+            sha2::Sha256::digest(given.as_bytes()) == sha2::Sha256::digest(t.0.as_bytes())
+        }),
+    }
+}
+
 /// The content type of the Prometheus text format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

@@ -6,6 +6,7 @@ use crate::{
     Config,
     db::{self, DbPool},
     mail::Mailer,
+    queue::{Queue, QueueSettings},
     redis::Redis,
     storage::Storage,
 };
@@ -23,6 +24,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Outgoing mail.
     pub mail: Mailer,
+    /// The job queue (enqueue, stats).
+    pub queue: Queue,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
         let redis = Redis::connect(&config.redis)?;
         let storage = Storage::new(&config.storage);
         let mail = Mailer::new(&config.mail)?;
-        Ok(AppState { config: Arc::new(config), db, redis, storage, mail })
+        let queue = Queue::new(redis.clone(), QueueSettings::from_config(&config.jobs));
+        Ok(AppState { config: Arc::new(config), db, redis, storage, mail, queue })
     }
 }

@@ -77,4 +77,47 @@ impl Storage {
             }
         }
     }
+
+    /// The object's size, or `None` if there is no object under `key`.
+    pub async fn size(&self, key: &str) -> anyhow::Result<Option<i64>> {
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(head) => Ok(Some(head.content_length().unwrap_or(0))),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(anyhow::Error::new(e).context(format!("HeadObject {key}"))),
+        }
+    }
+
+    /// Uploads the file at `path` to `key`.
+    pub async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> anyhow::Result<()> {
+        let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+            .await
+            .with_context(|| format!("reading {}", path.display()))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("PutObject {key}"))?;
+        Ok(())
+    }
+
+    /// Downloads `key` into a new file at `path`, streaming; returns the bytes written.
+    pub async fn download_to_file(&self, key: &str, path: &std::path::Path) -> anyhow::Result<u64> {
+        let object = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .with_context(|| format!("GetObject {key}"))?;
+        let mut reader = object.body.into_async_read();
+        let mut file = tokio::fs::File::create(path).await.with_context(|| format!("creating {}", path.display()))?;
+        let n = tokio::io::copy(&mut reader, &mut file).await.with_context(|| format!("downloading {key}"))?;
+        tokio::io::AsyncWriteExt::flush(&mut file).await?;
+        Ok(n)
+    }
 }

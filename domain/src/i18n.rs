@@ -244,6 +244,49 @@ pub struct Dict {
     pub mail_reset: MailText,
     /// Accounts pages and errors.
     pub auth: AuthText,
+    /// The videos page and live progress.
+    pub video_list: VideosText,
+}
+
+/// The videos page and live progress.
+#[derive(Debug)]
+pub struct VideosText {
+    /// Text under the heading.
+    pub intro: &'static str,
+    /// Shown when the user has no videos.
+    pub empty: &'static str,
+    /// Button that starts the demo job.
+    pub demo_button: &'static str,
+    /// Names of the statuses, in `VideoStatus::ALL` order.
+    pub status_names: [&'static str; 7],
+    /// Names of the stages, in `videos::stage::ALL` order.
+    pub stage_names: [&'static str; 4],
+    /// Accessible label of a progress bar.
+    pub progress_label: &'static str,
+    /// "Length: 0:08".
+    pub length: &'static str,
+    /// The live connection is up.
+    pub live: &'static str,
+    /// The live connection dropped and is being restored.
+    pub reconnecting: &'static str,
+    /// What to do after a failure.
+    pub failed_hint: &'static str,
+    /// The video does not exist or is not the user's.
+    pub err_not_found: &'static str,
+}
+
+impl VideosText {
+    /// The translated name of `status`.
+    pub fn status(&self, status: crate::VideoStatus) -> &'static str {
+        use crate::TextEnum as _;
+        let i = crate::VideoStatus::ALL.iter().position(|s| *s == status).unwrap_or(0);
+        self.status_names[i]
+    }
+
+    /// The translated name of a stage key; unknown keys show as the generic "processing" of the first status.
+    pub fn stage(&self, stage: &str) -> &'static str {
+        crate::videos::stage::ALL.iter().position(|s| *s == stage).map_or(self.stage_names[0], |i| self.stage_names[i])
+    }
 }
 
 /// Russian (default).
@@ -395,6 +438,19 @@ pub static RU: Dict = Dict {
             "Аккаунт с почтой из VK уже есть. Войдите по почте и привяжите VK ID в профиле.",
             "Этот аккаунт VK уже привязан к другому пользователю.",
         ],
+    },
+    video_list: VideosText {
+        intro: "Здесь видно, на каком этапе каждое ваше видео. Обновлять страницу не нужно.",
+        empty: "Видео пока нет. Попробуйте пример, чтобы увидеть, как идёт обработка.",
+        demo_button: "Попробовать на примере",
+        status_names: ["Загрузка", "Скачивание", "Расшифровка", "Анализ", "Нарезка клипов", "Готово", "Ошибка"],
+        stage_names: ["В очереди", "Создаём пример", "Сохраняем файл", "Проверяем видео"],
+        progress_label: "Прогресс обработки",
+        length: "Длительность",
+        live: "Онлайн",
+        reconnecting: "Переподключаемся…",
+        failed_hint: "Обработка не удалась. Попробуйте ещё раз; если ошибка повторится, напишите в поддержку.",
+        err_not_found: "Видео не найдено.",
     },
 };
 
@@ -548,6 +604,19 @@ pub static EN: Dict = Dict {
             "An account with the email from VK already exists. Log in with your email and link VK ID in your profile.",
             "This VK account is linked to another user.",
         ],
+    },
+    video_list: VideosText {
+        intro: "See where each of your videos is in processing. No need to reload the page.",
+        empty: "No videos yet. Try the sample to see how processing works.",
+        demo_button: "Try with a sample video",
+        status_names: ["Uploading", "Downloading", "Transcribing", "Analyzing", "Cutting clips", "Ready", "Failed"],
+        stage_names: ["Queued", "Creating the sample", "Storing the file", "Checking the video"],
+        progress_label: "Processing progress",
+        length: "Length",
+        live: "Live",
+        reconnecting: "Reconnecting…",
+        failed_hint: "Processing failed. Try again; if it happens again, contact support.",
+        err_not_found: "Video not found.",
     },
 };
 

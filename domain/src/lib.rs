@@ -7,6 +7,7 @@ pub mod cookie;
 pub mod enums;
 pub mod i18n;
 pub mod plans;
+pub mod videos;
 
 pub use account::Email;
 pub use enums::*;

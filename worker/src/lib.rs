@@ -1,1 +1,71 @@
+//! The worker: job handlers, media processing, the reconciler and the worker's own metrics endpoint.
+//! [`runtime`] wires every handler into the queue runtime; the binary (`main.rs`) runs it until SIGTERM.
 
+pub mod demo;
+pub mod media;
+pub mod reconcile;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context as _;
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use backend::{
+    AppState,
+    jobs::SampleVideo,
+    metrics::{self, Metrics},
+    queue::Runtime,
+};
+
+/// The queue runtime with every handler, the configured concurrency, shutdown grace and the reconciler.
+pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
+    let jobs = &state.config.jobs;
+    let mut runtime = Runtime::new(state.queue.clone())
+        .handle::<SampleVideo, _>(demo::SampleVideoHandler::new(state.clone()))
+        .shutdown_grace(jobs.shutdown_grace)
+        .metrics(metrics.jobs.clone());
+    for (queue, n) in &jobs.concurrency {
+        runtime = runtime.concurrency(*queue, *n);
+    }
+    let (state, stale_after) = (state.clone(), jobs.reconcile_after);
+    runtime.every("reconciler", jobs.reconcile_interval, move || {
+        let state = state.clone();
+        async move {
+            reconcile::reconcile_once(&state, stale_after).await?;
+            Ok(())
+        }
+    })
+}
+
+#[derive(Clone)]
+struct MetricsState {
+    app: AppState,
+    metrics: Arc<Metrics>,
+}
+
+async fn metrics_route(State(s): State<MetricsState>, headers: HeaderMap) -> Response {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !metrics::authorized(s.app.config.jobs.metrics_token.as_ref(), auth) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], s.metrics.render(&s.app.queue).await).into_response()
+}
+
+/// Binds the worker's `/metrics` listener on `addr` and serves it in the background.
+pub async fn serve_metrics(addr: SocketAddr, app: AppState, metrics: Arc<Metrics>) -> anyhow::Result<SocketAddr> {
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr} (WORKER_METRICS_ADDR)"))?;
+    let bound = listener.local_addr()?;
+    let router = Router::new().route("/metrics", get(metrics_route)).with_state(MetricsState { app, metrics });
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(bound)
+}

@@ -1,10 +1,12 @@
-//! The `worker` binary: connects to the same database, Redis and storage as the server and waits for work.
-//! Job handling arrives with the queue; for now it starts, reports ready, and stops cleanly on SIGTERM.
+//! The `worker` binary: connects to the same database, Redis and storage as the server and works through the job
+//! queues until SIGTERM, then stops taking jobs, lets running ones finish within the grace period and hands back
+//! the rest.
 
-use std::{process::ExitCode, time::Duration};
+use std::{process::ExitCode, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use backend::AppState;
+use backend::{AppState, metrics::Metrics};
+use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,8 +22,20 @@ async fn run(config: backend::Config) -> anyhow::Result<()> {
     let state = AppState::new(config)?;
     state.redis.wait_connected(Duration::from_secs(15)).await?;
     state.storage.check().await.context("checking object storage")?;
+    let metrics = Arc::new(Metrics::new());
+    if let Some(addr) = state.config.jobs.worker_metrics_addr {
+        let bound = worker::serve_metrics(addr, state.clone(), metrics.clone()).await?;
+        tracing::info!(%bound, "worker metrics listening");
+    }
+    let shutdown = CancellationToken::new();
+    let signal = shutdown.clone();
+    tokio::spawn(async move {
+        backend::process::shutdown_signal().await;
+        tracing::info!("worker stopping");
+        signal.cancel();
+    });
     tracing::info!(pid = std::process::id(), "worker ready");
-    backend::process::shutdown_signal().await;
-    tracing::info!("worker stopping");
+    worker::runtime(&state, &metrics).run(shutdown).await?;
+    tracing::info!("worker stopped");
     Ok(())
 }

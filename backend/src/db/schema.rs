@@ -101,6 +101,8 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        stage -> Nullable<Text>,
+        progress -> Int2,
     }
 }
 
@@ -133,6 +135,8 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        stage -> Nullable<Text>,
+        progress -> Int2,
     }
 }
 

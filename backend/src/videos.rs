@@ -1,0 +1,247 @@
+//! Videos: listing, the demo, progress and status changes. Every change is published to the owner's live channel
+//! (`events:user:<id>` on Redis pub/sub), which the server forwards to the browser.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _,
+};
+use diesel_async::RunQueryDsl as _;
+use domain::{
+    PlanId, SourceKind, TextEnum as _, VideoStatus,
+    videos::{LiveEvent, VideoCard, stage},
+};
+use fred::prelude::PubsubInterface as _;
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    db::schema::{users, videos},
+    jobs::SampleVideo,
+    queue::{EnqueueOptions, Priority, subject_video},
+    redis::Redis,
+};
+
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = videos)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct CardRow {
+    id: Uuid,
+    user_id: Uuid,
+    title: String,
+    status: String,
+    stage: Option<String>,
+    progress: i16,
+    duration_seconds: Option<f64>,
+    error: Option<String>,
+}
+
+impl CardRow {
+    fn card(self) -> VideoCard {
+        VideoCard {
+            id: self.id.to_string(),
+            title: self.title,
+            status: VideoStatus::parse(&self.status).unwrap_or(VideoStatus::Failed),
+            stage: self.stage,
+            progress: self.progress.clamp(0, 100) as u8,
+            duration_seconds: self.duration_seconds,
+            error: self.error,
+        }
+    }
+}
+
+/// The owner's live channel name (without the key prefix).
+pub fn user_channel(user_id: Uuid) -> String {
+    format!("events:user:{user_id}")
+}
+
+/// Publishes `event` to `user_id`'s live channel. Losing an event is harmless (pages re-read the database when
+/// they reconnect), so a Redis error is logged, not returned.
+pub async fn publish(redis: &Redis, user_id: Uuid, event: &LiveEvent) {
+    let payload = serde_json::to_string(event).expect("live events serialize");
+    let r: Result<i64, _> = redis.client().publish(redis.key(&user_channel(user_id)), payload).await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, "publishing a live event failed");
+    }
+}
+
+/// The user's newest videos (at most 100).
+pub async fn list_for_user(state: &AppState, user_id: Uuid) -> anyhow::Result<Vec<VideoCard>> {
+    let mut conn = state.db.get().await?;
+    let rows: Vec<CardRow> = videos::table
+        .filter(videos::user_id.eq(user_id))
+        .order(videos::created_at.desc())
+        .limit(100)
+        .select(CardRow::as_select())
+        .load(&mut conn)
+        .await?;
+    Ok(rows.into_iter().map(CardRow::card).collect())
+}
+
+/// One of the user's videos; `None` if it does not exist or belongs to someone else.
+pub async fn card_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Option<VideoCard>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<CardRow> = videos::table
+        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .select(CardRow::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.map(CardRow::card))
+}
+
+async fn priority_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Priority> {
+    let mut conn = state.db.get().await?;
+    let plan: String = users::table.find(user_id).select(users::plan_id).first(&mut conn).await?;
+    Ok(Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free)))
+}
+
+/// Creates a demo video for `user_id` and enqueues the job that fills it in.
+pub async fn start_demo(state: &AppState, user_id: Uuid, title: &str) -> anyhow::Result<VideoCard> {
+    let priority = priority_of(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    let row: CardRow = diesel::insert_into(videos::table)
+        .values((
+            videos::id.eq(Uuid::now_v7()),
+            videos::user_id.eq(user_id),
+            videos::title.eq(title),
+            videos::status.eq(VideoStatus::Downloading.as_str()),
+            videos::source_kind.eq(SourceKind::File.as_str()),
+            videos::stage.eq(stage::QUEUED),
+        ))
+        .returning(CardRow::as_returning())
+        .get_result(&mut conn)
+        .await?;
+    drop(conn);
+    let id = row.id;
+    // If Redis is down here, the video still exists in `downloading`: the reconciler enqueues it later.
+    let job = SampleVideo { video_id: id };
+    let options = EnqueueOptions::new().priority(priority).subject(subject_video(id)).key(format!("demo:{id}"));
+    if let Err(e) = state.queue.enqueue(&job, options).await {
+        tracing::warn!(video_id = %id, error = format!("{e:#}"), "enqueueing the demo failed; the reconciler will retry");
+    }
+    let card = row.card();
+    publish(&state.redis, user_id, &LiveEvent::Video(card.clone())).await;
+    Ok(card)
+}
+
+/// Records a running job's stage and progress on the video and tells its owner.
+pub async fn report_progress(state: &AppState, video_id: Uuid, stage: &str, progress: u8) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    let row: Option<CardRow> = diesel::update(videos::table.find(video_id))
+        .set((videos::stage.eq(stage), videos::progress.eq(progress.min(100) as i16)))
+        .returning(CardRow::as_returning())
+        .get_result(&mut conn)
+        .await
+        .optional()?;
+    if let Some(row) = row {
+        let user = row.user_id;
+        publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
+    }
+    Ok(())
+}
+
+/// What a finished probe learned about the stored file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probed {
+    /// Object key of the stored file.
+    pub file_key: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// Length in seconds.
+    pub duration_seconds: f64,
+}
+
+/// Marks the video completed with what the probe found. Returns false if it was already finished (a redelivered
+/// job), in which case nothing changes.
+pub async fn complete_probe(state: &AppState, video_id: Uuid, probed: &Probed) -> anyhow::Result<bool> {
+    let mut conn = state.db.get().await?;
+    let row: Option<CardRow> = diesel::update(
+        videos::table
+            .find(video_id)
+            .filter(videos::status.ne_all([VideoStatus::Completed.as_str(), VideoStatus::Failed.as_str()])),
+    )
+    .set((
+        videos::status.eq(VideoStatus::Completed.as_str()),
+        videos::stage.eq(None::<String>),
+        videos::progress.eq(100),
+        videos::file_key.eq(&probed.file_key),
+        videos::mime_type.eq(&probed.mime_type),
+        videos::size_bytes.eq(probed.size_bytes),
+        videos::duration_seconds.eq(probed.duration_seconds),
+        videos::error.eq(None::<String>),
+    ))
+    .returning(CardRow::as_returning())
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    let Some(row) = row else { return Ok(false) };
+    let user = row.user_id;
+    publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
+    Ok(true)
+}
+
+/// Marks the video failed with `error` (shown to its owner) unless it already finished.
+pub async fn fail(state: &AppState, video_id: Uuid, error: &str) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    let row: Option<CardRow> = diesel::update(
+        videos::table
+            .find(video_id)
+            .filter(videos::status.ne_all([VideoStatus::Completed.as_str(), VideoStatus::Failed.as_str()])),
+    )
+    .set((videos::status.eq(VideoStatus::Failed.as_str()), videos::stage.eq(None::<String>), videos::error.eq(error)))
+    .returning(CardRow::as_returning())
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    if let Some(row) = row {
+        let user = row.user_id;
+        publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
+    }
+    Ok(())
+}
+
+/// The video's status, if it exists.
+pub async fn status(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<VideoStatus>> {
+    let mut conn = state.db.get().await?;
+    let s: Option<String> = videos::table.find(video_id).select(videos::status).first(&mut conn).await.optional()?;
+    Ok(s.and_then(|s| VideoStatus::parse(&s).ok()))
+}
+
+/// A video in a non-terminal status that has not changed for a while: a candidate for the reconciler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaleVideo {
+    /// The video.
+    pub id: Uuid,
+    /// Its status.
+    pub status: VideoStatus,
+    /// The owner's queue priority.
+    pub priority: Priority,
+}
+
+/// Videos that should have a job (anything between uploaded and finished) and have not changed since `before`.
+/// `uploading` is excluded: it waits for the user, not for a worker.
+pub async fn stale(state: &AppState, before: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<StaleVideo>> {
+    let mut conn = state.db.get().await?;
+    let waiting = [VideoStatus::Uploading, VideoStatus::Completed, VideoStatus::Failed].map(|s| s.as_str());
+    let rows: Vec<(Uuid, String, String)> = videos::table
+        .inner_join(users::table)
+        .filter(videos::status.ne_all(waiting))
+        .filter(videos::updated_at.lt(before))
+        .order(videos::updated_at.asc())
+        .limit(limit)
+        .select((videos::id, videos::status, users::plan_id))
+        .load(&mut conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, status, plan)| {
+            Some(StaleVideo {
+                id,
+                status: VideoStatus::parse(&status).ok()?,
+                priority: Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free)),
+            })
+        })
+        .collect())
+}

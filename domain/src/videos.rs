@@ -1,0 +1,90 @@
+//! Videos as the UI shows them, and the live events that update them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::VideoStatus;
+
+/// Processing stages a job reports, as stored in `videos.stage`. The UI translates them.
+pub mod stage {
+    /// Waiting for a worker.
+    pub const QUEUED: &str = "queued";
+    /// Producing the demo's sample video.
+    pub const GENERATING: &str = "generating";
+    /// Storing the file in object storage.
+    pub const UPLOADING: &str = "uploading";
+    /// Reading the stored file's duration and streams with ffprobe.
+    pub const PROBING: &str = "probing";
+    /// Every stage the UI knows.
+    pub const ALL: [&str; 4] = [QUEUED, GENERATING, UPLOADING, PROBING];
+}
+
+/// One video in the list, and the payload of its live updates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoCard {
+    /// The video's id (UUID).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Where it is in its lifecycle.
+    pub status: VideoStatus,
+    /// The running job's stage (see [`stage`]), if a job is working on it.
+    pub stage: Option<String>,
+    /// The running stage's progress, 0–100.
+    pub progress: u8,
+    /// Length in seconds once known.
+    pub duration_seconds: Option<f64>,
+    /// What went wrong, when `status` is failed.
+    pub error: Option<String>,
+}
+
+impl VideoCard {
+    /// Whether no more work will happen on it.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status, VideoStatus::Completed | VideoStatus::Failed)
+    }
+}
+
+/// What the server pushes to a signed-in browser over `/api/events` (one JSON object per event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A video of this user changed.
+    Video(VideoCard),
+}
+
+/// `m:ss` (or `h:mm:ss`) for a duration in seconds.
+pub fn format_duration(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as u64;
+    let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_format_like_a_player() {
+        assert_eq!(format_duration(8.04), "0:08");
+        assert_eq!(format_duration(61.6), "1:02");
+        assert_eq!(format_duration(3725.0), "1:02:05");
+        assert_eq!(format_duration(-3.0), "0:00");
+    }
+
+    #[test]
+    fn live_events_are_tagged_json() {
+        let e = LiveEvent::Video(VideoCard {
+            id: "1".into(),
+            title: "t".into(),
+            status: VideoStatus::Downloading,
+            stage: Some(stage::PROBING.into()),
+            progress: 40,
+            duration_seconds: None,
+            error: None,
+        });
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "video");
+        assert_eq!(json["status"], "downloading");
+        assert_eq!(serde_json::from_value::<LiveEvent>(json).unwrap(), e);
+    }
+}

@@ -1,0 +1,2 @@
+ALTER TABLE clips DROP COLUMN progress, DROP COLUMN stage;
+ALTER TABLE videos DROP COLUMN progress, DROP COLUMN stage;

@@ -1,0 +1,86 @@
+//! FFmpeg and ffprobe, run as child processes.
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use anyhow::Context as _;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+/// Produces a `seconds`-long test-pattern video with a tone at `out` (H.264 + AAC in MP4), reading its inputs at
+/// real-time speed so it takes about `seconds` — the demo's stand-in for a download. `on_progress` gets the share
+/// done, 0.0–1.0, through
+/// `progress`.
+pub async fn generate_sample(
+    out: &Path,
+    seconds: u32,
+    progress: tokio::sync::watch::Sender<f64>,
+) -> anyhow::Result<()> {
+    let d = seconds.to_string();
+    let mut child = tokio::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size=640x360:rate=25:duration={d}"))
+        .args(["-re", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency=440:sample_rate=44100:duration={d}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .args(["-movflags", "+faststart", "-progress", "pipe:1", "-y"])
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting ffmpeg (is it installed?)")?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let total_us = f64::from(seconds) * 1_000_000.0;
+    while let Some(line) = lines.next_line().await? {
+        if let Some(us) = line.strip_prefix("out_time_us=").and_then(|v| v.trim().parse::<f64>().ok()) {
+            progress.send_replace((us / total_us).clamp(0.0, 1.0));
+        }
+    }
+    let out = child.wait_with_output().await.context("waiting for ffmpeg")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "ffmpeg failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}
+
+/// What ffprobe reports about a media file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// Length in seconds.
+    pub duration_seconds: f64,
+    /// Whether it has a video stream.
+    pub has_video: bool,
+    /// Whether it has an audio stream.
+    pub has_audio: bool,
+}
+
+/// Runs ffprobe on `path`. Fails with a readable message for files that are not media.
+pub async fn probe(path: &Path) -> anyhow::Result<Probe> {
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new("ffprobe")
+            .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+            .arg(path)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .context("ffprobe did not finish within 60 s")?
+    .context("starting ffprobe (is it installed?)")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "ffprobe could not read the file: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).context("ffprobe printed malformed JSON")?;
+    let streams = json["streams"].as_array().cloned().unwrap_or_default();
+    let kind = |k: &str| streams.iter().any(|s| s["codec_type"] == k);
+    let duration_seconds = json["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse::<f64>().ok())
+        .context("ffprobe reported no duration")?;
+    Ok(Probe { duration_seconds, has_video: kind("video"), has_audio: kind("audio") })
+}

@@ -1,0 +1,37 @@
+//! The reconciler: Postgres says what should be running; Redis may have lost it (a flush, a restart without
+//! persistence). Every interval it re-enqueues each video that sits in a non-terminal status, has not changed for
+//! the threshold, and has no live job.
+
+use std::time::Duration;
+
+use backend::{
+    AppState,
+    jobs::SampleVideo,
+    queue::{EnqueueOptions, Enqueued, subject_video},
+    videos,
+};
+use domain::VideoStatus;
+
+/// One pass; returns how many jobs it enqueued.
+pub async fn reconcile_once(state: &AppState, stale_after: Duration) -> anyhow::Result<usize> {
+    let before = chrono::Utc::now() - chrono::Duration::from_std(stale_after)?;
+    let mut enqueued = 0;
+    for video in videos::stale(state, before, 500).await? {
+        let options =
+            EnqueueOptions::new().priority(video.priority).subject(subject_video(video.id)).only_if_subject_idle();
+        let outcome = match video.status {
+            // Until the download pipeline lands, the demo job is what fills a `downloading` video.
+            VideoStatus::Downloading => state.queue.enqueue(&SampleVideo { video_id: video.id }, options).await?,
+            other => {
+                tracing::debug!(video_id = %video.id, status = %other, "no job type handles this status yet");
+                continue;
+            }
+        };
+        if let Enqueued::New(job_id) = outcome {
+            tracing::warn!(video_id = %video.id, status = %video.status, %job_id,
+                "re-enqueued a video that had no live job");
+            enqueued += 1;
+        }
+    }
+    Ok(enqueued)
+}
