@@ -39,6 +39,8 @@ pub enum ApiError {
     NameTooLong,
     /// A value outside what the form offers.
     BadInput,
+    /// The video (or other row) does not exist or is not the user's.
+    NotFound,
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -76,6 +78,7 @@ impl ApiError {
             ApiError::TokenUsed => a.err_token_used.into(),
             ApiError::NameTooLong => a.err_name_long.into(),
             ApiError::BadInput => a.err_bad_input.into(),
+            ApiError::NotFound => t.video_list.err_not_found.into(),
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -192,6 +195,7 @@ mod ssr {
             }
             ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
@@ -199,6 +203,27 @@ mod ssr {
             res.set_status(status);
         }
         e
+    }
+
+    /// Logs an unexpected failure with its chain and returns [`ApiError::Internal`].
+    pub fn internal(e: anyhow::Error) -> ApiError {
+        tracing::error!(error = format!("{e:#}"), "server function failed");
+        fail(ApiError::Internal)
+    }
+
+    /// Counts one hit of `limit` for `subject`; refuses with 429 when the limit is reached.
+    pub async fn check_rate(
+        state: &AppState,
+        limit: &backend::ratelimit::Limit,
+        subject: &str,
+    ) -> Result<(), ApiError> {
+        use backend::ratelimit::{Decision, hit};
+        match hit(&state.redis, limit, subject).await.map_err(internal)? {
+            Decision::Allowed { .. } => Ok(()),
+            Decision::Limited { retry_after } => {
+                Err(fail(ApiError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) }))
+            }
+        }
     }
 
     impl From<AccountError> for ApiError {
@@ -337,4 +362,22 @@ pub async fn update_settings(
 #[server(prefix = "/api", endpoint = "auth/vk-enabled")]
 pub async fn vk_enabled() -> Result<bool, ApiError> {
     Ok(ssr::state()?.config.vk.enabled())
+}
+
+/// The signed-in user's videos, newest first.
+#[server(prefix = "/api", endpoint = "videos/list")]
+pub async fn list_videos() -> Result<Vec<domain::videos::VideoCard>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::videos::list_for_user(&state, user).await.map_err(ssr::internal)
+}
+
+/// Starts the demo: a sample video is generated, stored and probed by the worker while the page shows progress.
+/// Counts against the upload limit (10 an hour).
+#[server(prefix = "/api", endpoint = "videos/demo")]
+pub async fn start_demo_video(lang: Lang) -> Result<domain::videos::VideoCard, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    ssr::check_rate(&state, &backend::ratelimit::Limit::UPLOADS_PER_USER, &user.to_string()).await?;
+    backend::videos::start_demo(&state, user, lang.dict().video_list.demo_title).await.map_err(ssr::internal)
 }

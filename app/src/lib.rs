@@ -19,7 +19,7 @@ use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
         ForgotPasswordPage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, Section,
-        SectionPage, VerifyEmailPage,
+        SectionPage, VerifyEmailPage, VideosPage,
     },
 };
 
@@ -87,7 +87,7 @@ pub fn App() -> impl IntoView {
                 // Signed-in pages render after the user is known, so an anonymous visit can be redirected (302).
                 <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
-                <Route path=path!("/videos") view=|| view! { <SectionPage section=Section::Videos /> } ssr=SsrMode::Async />
+                <Route path=path!("/videos") view=VideosPage ssr=SsrMode::Async />
                 <Route path=path!("/clips") view=|| view! { <SectionPage section=Section::Clips /> } ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
                 <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } ssr=SsrMode::Async />

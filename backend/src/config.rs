@@ -496,6 +496,39 @@ mod tests {
     }
 
     #[test]
+    fn job_settings_default_to_the_seed_and_are_validated() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.jobs.max_attempts, 3);
+        assert_eq!(c.jobs.backoff_base, Duration::from_secs(30));
+        assert_eq!(c.jobs.concurrency[&QueueName::Download], 2);
+        assert!(c.jobs.concurrency[&QueueName::VideoRender] >= 1);
+        assert_eq!(c.jobs.worker_metrics_addr, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
+
+        let mut vars = base();
+        vars.insert("WORKER_CONCURRENCY", "video-render=3, stt=2");
+        vars.insert("WORKER_METRICS_ADDR", "off");
+        vars.insert("METRICS_TOKEN", "scrape-secret");
+        let c = load(&vars).unwrap();
+        assert_eq!((c.jobs.concurrency[&QueueName::VideoRender], c.jobs.concurrency[&QueueName::Stt]), (3, 2));
+        assert_eq!(c.jobs.concurrency[&QueueName::Download], 2, "unnamed queues keep their defaults");
+        assert_eq!(c.jobs.worker_metrics_addr, None);
+        assert!(!format!("{c:?}").contains("scrape-secret"), "the metrics token is redacted");
+
+        for (var, value) in [
+            ("WORKER_CONCURRENCY", "renders=2"),
+            ("WORKER_CONCURRENCY", "stt=0"),
+            ("WORKER_CONCURRENCY", "stt"),
+            ("JOB_MAX_ATTEMPTS", "0"),
+            ("JOB_BACKOFF_MS", "soon"),
+            ("DEMO_SAMPLE_SECONDS", "0"),
+        ] {
+            let mut vars = base();
+            vars.insert(var, value);
+            assert_eq!(load(&vars).unwrap_err().var, var, "{var}={value}");
+        }
+    }
+
+    #[test]
     fn minimal_environment_gives_development_defaults() {
         let c = load(&base()).unwrap();
         assert_eq!(c.env, AppEnv::Development);

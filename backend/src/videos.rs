@@ -49,9 +49,12 @@ impl CardRow {
     }
 }
 
+/// Live channel names start with this (after the key prefix) and end with the user's id.
+pub const USER_CHANNEL_PREFIX: &str = "events:user:";
+
 /// The owner's live channel name (without the key prefix).
 pub fn user_channel(user_id: Uuid) -> String {
-    format!("events:user:{user_id}")
+    format!("{USER_CHANNEL_PREFIX}{user_id}")
 }
 
 /// Publishes `event` to `user_id`'s live channel. Losing an event is harmless (pages re-read the database when

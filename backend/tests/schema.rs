@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use backend::db::schema::*;
 use diesel::{QueryDsl as _, pg::Pg};
-use domain::*;
+use domain::{Lang, enums::*};
 use testkit::TestDb;
 
 #[tokio::test]

@@ -257,6 +257,8 @@ pub struct VideosText {
     pub empty: &'static str,
     /// Button that starts the demo job.
     pub demo_button: &'static str,
+    /// Title of a demo video.
+    pub demo_title: &'static str,
     /// Names of the statuses, in `VideoStatus::ALL` order.
     pub status_names: [&'static str; 7],
     /// Names of the stages, in `videos::stage::ALL` order.
@@ -443,6 +445,7 @@ pub static RU: Dict = Dict {
         intro: "Здесь видно, на каком этапе каждое ваше видео. Обновлять страницу не нужно.",
         empty: "Видео пока нет. Попробуйте пример, чтобы увидеть, как идёт обработка.",
         demo_button: "Попробовать на примере",
+        demo_title: "Пример видео",
         status_names: ["Загрузка", "Скачивание", "Расшифровка", "Анализ", "Нарезка клипов", "Готово", "Ошибка"],
         stage_names: ["В очереди", "Создаём пример", "Сохраняем файл", "Проверяем видео"],
         progress_label: "Прогресс обработки",
@@ -609,6 +612,7 @@ pub static EN: Dict = Dict {
         intro: "See where each of your videos is in processing. No need to reload the page.",
         empty: "No videos yet. Try the sample to see how processing works.",
         demo_button: "Try with a sample video",
+        demo_title: "Sample video",
         status_names: ["Uploading", "Downloading", "Transcribing", "Analyzing", "Cutting clips", "Ready", "Failed"],
         stage_names: ["Queued", "Creating the sample", "Storing the file", "Checking the video"],
         progress_label: "Processing progress",

@@ -1,12 +1,14 @@
 //! The web server: Leptos SSR with hydration, the health endpoint, security headers and request tracing.
 //! `router` builds the whole app so tests can serve it on port 0; `run` is what the binary does.
 
+pub mod events;
 pub mod health;
+pub mod metrics;
 pub mod security;
 pub mod session;
 pub mod vk;
 
-use std::{net::SocketAddr, path::Path};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use axum::{Router, extract::FromRef, routing::get};
@@ -26,6 +28,10 @@ pub struct ServerState {
     pub app: AppState,
     /// Where the site's assets are and what they are called.
     pub leptos_options: LeptosOptions,
+    /// Live events fan-out.
+    pub hub: Arc<events::EventHub>,
+    /// Prometheus registry.
+    pub metrics: Arc<backend::metrics::Metrics>,
 }
 
 /// Reads the Leptos site settings from the file named by `LEPTOS_CONFIG` (default `Leptos.toml`), with
@@ -47,12 +53,16 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
 /// Builds the application router with every layer.
 pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(app::App);
-    let state = ServerState { app: app.clone(), leptos_options: leptos_options.clone() };
+    let hub = events::EventHub::start(&app.config.redis).expect("the Redis URL was validated with the configuration");
+    let metrics = Arc::new(backend::metrics::Metrics::new());
+    let state = ServerState { app: app.clone(), leptos_options: leptos_options.clone(), hub, metrics };
     let security = security::SecurityHeaders::from_config(&app.config);
     let origin_check = security::OriginCheck::from_config(&app.config);
 
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/api/events", get(events::events))
+        .route("/metrics", get(metrics::metrics))
         .route("/auth/vk/start", get(vk::start))
         .route("/auth/vk/callback", get(vk::callback))
         .leptos_routes_with_context(

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub bucket: TestBucket,
     /// The test's Redis prefix.
     pub redis: TestRedis,
+    /// The environment the app was configured from: start a worker process with the same settings.
+    pub env: HashMap<&'static str, String>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -72,7 +74,7 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .expect("HTTP client");
-        TestApp { url, addr, state, client, db, bucket, redis, task }
+        TestApp { url, addr, state, client, db, bucket, redis, env: vars, task }
     }
 
     /// `GET {url}{path}` as a browser navigation (`Accept: text/html`), without cookies.

@@ -4,8 +4,10 @@ pub mod auth;
 mod landing;
 mod not_found;
 pub mod section;
+mod videos;
 
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 pub use landing::Landing;
 pub use not_found::NotFound;
 pub use section::{Section, SectionPage};
+pub use videos::VideosPage;

@@ -1,0 +1,274 @@
+//! The videos page: the user's videos with a live status chip and progress bar each, and the demo button.
+//!
+//! The list is rendered on the server from the database. In the browser a [`LiveFeed`] follows `/api/events`:
+//! each event replaces its video's card without a reload. Whenever the stream (re)opens, or the server says the page
+//! fell behind, the list is read from the database again first, so a dropped connection loses nothing.
+
+use std::collections::HashMap;
+
+use domain::{
+    VideoStatus,
+    account::Me,
+    videos::{LiveEvent, VideoCard, format_duration},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::{StartDemoVideo, list_videos},
+    i18n::use_i18n,
+    pages::{auth::RequireUser, section::AppLayout},
+};
+
+/// `/videos`.
+#[component]
+pub fn VideosPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=move || format!("{} · {}", i18n.t().videos.title, i18n.t().app_name) />
+        <RequireUser children=move |me: Me| view! { <AppLayout me><VideoList /></AppLayout> } />
+    }
+}
+
+/// Merges the list read from the database with newer live updates: updated cards replace theirs, new ones go first.
+fn merge(list: Vec<VideoCard>, live: &HashMap<String, VideoCard>) -> Vec<VideoCard> {
+    let mut known: Vec<VideoCard> = list.into_iter().map(|c| live.get(&c.id).cloned().unwrap_or(c)).collect();
+    let mut fresh: Vec<VideoCard> = live.values().filter(|c| !known.iter().any(|k| k.id == c.id)).cloned().collect();
+    fresh.sort_by(|a, b| b.id.cmp(&a.id));
+    fresh.append(&mut known);
+    fresh
+}
+
+#[component]
+fn VideoList() -> impl IntoView {
+    let i18n = use_i18n();
+    let list = Resource::new(|| (), |_| list_videos());
+    let live: RwSignal<HashMap<String, VideoCard>> = RwSignal::new(HashMap::new());
+    let connected = RwSignal::new(None::<bool>);
+    let demo = ServerAction::<StartDemoVideo>::new();
+
+    let upsert = move |card: VideoCard| {
+        live.update(|m| {
+            m.insert(card.id.clone(), card);
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(card)) = demo.value().get() {
+            upsert(card);
+        }
+    });
+    LiveFeed::start(
+        move |event| match event {
+            LiveEvent::Video(card) => upsert(card),
+        },
+        move || {
+            // (Re)connected or behind: the database is the truth; live events after this override it.
+            live.set(HashMap::new());
+            list.refetch();
+        },
+        move |up| connected.set(Some(up)),
+    );
+
+    let demo_error = move || demo.value().get().and_then(|r| r.err()).map(|e| e.message(i18n.t()));
+    view! {
+        <div class="page-head">
+            <h1>{move || i18n.t().videos.title}</h1>
+            <span
+                class="live-chip"
+                data-state=move || match connected.get() { Some(true) => "live", Some(false) => "down", None => "idle" }
+                hidden=move || connected.get().is_none()
+            >
+                {move || if connected.get() == Some(true) { i18n.t().video_list.live } else { i18n.t().video_list.reconnecting }}
+            </span>
+        </div>
+        <p class="muted">{move || i18n.t().video_list.intro}</p>
+        <div class="toolbar">
+            <button
+                class="btn primary"
+                data-testid="demo-start"
+                disabled=move || demo.pending().get()
+                on:click=move |_| { demo.dispatch(StartDemoVideo { lang: i18n.lang() }); }
+            >
+                {move || i18n.t().video_list.demo_button}
+            </button>
+            <p class="form-error" role="alert" hidden=move || demo_error().is_none()>{demo_error}</p>
+        </div>
+        <Transition fallback=|| view! { <div class="loading" aria-busy="true"></div> }>
+            {move || {
+                list.get().map(|r| match r {
+                    Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+                    Ok(items) => {
+                        let cards = merge(items, &live.get());
+                        if cards.is_empty() {
+                            view! { <div class="card empty-state"><p>{move || i18n.t().video_list.empty}</p></div> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="video-list">
+                                    {cards.into_iter().map(|card| view! { <VideoRow card /> }).collect_view()}
+                                </ul>
+                            }
+                            .into_any()
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// One video: title, status chip, progress bar with the stage, length once known, the error when it failed.
+#[component]
+fn VideoRow(card: VideoCard) -> impl IntoView {
+    let i18n = use_i18n();
+    let VideoCard { id, title, status, stage, progress, duration_seconds, error, .. } = card;
+    let running = !matches!(status, VideoStatus::Completed | VideoStatus::Failed | VideoStatus::Uploading);
+    let failed = status == VideoStatus::Failed;
+    let stage_text = move || stage.as_deref().map(|s| i18n.t().video_list.stage(s)).unwrap_or_default();
+    view! {
+        <li class="card video-row" data-video-id=id data-status=status.to_string()>
+            <div class="video-row-head">
+                <strong class="video-title">{title}</strong>
+                <span class="status-chip" data-status=status.to_string() data-testid="video-status">
+                    {move || i18n.t().video_list.status(status)}
+                </span>
+            </div>
+            {running
+                .then(|| {
+                    view! {
+                        <div
+                            class="progress"
+                            role="progressbar"
+                            aria-valuemin="0"
+                            aria-valuemax="100"
+                            aria-valuenow=progress.to_string()
+                            aria-label=move || i18n.t().video_list.progress_label
+                            data-testid="video-progress"
+                        >
+                            <div class="progress-fill" style=format!("width: {progress}%")></div>
+                        </div>
+                        <p class="muted small">{stage_text} " · " {progress} "%"</p>
+                    }
+                })}
+            {duration_seconds
+                .map(|d| view! { <p class="muted small">{move || i18n.t().video_list.length} ": " {format_duration(d)}</p> })}
+            {failed
+                .then(|| {
+                    view! {
+                        <div class="form-error" role="alert">
+                            <p>{move || i18n.t().video_list.failed_hint}</p>
+                            {error.map(|e| view! { <p class="small">{e}</p> })}
+                        </div>
+                    }
+                })}
+        </li>
+    }
+}
+
+/// The browser's connection to `/api/events`. On the server it does nothing.
+struct LiveFeed;
+
+impl LiveFeed {
+    /// Follows the live stream until the component is cleaned up: `on_event` for each event, `on_sync` whenever the
+    /// page must re-read the database (the stream opened or reopened, or the server dropped events), `on_state` with
+    /// whether the stream is up. The browser retries a dropped stream by itself; a stream the server closed for good
+    /// is reopened after a pause.
+    #[allow(unused_variables)]
+    fn start(
+        on_event: impl Fn(LiveEvent) + Clone + 'static,
+        on_sync: impl Fn() + Clone + 'static,
+        on_state: impl Fn(bool) + Clone + 'static,
+    ) {
+        #[cfg(feature = "hydrate")]
+        {
+            let handle = std::rc::Rc::new(std::cell::RefCell::new(None::<web_sys::EventSource>));
+            open(handle.clone(), on_event, on_sync, on_state);
+            let handle = send_wrapper::SendWrapper::new(handle);
+            on_cleanup(move || {
+                if let Some(es) = handle.borrow_mut().take() {
+                    es.close();
+                }
+            });
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn open(
+    handle: std::rc::Rc<std::cell::RefCell<Option<web_sys::EventSource>>>,
+    on_event: impl Fn(LiveEvent) + Clone + 'static,
+    on_sync: impl Fn() + Clone + 'static,
+    on_state: impl Fn(bool) + Clone + 'static,
+) {
+    use wasm_bindgen::{JsCast as _, closure::Closure};
+    let Ok(es) = web_sys::EventSource::new("/api/events") else { return };
+
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        if let Some(event) = e.data().as_string().and_then(|s| serde_json::from_str::<LiveEvent>(&s).ok()) {
+            on_event(event);
+        }
+    });
+    es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+
+    let (sync, state) = (on_sync.clone(), on_state.clone());
+    let on_ready = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        state(true);
+        sync();
+    });
+    let _ = es.add_event_listener_with_callback("ready", on_ready.as_ref().unchecked_ref());
+    let sync = on_sync.clone();
+    let on_resync = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| sync());
+    let _ = es.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+    on_ready.forget();
+    on_resync.forget();
+
+    let weak = std::rc::Rc::downgrade(&handle);
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        on_state(false);
+        let Some(handle) = weak.upgrade() else { return };
+        let closed = handle.borrow().as_ref().is_some_and(|es| es.ready_state() == web_sys::EventSource::CLOSED);
+        if closed {
+            // The browser gave up (the server answered with an error): try again in a few seconds.
+            let (h, ev, sy, st) = (handle.clone(), on_event.clone(), on_sync.clone(), on_state.clone());
+            set_timeout(
+                move || {
+                    if h.borrow().is_some() {
+                        open(h, ev, sy, st);
+                    }
+                },
+                std::time::Duration::from_secs(3),
+            );
+        }
+    });
+    es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    if let Some(old) = handle.borrow_mut().replace(es) {
+        old.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(id: &str, progress: u8) -> VideoCard {
+        VideoCard {
+            id: id.into(),
+            title: id.into(),
+            status: VideoStatus::Downloading,
+            stage: None,
+            progress,
+            duration_seconds: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn live_updates_replace_their_card_and_new_videos_come_first() {
+        let list = vec![card("b", 10), card("a", 0)];
+        let live = HashMap::from([("a".to_owned(), card("a", 50)), ("c".to_owned(), card("c", 5))]);
+        let merged = merge(list, &live);
+        let view: Vec<(&str, u8)> = merged.iter().map(|c| (c.id.as_str(), c.progress)).collect();
+        assert_eq!(view, vec![("c", 5), ("b", 10), ("a", 50)]);
+    }
+}

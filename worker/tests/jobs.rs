@@ -1,0 +1,254 @@
+//! The demo job end to end against the real services and FFmpeg: live progress for each stage, the stored and
+//! probed file, failures that mark the video failed, the reconciler healing a Redis flush, a worker process killed
+//! mid-job, and the worker's metrics endpoint.
+
+use std::{
+    collections::HashMap,
+    process::{Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use backend::{metrics::Metrics, queue::QueueName};
+use domain::{
+    VideoStatus,
+    videos::{LiveEvent, VideoCard},
+};
+use fred::prelude::{ClientLike as _, EventInterface as _, PubsubInterface as _};
+use testkit::{PrivateRedis, TestApp};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
+    let extra: Vec<(&'static str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    TestApp::spawn_with(move |env| {
+        env.insert("DEMO_SAMPLE_SECONDS", "2".into());
+        env.insert("JOB_BACKOFF_MS", "50".into());
+        env.insert("WORKER_SHUTDOWN_GRACE_MS", "200".into());
+        for (k, v) in extra {
+            env.insert(k, v);
+        }
+    })
+    .await
+}
+
+/// Runs the worker runtime in this process until dropped.
+struct InProcessWorker {
+    stop: CancellationToken,
+    metrics: Arc<Metrics>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl InProcessWorker {
+    fn start(app: &TestApp) -> InProcessWorker {
+        let metrics = Arc::new(Metrics::new());
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(worker::runtime(&app.state, &metrics).run(stop.clone()));
+        InProcessWorker { stop, metrics, task: Some(task) }
+    }
+
+    async fn stop(mut self) {
+        self.stop.cancel();
+        self.task.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+impl Drop for InProcessWorker {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn video(app: &TestApp, id: &str) -> (String, i16, Option<String>, Option<f64>, Option<i64>, Option<String>) {
+    let id = Uuid::parse_str(id).unwrap();
+    let row = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT status, progress, file_key, duration_seconds, size_bytes, error FROM videos WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5))
+}
+
+async fn status(app: &TestApp, id: &str) -> String {
+    video(app, id).await.0
+}
+
+/// Collects the live events published for `user`.
+async fn listen(app: &TestApp, user: Uuid) -> Arc<Mutex<Vec<VideoCard>>> {
+    let events: Arc<Mutex<Vec<VideoCard>>> = Arc::default();
+    let config = fred::prelude::Config::from_url(&testkit::services::redis_url()).unwrap();
+    let subscriber = fred::prelude::Builder::from_config(config).build_subscriber_client().unwrap();
+    subscriber.init().await.unwrap();
+    let mut rx = subscriber.message_rx();
+    subscriber.subscribe(app.state.redis.key(&backend::videos::user_channel(user))).await.unwrap();
+    let sink = events.clone();
+    tokio::spawn(async move {
+        let _keep = subscriber;
+        while let Ok(m) = rx.recv().await {
+            if let Some(LiveEvent::Video(card)) = m.value.as_string().and_then(|s| serde_json::from_str(&s).ok()) {
+                sink.lock().unwrap().push(card);
+            }
+        }
+    });
+    events
+}
+
+#[tokio::test]
+async fn the_demo_stores_and_probes_a_sample_and_reports_every_stage_live() {
+    let app = spawn(&[]).await;
+    let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
+    let events = listen(&app, user).await;
+    let worker = InProcessWorker::start(&app);
+    let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
+    eventually("the video is completed", async || status(&app, &card.id).await == "completed").await;
+
+    let (_, progress, file_key, duration, size, error) = video(&app, &card.id).await;
+    assert_eq!(progress, 100);
+    assert_eq!(file_key.as_deref(), Some(format!("sources/{}/source.mp4", card.id).as_str()));
+    let duration = duration.expect("the probe stored the duration");
+    assert!((1.5..=2.6).contains(&duration), "a 2-second sample, probed at {duration} s");
+    let stored = app.state.storage.size(file_key.as_deref().unwrap()).await.unwrap();
+    assert_eq!(stored, size, "the stored object's size is recorded");
+    assert_eq!(error, None);
+
+    eventually("the completion event arrived", async || {
+        events.lock().unwrap().iter().any(|c| c.status == VideoStatus::Completed)
+    })
+    .await;
+    let events = events.lock().unwrap().clone();
+    let stages: Vec<&str> = events.iter().filter_map(|c| c.stage.as_deref()).collect();
+    let mut order = stages.clone();
+    order.dedup();
+    assert_eq!(order, vec!["generating", "uploading", "probing"], "stages in order: {stages:?}");
+    let progress: Vec<u8> = events.iter().map(|c| c.progress).collect();
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
+    assert!(events.iter().filter(|c| c.stage.as_deref() == Some("generating")).count() >= 3, "{progress:?}");
+    let last = events.last().unwrap();
+    assert_eq!((last.status, last.progress, last.stage.as_deref()), (VideoStatus::Completed, 100, None));
+    assert!(last.duration_seconds.is_some());
+    assert_eq!(worker.metrics.jobs.succeeded_count("download"), 1);
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_demo_that_keeps_failing_marks_the_video_failed_with_the_reason() {
+    // Storage that does not exist: every attempt fails.
+    let app = spawn(&[("S3_BUCKET", "no-such-bucket-for-this-test")]).await;
+    let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
+    let worker = InProcessWorker::start(&app);
+    let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
+    eventually("the video failed", async || status(&app, &card.id).await == "failed").await;
+    let (_, _, _, _, _, error) = video(&app, &card.id).await;
+    assert!(error.as_deref().is_some_and(|e| e.contains("HeadObject")), "{error:?}");
+    let dead = app.state.queue.dead_letters(QueueName::Download, 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].job.as_ref().unwrap().attempt, 3);
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_redis_flush_during_processing_is_healed_by_the_reconciler() {
+    let redis = PrivateRedis::start().await;
+    let app = spawn(&[
+        ("REDIS_URL", &redis.url()),
+        ("WORKER_CONCURRENCY", "download=1"),
+        ("RECONCILE_INTERVAL_MS", "300"),
+        ("RECONCILE_AFTER_MS", "1000"),
+    ])
+    .await;
+    let user = app.create_user(&testkit::mailbox::unique_address("flush")).await;
+    let first = backend::videos::start_demo(&app.state, user, "First").await.unwrap();
+    let second = backend::videos::start_demo(&app.state, user, "Second").await.unwrap();
+    let worker = InProcessWorker::start(&app);
+    eventually("one video is being processed", async || {
+        video(&app, &first.id).await.1 > 0 || video(&app, &second.id).await.1 > 0
+    })
+    .await;
+    // Everything in Redis is gone: the waiting job, the live markers, the consumer group.
+    redis.flushall().await;
+    assert_eq!(app.state.queue.stats(QueueName::Download).await.unwrap().waiting, 0);
+
+    eventually("both videos completed", async || {
+        status(&app, &first.id).await == "completed" && status(&app, &second.id).await == "completed"
+    })
+    .await;
+    worker.stop().await;
+}
+
+fn worker_process(app: &TestApp, extra: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_worker"));
+    cmd.env_clear().envs(app.env.iter().map(|(k, v)| (*k, v.as_str()))).env("RUST_LOG", "info");
+    cmd.env("WORKER_METRICS_ADDR", "off");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("starting the worker")
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_demo_leaves_the_job_to_another_worker() {
+    let app = spawn(&[("DEMO_SAMPLE_SECONDS", "6"), ("JOB_VISIBILITY_TIMEOUT_MS", "1500")]).await;
+    let user = app.create_user(&testkit::mailbox::unique_address("kill")).await;
+    let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
+    let mut first = worker_process(&app, &[]);
+    eventually("the first worker is generating", async || video(&app, &card.id).await.1 > 0).await;
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let stalled_at = video(&app, &card.id).await.1;
+    assert!(stalled_at < 100 && status(&app, &card.id).await == "downloading");
+
+    let mut second = worker_process(&app, &[]);
+    eventually("the second worker completed the video", async || status(&app, &card.id).await == "completed").await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    // One stored object, probed once: the video row describes it.
+    let (_, _, key, duration, size, _) = video(&app, &card.id).await;
+    let listed = testkit::s3_client()
+        .list_objects_v2()
+        .bucket(app.bucket.name())
+        .prefix(format!("sources/{}/", card.id))
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, vec![key.as_deref().unwrap()]);
+    assert_eq!(app.state.storage.size(keys[0]).await.unwrap(), size);
+    assert!(duration.is_some_and(|d| d > 5.0));
+    assert_eq!(app.state.queue.stats(QueueName::Download).await.unwrap().dead, 0);
+}
+
+#[tokio::test]
+async fn the_worker_serves_metrics_behind_the_token() {
+    let app = spawn(&[("METRICS_TOKEN", "worker-token-1")]).await;
+    let metrics = Arc::new(Metrics::new());
+    let addr = worker::serve_metrics("127.0.0.1:0".parse().unwrap(), app.state.clone(), metrics.clone()).await.unwrap();
+    let url = format!("http://{addr}/metrics");
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 401);
+    metrics.jobs.started("download");
+    metrics.jobs.succeeded("download", Duration::from_millis(120));
+    let res = http.get(&url).bearer_auth("worker-token-1").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let lines: HashMap<&str, &str> = text.lines().filter_map(|l| l.rsplit_once(' ')).collect();
+    assert_eq!(lines.get(r#"clipmaker_jobs_started_total{queue="download"}"#), Some(&"1"), "{text}");
+    assert_eq!(lines.get(r#"clipmaker_jobs_succeeded_total{queue="download"}"#), Some(&"1"), "{text}");
+    assert_eq!(lines.get(r#"clipmaker_job_duration_seconds_count{queue="download"}"#), Some(&"1"), "{text}");
+    assert_eq!(lines.get(r#"clipmaker_queue_jobs{queue="download",state="waiting"}"#), Some(&"0"), "{text}");
+}
