@@ -118,10 +118,10 @@ impl Worker {
     fn wait_for_line(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
-                if line.contains(text) {
-                    return;
-                }
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100))
+                && line.contains(text)
+            {
+                return;
             }
         }
         panic!("the fixture worker never printed {text:?}");

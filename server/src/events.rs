@@ -74,11 +74,11 @@ impl EventHub {
 
     fn dispatch(&self, user: Uuid, payload: Arc<str>) {
         let mut channels = self.channels.lock().expect("event hub lock");
-        if let Some(tx) = channels.get(&user) {
-            if tx.send(payload).is_err() {
-                // Nobody is listening any more.
-                channels.remove(&user);
-            }
+        // Nobody listening any more: forget the channel.
+        if let Some(tx) = channels.get(&user)
+            && tx.send(payload).is_err()
+        {
+            channels.remove(&user);
         }
     }
 

@@ -202,9 +202,10 @@ fn open(
     use wasm_bindgen::{JsCast as _, closure::Closure};
     let Ok(es) = web_sys::EventSource::new("/api/events") else { return };
 
+    let deliver = on_event.clone();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         if let Some(event) = e.data().as_string().and_then(|s| serde_json::from_str::<LiveEvent>(&s).ok()) {
-            on_event(event);
+            deliver(event);
         }
     });
     es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

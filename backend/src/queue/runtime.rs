@@ -333,10 +333,10 @@ impl Inner {
                 vec!["CREATE".into(), stream.as_str().into(), GROUP.into(), "0".into(), "MKSTREAM".into()];
             let r: Result<Value, _> =
                 self.queue.redis().client().custom(CustomCommand::new_static("XGROUP", None, false), args).await;
-            if let Err(e) = r {
-                if !e.to_string().contains("BUSYGROUP") {
-                    return Err(e).with_context(|| format!("creating the consumer group of {stream}"));
-                }
+            if let Err(e) = r
+                && !e.to_string().contains("BUSYGROUP")
+            {
+                return Err(e).with_context(|| format!("creating the consumer group of {stream}"));
             }
         }
         Ok(())
