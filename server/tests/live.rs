@@ -105,7 +105,7 @@ async fn the_event_stream_and_the_videos_api_need_a_session() {
     assert_eq!(res.status(), 401);
     let res = anonymous.post(format!("{}/api/videos/list", app.url)).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    let res = anonymous.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "Ru")]).send().await.unwrap();
+    let res = anonymous.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "ru")]).send().await.unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(app.state.queue.stats(QueueName::Download).await.unwrap().waiting, 0);
 }
@@ -115,7 +115,7 @@ async fn the_demo_creates_a_video_of_its_user_and_enqueues_one_job() {
     let app = TestApp::spawn().await;
     let (alice, _, _) = app.signed_in().await;
     let (bob, _, _) = app.signed_in().await;
-    let res = alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "En")]).send().await.unwrap();
+    let res = alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "en")]).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let created: Value = res.json().await.unwrap();
     assert_eq!(created["status"], "downloading");
@@ -139,10 +139,10 @@ async fn demos_count_against_the_upload_limit() {
     let app = TestApp::spawn().await;
     let (alice, _, _) = app.signed_in().await;
     for _ in 0..10 {
-        let res = alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "Ru")]).send().await.unwrap();
+        let res = alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "ru")]).send().await.unwrap();
         assert_eq!(res.status(), 200);
     }
-    let res = alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "Ru")]).send().await.unwrap();
+    let res = alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "ru")]).send().await.unwrap();
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(app.state.queue.stats(QueueName::Download).await.unwrap().waiting, 10);
@@ -156,7 +156,7 @@ async fn metrics_report_queue_depth_and_honour_the_token() {
     .await;
     let (alice, _, _) = app.signed_in().await;
     for _ in 0..2 {
-        alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "Ru")]).send().await.unwrap();
+        alice.post(format!("{}/api/videos/demo", app.url)).form(&[("lang", "ru")]).send().await.unwrap();
     }
     let res = app.client.get(format!("{}/metrics", app.url)).send().await.unwrap();
     assert_eq!(res.status(), 401);

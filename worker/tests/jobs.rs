@@ -135,7 +135,7 @@ async fn the_demo_stores_and_probes_a_sample_and_reports_every_stage_live() {
     let stages: Vec<&str> = events.iter().filter_map(|c| c.stage.as_deref()).collect();
     let mut order = stages.clone();
     order.dedup();
-    assert_eq!(order, vec!["generating", "uploading", "probing"], "stages in order: {stages:?}");
+    assert_eq!(order, vec!["queued", "generating", "uploading", "probing"], "stages in order: {stages:?}");
     let progress: Vec<u8> = events.iter().map(|c| c.progress).collect();
     assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
     assert!(events.iter().filter(|c| c.stage.as_deref() == Some("generating")).count() >= 3, "{progress:?}");
@@ -148,8 +148,9 @@ async fn the_demo_stores_and_probes_a_sample_and_reports_every_stage_live() {
 
 #[tokio::test]
 async fn a_demo_that_keeps_failing_marks_the_video_failed_with_the_reason() {
-    // Storage that does not exist: every attempt fails.
-    let app = spawn(&[("S3_BUCKET", "no-such-bucket-for-this-test")]).await;
+    // Storage that is down: every attempt fails.
+    let endpoint = format!("http://127.0.0.1:{}", testkit::closed_port());
+    let app = spawn(&[("S3_ENDPOINT", &endpoint)]).await;
     let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
     let worker = InProcessWorker::start(&app);
     let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
