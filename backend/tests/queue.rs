@@ -12,7 +12,7 @@ use backend::queue::{
     handler_fn,
 };
 use serde::{Deserialize, Serialize};
-use testkit::TestRedis;
+use testkit::{TestRedis, eventually};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -65,19 +65,6 @@ fn start(runtime: Runtime) -> Running {
     let stop = CancellationToken::new();
     let handle = tokio::spawn(runtime.run(stop.clone()));
     Running { stop, handle }
-}
-
-/// Polls `check` until it holds; panics with `what` after a generous limit (this is a liveness bound, not a timing
-/// assertion).
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ use backend::{
     redis::Redis,
 };
 use serde::{Deserialize, Serialize};
-use testkit::{TestDb, TestRedis, services};
+use testkit::{TestDb, TestRedis, eventually, services};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,17 +150,6 @@ async fn setup() -> (TestDb, TestRedis, tokio_postgres::Client, Queue) {
         .unwrap();
     let queue = Queue::new(redis.connect().await, settings(600_000));
     (db, redis, client, queue)
-}
-
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 async fn count(db: &tokio_postgres::Client, sql: &str) -> i64 {

@@ -91,3 +91,16 @@ where
     });
     let _ = handle.join();
 }
+
+/// Polls `check` every 25 ms until it holds; panics naming `what` after 90 s. A liveness bound for work that happens
+/// in the background (jobs, events), not a timing assertion.
+pub async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

@@ -6,7 +6,7 @@ use std::{
     collections::HashMap,
     process::{Command, Stdio},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use backend::{metrics::Metrics, queue::QueueName};
@@ -15,20 +15,9 @@ use domain::{
     videos::{LiveEvent, VideoCard},
 };
 use fred::prelude::{ClientLike as _, EventInterface as _, PubsubInterface as _};
-use testkit::{PrivateRedis, TestApp};
+use testkit::{PrivateRedis, TestApp, eventually};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
 
 async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
     let extra: Vec<(&'static str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
