@@ -24,6 +24,8 @@ fn worker(db: &TestDb, bucket: &TestBucket, redis: &TestRedis) -> Command {
         .env("S3_SECRET_ACCESS_KEY", services::s3_secret_key())
         .env("SMTP_URL", services::smtp_url())
         .env("AUTH_SECRET", "worker-test-secret-0123456789abcdefghij")
+        // Several workers run at once in the suite: each lets the OS pick its metrics port.
+        .env("WORKER_METRICS_ADDR", "127.0.0.1:0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
