@@ -6,6 +6,7 @@ pub mod account;
 pub mod cookie;
 pub mod enums;
 pub mod i18n;
+pub mod media;
 pub mod plans;
 pub mod videos;
 
