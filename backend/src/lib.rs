@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod fetch;
 pub mod health;
 pub mod jobs;
 pub mod mail;

@@ -60,6 +60,11 @@ impl FakeServer {
         &self.url
     }
 
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.url.trim_start_matches("http://").parse().expect("the fake server's address")
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.lock().expect("request log").clone()
