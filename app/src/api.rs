@@ -41,6 +41,8 @@ pub enum ApiError {
     BadInput,
     /// The video (or other row) does not exist or is not the user's.
     NotFound,
+    /// An upload was refused.
+    Upload(domain::upload::UploadProblem),
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -79,6 +81,7 @@ impl ApiError {
             ApiError::NameTooLong => a.err_name_long.into(),
             ApiError::BadInput => a.err_bad_input.into(),
             ApiError::NotFound => t.video_list.err_not_found.into(),
+            ApiError::Upload(p) => t.video_list.upload_errors[p.index()].into(),
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -205,6 +208,11 @@ mod ssr {
         e
     }
 
+    /// A row id sent by the browser; anything that is not a UUID cannot name a row (404).
+    pub fn id(s: &str) -> Result<Uuid, ApiError> {
+        Uuid::parse_str(s).map_err(|_| fail(ApiError::NotFound))
+    }
+
     /// Logs an unexpected failure with its chain and returns [`ApiError::Internal`].
     pub fn internal(e: anyhow::Error) -> ApiError {
         tracing::error!(error = format!("{e:#}"), "server function failed");
@@ -222,6 +230,22 @@ mod ssr {
             Decision::Allowed { .. } => Ok(()),
             Decision::Limited { retry_after } => {
                 Err(fail(ApiError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) }))
+            }
+        }
+    }
+
+    impl From<backend::uploads::UploadError> for ApiError {
+        fn from(e: backend::uploads::UploadError) -> Self {
+            use backend::uploads::UploadError as E;
+            use domain::upload::UploadProblem as P;
+            match e {
+                E::NotVerified => fail(ApiError::Upload(P::NotVerified)),
+                E::Media(m) => fail(ApiError::Upload(m.into())),
+                E::BadSize { .. } | E::BadPart(_) => fail(ApiError::Upload(P::BadSize)),
+                E::Incomplete { .. } => fail(ApiError::Upload(P::Incomplete)),
+                E::RateLimited { retry_after_secs } => fail(ApiError::RateLimited { retry_after_secs }),
+                E::NotFound => fail(ApiError::NotFound),
+                E::Internal(e) => internal(e),
             }
         }
     }
@@ -380,4 +404,49 @@ pub async fn start_demo_video(lang: Lang) -> Result<domain::videos::VideoCard, A
     let user = ssr::require_user()?;
     ssr::check_rate(&state, &backend::ratelimit::Limit::UPLOADS_PER_USER, &user.to_string()).await?;
     backend::videos::start_demo(&state, user, lang.dict().video_list.demo_title).await.map_err(ssr::internal)
+}
+
+/// What the browser needs to send an upload's parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadPlan {
+    /// The new video's id.
+    pub video_id: String,
+    /// Bytes per part (the last may be shorter).
+    pub part_size: u64,
+    /// Number of parts.
+    pub part_count: u32,
+}
+
+/// Starts an upload: checks the type against the first bytes (`head`, up to `domain::media::SNIFF_BYTES`), the size,
+/// the email confirmation and the upload limit (10 an hour), then creates the video and the multipart upload.
+#[server(prefix = "/api", endpoint = "videos/upload/start", input = server_fn::codec::Json)]
+pub async fn upload_start(filename: String, mime: String, size: u64, head: Vec<u8>) -> Result<UploadPlan, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let s = backend::uploads::start(&state, user, &filename, &mime, size, &head).await?;
+    Ok(UploadPlan { video_id: s.video_id.to_string(), part_size: s.part_size, part_count: s.part_count })
+}
+
+/// The part numbers already stored, for resuming after a reload or a dropped connection.
+#[server(prefix = "/api", endpoint = "videos/upload/parts")]
+pub async fn upload_parts(video_id: String) -> Result<Vec<u32>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::uploads::stored_parts(&state, user, ssr::id(&video_id)?).await?)
+}
+
+/// Assembles the stored parts and checks the stored file; the video moves on to processing.
+#[server(prefix = "/api", endpoint = "videos/upload/complete")]
+pub async fn upload_complete(video_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::uploads::complete(&state, user, ssr::id(&video_id)?).await?)
+}
+
+/// Cancels an upload: the stored parts and the video are removed.
+#[server(prefix = "/api", endpoint = "videos/upload/abort")]
+pub async fn upload_abort(video_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::uploads::abort(&state, user, ssr::id(&video_id)?).await?)
 }

@@ -17,6 +17,7 @@ pub mod redis;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod uploads;
 pub mod videos;
 pub mod vkid;
 

@@ -248,3 +248,19 @@ pub async fn stale(state: &AppState, before: DateTime<Utc>, limit: i64) -> anyho
         })
         .collect())
 }
+
+/// The stored source of one of the user's videos: (object key, MIME type), once it is fully uploaded.
+pub async fn source_of(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<(Option<String>, Option<String>, String)> = videos::table
+        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .select((videos::file_key, videos::mime_type, videos::status))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(key, mime, status)| {
+        (status != VideoStatus::Uploading.as_str())
+            .then_some(())
+            .and(key.map(|k| (k, mime.unwrap_or_else(|| "application/octet-stream".into()))))
+    }))
+}

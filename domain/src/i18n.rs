@@ -275,6 +275,8 @@ pub struct VideosText {
     pub failed_hint: &'static str,
     /// The video does not exist or is not the user's.
     pub err_not_found: &'static str,
+    /// Upload refusals, in `UploadProblem` order.
+    pub upload_errors: [&'static str; 6],
 }
 
 impl VideosText {
@@ -454,6 +456,14 @@ pub static RU: Dict = Dict {
         reconnecting: "Переподключаемся…",
         failed_hint: "Обработка не удалась. Попробуйте ещё раз; если ошибка повторится, напишите в поддержку.",
         err_not_found: "Видео не найдено.",
+        upload_errors: [
+            "Подтвердите почту, чтобы загружать видео: ссылка в письме после регистрации.",
+            "Такой тип файла не поддерживается. Загрузите видео (MP4, MOV, MKV, WebM, AVI, TS) или аудио (MP3, M4A, WAV, OGG).",
+            "Содержимое файла не похоже на видео или аудио. Проверьте, что выбрали нужный файл.",
+            "Содержимое файла не совпадает с его типом. Сохраните файл заново в поддерживаемом формате.",
+            "Файл пустой или больше 4 ГБ.",
+            "Загрузились не все части файла. Продолжите загрузку.",
+        ],
     },
 };
 
@@ -621,6 +631,14 @@ pub static EN: Dict = Dict {
         reconnecting: "Reconnecting…",
         failed_hint: "Processing failed. Try again; if it happens again, contact support.",
         err_not_found: "Video not found.",
+        upload_errors: [
+            "Confirm your email to upload videos: the link is in the mail we sent after sign-up.",
+            "This file type is not supported. Upload a video (MP4, MOV, MKV, WebM, AVI, TS) or audio (MP3, M4A, WAV, OGG).",
+            "The file's content is not video or audio. Check that you picked the right file.",
+            "The file's content does not match its type. Save it again in a supported format.",
+            "The file is empty or larger than 4 GB.",
+            "Not every part of the file arrived. Resume the upload.",
+        ],
     },
 };
 

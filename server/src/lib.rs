@@ -6,6 +6,7 @@ pub mod health;
 pub mod metrics;
 pub mod security;
 pub mod session;
+pub mod uploads;
 pub mod vk;
 
 use std::{net::SocketAddr, path::Path, sync::Arc};
@@ -63,6 +64,8 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/api/health", get(health::health))
         .route("/api/events", get(events::events))
         .route("/metrics", get(metrics::metrics))
+        .route("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part))
+        .route("/api/videos/{video}/source", get(uploads::source))
         .route("/auth/vk/start", get(vk::start))
         .route("/auth/vk/callback", get(vk::callback))
         .leptos_routes_with_context(

@@ -103,6 +103,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         stage -> Nullable<Text>,
         progress -> Int2,
+        upload_id -> Nullable<Text>,
     }
 }
 

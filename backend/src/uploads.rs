@@ -1,0 +1,387 @@
+//! Browser uploads: S3 multipart uploads the browser fills part by part (through the app in development, to
+//! presigned URLs in production), resumable because S3 remembers the stored parts.
+//!
+//! `start` checks the declared type against the file's first bytes, the size, the user's verification and the upload
+//! rate, then creates the video (`uploading`) and the multipart upload. `complete` assembles the parts and checks the
+//! stored object's first bytes again (the browser could have lied), deleting it if they are not media. `abort`
+//! removes the upload and the video.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_sdk_s3::{
+    primitives::ByteStream,
+    types::{CompletedMultipartUpload, CompletedPart},
+};
+use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+use diesel_async::RunQueryDsl as _;
+use domain::{
+    SourceKind, TextEnum as _, VideoStatus,
+    media::{self, MediaError},
+    upload::{self, MAX_UPLOAD_BYTES},
+};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    db::schema::{users, videos},
+    ratelimit::{self, Decision, Limit},
+};
+
+/// Why an upload step was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// The account's email is not confirmed yet.
+    #[error("confirm your email before uploading")]
+    NotVerified,
+    /// The file is not an accepted video or audio format, or its content does not match its type.
+    #[error("{0}")]
+    Media(#[from] MediaError),
+    /// Empty or larger than the limit.
+    #[error("the file must be between 1 byte and {max} bytes")]
+    BadSize {
+        /// The largest accepted size.
+        max: u64,
+    },
+    /// Too many uploads this hour.
+    #[error("too many uploads; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// No such video of this user, or it is not receiving an upload.
+    #[error("no such upload")]
+    NotFound,
+    /// A part number outside the file, or a body of the wrong length.
+    #[error("part {0} has the wrong number or size")]
+    BadPart(u32),
+    /// `complete` before every part is stored.
+    #[error("{missing} parts are still missing")]
+    Incomplete {
+        /// How many.
+        missing: u32,
+    },
+    /// Storage or database failure.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for UploadError {
+    fn from(e: diesel::result::Error) -> Self {
+        UploadError::Internal(e.into())
+    }
+}
+
+impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for UploadError {
+    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
+        UploadError::Internal(anyhow::anyhow!("database pool: {e}"))
+    }
+}
+
+/// What the browser needs to send the parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// The new video.
+    pub video_id: Uuid,
+    /// Bytes per part (the last may be shorter).
+    pub part_size: u64,
+    /// Number of parts.
+    pub part_count: u32,
+}
+
+/// An upload in progress, as stored on the video row.
+struct Pending {
+    key: String,
+    upload_id: String,
+    size: u64,
+    mime: String,
+}
+
+/// The title a file name gives: without the extension, at most 200 characters.
+pub fn title_from_filename(name: &str) -> String {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s).trim();
+    let title: String = stem.chars().take(200).collect();
+    if title.is_empty() { "video".into() } else { title }
+}
+
+/// Begins an upload of `size` bytes declared as `mime`, whose first bytes are `head`.
+pub async fn start(
+    state: &AppState,
+    user_id: Uuid,
+    filename: &str,
+    mime: &str,
+    size: u64,
+    head: &[u8],
+) -> Result<Started, UploadError> {
+    let mut conn = state.db.get().await?;
+    let verified: Option<Option<chrono::DateTime<chrono::Utc>>> =
+        users::table.find(user_id).select(users::email_verified_at).first(&mut conn).await.optional()?;
+    if !matches!(verified, Some(Some(_))) {
+        return Err(UploadError::NotVerified);
+    }
+    let kind = media::check(mime, head)?;
+    if size == 0 || size > MAX_UPLOAD_BYTES {
+        return Err(UploadError::BadSize { max: MAX_UPLOAD_BYTES });
+    }
+    if let Decision::Limited { retry_after } =
+        ratelimit::hit(&state.redis, &Limit::UPLOADS_PER_USER, &user_id.to_string()).await?
+    {
+        return Err(UploadError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) });
+    }
+    let video_id = Uuid::now_v7();
+    let key = format!("sources/{video_id}/source.{}", kind.extension());
+    let mime = mime.split(';').next().unwrap_or(mime).trim().to_ascii_lowercase();
+    let created = state
+        .storage
+        .client()
+        .create_multipart_upload()
+        .bucket(state.storage.bucket())
+        .key(&key)
+        .content_type(&mime)
+        .send()
+        .await
+        .context("CreateMultipartUpload")?;
+    let upload_id = created.upload_id().context("S3 returned no upload id")?.to_owned();
+    diesel::insert_into(videos::table)
+        .values((
+            videos::id.eq(video_id),
+            videos::user_id.eq(user_id),
+            videos::title.eq(title_from_filename(filename)),
+            videos::status.eq(VideoStatus::Uploading.as_str()),
+            videos::source_kind.eq(SourceKind::File.as_str()),
+            videos::file_key.eq(&key),
+            videos::mime_type.eq(&mime),
+            videos::size_bytes.eq(size as i64),
+            videos::upload_id.eq(&upload_id),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(Started { video_id, part_size: upload::part_size(size), part_count: upload::part_count(size) })
+}
+
+async fn pending(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<Pending, UploadError> {
+    let mut conn = state.db.get().await?;
+    let row: Option<(Option<String>, Option<String>, Option<i64>, Option<String>)> = videos::table
+        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .filter(videos::status.eq(VideoStatus::Uploading.as_str()))
+        .select((videos::file_key, videos::upload_id, videos::size_bytes, videos::mime_type))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    match row {
+        Some((Some(key), Some(upload_id), Some(size), Some(mime))) => {
+            Ok(Pending { key, upload_id, size: size as u64, mime })
+        }
+        _ => Err(UploadError::NotFound),
+    }
+}
+
+/// Stores part `n` (1-based) of the user's upload, streamed from `body` of `len` bytes. Returns the part's ETag.
+pub async fn put_part(
+    state: &AppState,
+    user_id: Uuid,
+    video_id: Uuid,
+    n: u32,
+    len: u64,
+    body: ByteStream,
+) -> Result<String, UploadError> {
+    let p = pending(state, user_id, video_id).await?;
+    if upload::part_len(p.size, n) != Some(len) {
+        return Err(UploadError::BadPart(n));
+    }
+    let out = state
+        .storage
+        .client()
+        .upload_part()
+        .bucket(state.storage.bucket())
+        .key(&p.key)
+        .upload_id(&p.upload_id)
+        .part_number(n as i32)
+        .content_length(len as i64)
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("UploadPart {n}"))?;
+    Ok(out.e_tag().unwrap_or_default().to_owned())
+}
+
+/// Presigned PUT URLs for parts `numbers` (production: the browser sends parts straight to S3).
+pub async fn presign_parts(
+    state: &AppState,
+    user_id: Uuid,
+    video_id: Uuid,
+    numbers: &[u32],
+) -> Result<Vec<(u32, String)>, UploadError> {
+    let p = pending(state, user_id, video_id).await?;
+    let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(3600))
+        .context("presigning settings")?;
+    let mut out = Vec::with_capacity(numbers.len());
+    for &n in numbers {
+        let len = upload::part_len(p.size, n).ok_or(UploadError::BadPart(n))?;
+        let req = state
+            .storage
+            .client()
+            .upload_part()
+            .bucket(state.storage.bucket())
+            .key(&p.key)
+            .upload_id(&p.upload_id)
+            .part_number(n as i32)
+            .content_length(len as i64)
+            .presigned(config.clone())
+            .await
+            .context("presigning a part")?;
+        out.push((n, req.uri().to_owned()));
+    }
+    Ok(out)
+}
+
+/// The parts S3 holds for the user's upload: (number, size, ETag), in order.
+async fn stored(state: &AppState, p: &Pending) -> Result<Vec<(u32, u64, String)>, UploadError> {
+    let mut parts = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = state
+            .storage
+            .client()
+            .list_parts()
+            .bucket(state.storage.bucket())
+            .key(&p.key)
+            .upload_id(&p.upload_id)
+            .set_part_number_marker(marker.clone())
+            .send()
+            .await
+            .context("ListParts")?;
+        for part in page.parts() {
+            let n = part.part_number().unwrap_or(0) as u32;
+            parts.push((n, part.size().unwrap_or(0) as u64, part.e_tag().unwrap_or_default().to_owned()));
+        }
+        if page.is_truncated() != Some(true) {
+            break;
+        }
+        marker = page.next_part_number_marker().map(str::to_owned);
+        if marker.is_none() {
+            break;
+        }
+    }
+    parts.sort_by_key(|p| p.0);
+    Ok(parts)
+}
+
+/// The part numbers already stored (and complete), for resuming.
+pub async fn stored_parts(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<Vec<u32>, UploadError> {
+    let p = pending(state, user_id, video_id).await?;
+    Ok(stored(state, &p)
+        .await?
+        .into_iter()
+        .filter(|(n, size, _)| upload::part_len(p.size, *n) == Some(*size))
+        .map(|(n, _, _)| n)
+        .collect())
+}
+
+/// Assembles the parts, checks the stored file's first bytes, and moves the video on to `downloading` (the stage
+/// that validates the stored file). A file that turns out not to be media is deleted with its video.
+pub async fn complete(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<(), UploadError> {
+    let p = pending(state, user_id, video_id).await?;
+    let parts = stored(state, &p).await?;
+    let count = upload::part_count(p.size);
+    let complete: Vec<CompletedPart> = (1..=count)
+        .filter_map(|n| {
+            parts
+                .iter()
+                .find(|(pn, size, _)| *pn == n && upload::part_len(p.size, n) == Some(*size))
+                .map(|(_, _, etag)| CompletedPart::builder().part_number(n as i32).e_tag(etag).build())
+        })
+        .collect();
+    if complete.len() as u32 != count {
+        return Err(UploadError::Incomplete { missing: count - complete.len() as u32 });
+    }
+    state
+        .storage
+        .client()
+        .complete_multipart_upload()
+        .bucket(state.storage.bucket())
+        .key(&p.key)
+        .upload_id(&p.upload_id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(complete)).build())
+        .send()
+        .await
+        .context("CompleteMultipartUpload")?;
+    let head = state
+        .storage
+        .client()
+        .get_object()
+        .bucket(state.storage.bucket())
+        .key(&p.key)
+        .range(format!("bytes=0-{}", media::SNIFF_BYTES - 1))
+        .send()
+        .await
+        .context("reading the stored file's first bytes")?
+        .body
+        .collect()
+        .await
+        .context("reading the stored file's first bytes")?
+        .into_bytes();
+    if let Err(e) = media::check(&p.mime, &head) {
+        delete_objects(state, video_id).await?;
+        let mut conn = state.db.get().await?;
+        diesel::delete(videos::table.find(video_id)).execute(&mut conn).await?;
+        return Err(e.into());
+    }
+    let mut conn = state.db.get().await?;
+    diesel::update(videos::table.find(video_id))
+        .set((
+            videos::status.eq(VideoStatus::Downloading.as_str()),
+            videos::upload_id.eq(None::<String>),
+            videos::stage.eq(domain::videos::stage::QUEUED),
+            videos::progress.eq(0),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Cancels the user's upload: the multipart upload and the video are removed.
+pub async fn abort(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<(), UploadError> {
+    let p = pending(state, user_id, video_id).await?;
+    state
+        .storage
+        .client()
+        .abort_multipart_upload()
+        .bucket(state.storage.bucket())
+        .key(&p.key)
+        .upload_id(&p.upload_id)
+        .send()
+        .await
+        .context("AbortMultipartUpload")?;
+    let mut conn = state.db.get().await?;
+    diesel::delete(videos::table.find(video_id)).execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Deletes every stored object of a video (`sources/<id>/…`).
+pub async fn delete_objects(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
+    let prefix = format!("sources/{video_id}/");
+    let listed = state
+        .storage
+        .client()
+        .list_objects_v2()
+        .bucket(state.storage.bucket())
+        .prefix(&prefix)
+        .send()
+        .await
+        .context("ListObjectsV2")?;
+    for object in listed.contents() {
+        if let Some(key) = object.key() {
+            state
+                .storage
+                .client()
+                .delete_object()
+                .bucket(state.storage.bucket())
+                .key(key)
+                .send()
+                .await
+                .with_context(|| format!("DeleteObject {key}"))?;
+        }
+    }
+    Ok(())
+}

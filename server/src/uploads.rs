@@ -1,0 +1,115 @@
+//! Byte routes of uploads and playback: `PUT /api/uploads/{video}/parts/{n}` streams one part to S3 (development's
+//! `USE_S3_PROXY` path; production browsers PUT to presigned URLs), and `GET /api/videos/{video}/source` streams the
+//! stored source with HTTP Range support for the player. Both serve the signed-in owner only.
+
+use aws_sdk_s3::primitives::ByteStream;
+use axum::{
+    Extension,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use backend::{
+    AppState,
+    accounts::web::CurrentUser,
+    uploads::{self, UploadError},
+};
+use futures::StreamExt as _;
+use uuid::Uuid;
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, message.to_owned()).into_response()
+}
+
+/// Streams an axum request body into an S3 `ByteStream` without buffering it (the SDK needs a `Sync` body, which
+/// axum's is not, so the bytes pass through a small channel).
+fn byte_stream(body: Body) -> ByteStream {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<http_body::Frame<bytes::Bytes>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut data = body.into_data_stream();
+        while let Some(chunk) = data.next().await {
+            let item = chunk.map(http_body::Frame::data).map_err(std::io::Error::other);
+            if tx.send(item).await.is_err() {
+                break;
+            }
+        }
+    });
+    ByteStream::from_body_1_x(http_body_util::StreamBody::new(tokio_stream::wrappers::ReceiverStream::new(rx)))
+}
+
+/// `PUT /api/uploads/{video}/parts/{n}` with the part's bytes; answers the part's ETag.
+pub async fn put_part(
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((video_id, n)): Path<(Uuid, u32)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to upload") };
+    let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+    else {
+        return refuse(StatusCode::LENGTH_REQUIRED, "Content-Length is required");
+    };
+    match uploads::put_part(&app, user_id, video_id, n, len, byte_stream(body)).await {
+        Ok(etag) => ([(header::ETAG, etag)], "").into_response(),
+        Err(UploadError::NotFound) => refuse(StatusCode::NOT_FOUND, "no such upload"),
+        Err(UploadError::BadPart(_)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, "wrong part number or size"),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), %video_id, part = n, "storing an upload part failed");
+            refuse(StatusCode::BAD_GATEWAY, "storing the part failed; retry it")
+        }
+    }
+}
+
+/// `GET /api/videos/{video}/source`: the stored source, whole (200) or the requested range (206).
+pub async fn source(
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(video_id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
+    let source = match backend::videos::source_of(&app, user_id, video_id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no such video"),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "looking up a video source failed");
+            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again");
+        }
+    };
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).filter(|r| r.starts_with("bytes="));
+    let object = app
+        .storage
+        .client()
+        .get_object()
+        .bucket(app.storage.bucket())
+        .key(&source.0)
+        .set_range(range.map(str::to_owned))
+        .send()
+        .await;
+    let object = match object {
+        Ok(o) => o,
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
+            return refuse(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable");
+        }
+        Err(e) => {
+            tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "reading a video source failed");
+            return refuse(StatusCode::BAD_GATEWAY, "the file could not be read");
+        }
+    };
+    let mut res = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(object.body.into_async_read())));
+    let h = res.headers_mut();
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&source.1) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Some(len) = object.content_length {
+        h.insert(header::CONTENT_LENGTH, len.into());
+    }
+    if let Some(v) = object.content_range.as_deref().and_then(|r| HeaderValue::from_str(r).ok()) {
+        h.insert(header::CONTENT_RANGE, v);
+        *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    res
+}
