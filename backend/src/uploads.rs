@@ -159,9 +159,12 @@ pub async fn start(
     Ok(Started { video_id, part_size: upload::part_size(size), part_count: upload::part_count(size) })
 }
 
+/// (file key, upload id, size, MIME type) as stored on the video.
+type PendingRow = (Option<String>, Option<String>, Option<i64>, Option<String>);
+
 async fn pending(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<Pending, UploadError> {
     let mut conn = state.db.get().await?;
-    let row: Option<(Option<String>, Option<String>, Option<i64>, Option<String>)> = videos::table
+    let row: Option<PendingRow> = videos::table
         .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
         .filter(videos::status.eq(VideoStatus::Uploading.as_str()))
         .select((videos::file_key, videos::upload_id, videos::size_bytes, videos::mime_type))
