@@ -243,6 +243,7 @@ mod ssr {
                 E::Media(m) => fail(ApiError::Upload(m.into())),
                 E::BadSize { .. } | E::BadPart(_) => fail(ApiError::Upload(P::BadSize)),
                 E::Incomplete { .. } => fail(ApiError::Upload(P::Incomplete)),
+                E::BadUrl => fail(ApiError::Upload(P::BadUrl)),
                 E::RateLimited { retry_after_secs } => fail(ApiError::RateLimited { retry_after_secs }),
                 E::NotFound => fail(ApiError::NotFound),
                 E::Internal(e) => internal(e),
@@ -449,4 +450,14 @@ pub async fn upload_abort(video_id: String) -> Result<(), ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     Ok(backend::uploads::abort(&state, user, ssr::id(&video_id)?).await?)
+}
+
+/// Imports a video from a public http(s) link: the worker downloads it (size-capped, SSRF-checked on every redirect).
+/// Counts against the upload limit (10 an hour).
+#[server(prefix = "/api", endpoint = "videos/import")]
+pub async fn import_url(url: String) -> Result<domain::videos::VideoCard, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let fetch = state.config.jobs.safe_fetch();
+    Ok(backend::videos::import_url(&state, user, &url, &fetch).await?)
 }

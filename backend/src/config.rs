@@ -174,6 +174,17 @@ pub struct JobsConfig {
     pub metrics_token: Option<MetricsToken>,
     /// Length of the demo job's generated sample video, in seconds.
     pub demo_sample_seconds: u32,
+    /// Largest file a URL import may download.
+    pub url_import_max_bytes: u64,
+    /// Tests only: loopback `host:port` pairs URL imports may reach (their fake servers). Refused in production.
+    pub url_import_allow: Vec<SocketAddr>,
+}
+
+impl JobsConfig {
+    /// The SSRF-checked fetcher URL imports use.
+    pub fn safe_fetch(&self) -> crate::fetch::SafeFetch {
+        crate::fetch::SafeFetch::new().allowing(self.url_import_allow.iter().copied())
+    }
 }
 
 /// The bearer token that guards `/metrics`; its `Debug` output is redacted.
@@ -377,7 +388,17 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         if !(1..=600).contains(&demo_sample_seconds) {
             return Err(ConfigError { var: "DEMO_SAMPLE_SECONDS", problem: "must be between 1 and 600".into() });
         }
+        let mut url_import_allow = Vec::new();
+        for part in self.raw("URL_IMPORT_ALLOW").unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty())
+        {
+            url_import_allow.push(part.parse().map_err(|_| ConfigError {
+                var: "URL_IMPORT_ALLOW",
+                problem: format!("is malformed: {part:?} is not host:port"),
+            })?);
+        }
         Ok(JobsConfig {
+            url_import_max_bytes: self.parse("URL_IMPORT_MAX_BYTES", domain::upload::MAX_UPLOAD_BYTES, "bytes")?,
+            url_import_allow,
             max_attempts,
             backoff_base: self.millis("JOB_BACKOFF_MS", 30_000)?,
             visibility_timeout: self.millis("JOB_VISIBILITY_TIMEOUT_MS", 30_000)?,
@@ -449,6 +470,9 @@ impl Config {
 
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
         let jobs = r.jobs()?;
+        if env == AppEnv::Production && !jobs.url_import_allow.is_empty() {
+            return Err(ConfigError { var: "URL_IMPORT_ALLOW", problem: "must not be set in production".into() });
+        }
 
         Ok(Config {
             env,

@@ -6,16 +6,20 @@ use uuid::Uuid;
 
 use crate::queue::{Job, QueueName};
 
-/// The demo job: produce a short sample video, store it, probe it with ffprobe and mark the video completed.
-/// It stands in for the download → transcribe → analyze pipeline until that lands, so the videos page shows live
-/// progress end to end.
+/// The `downloading` stage of a video: bring its source into storage and validate it. The source is the browser's
+/// completed upload, a URL to fetch (SSRF-checked, size-capped), or the demo's generated sample. The stored file must
+/// be media ffprobe can read, and its length must fit the owner's remaining minutes. Then the video moves on
+/// (`transcribing`; the demo, which has no pipeline yet, ends `completed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SampleVideo {
-    /// The video row the job fills in.
+pub struct FetchSource {
+    /// The video.
     pub video_id: Uuid,
 }
 
-impl Job for SampleVideo {
-    const NAME: &'static str = "demo-sample";
+impl Job for FetchSource {
+    const NAME: &'static str = "fetch-source";
     const QUEUE: QueueName = QueueName::Download;
 }
+
+/// The `source_url` that marks a demo video: the worker generates its sample instead of fetching anything.
+pub const DEMO_SOURCE: &str = "demo:sample";

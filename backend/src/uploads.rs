@@ -49,6 +49,9 @@ pub enum UploadError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// A link that is not http(s), does not resolve, or points to a private or local address.
+    #[error("this link cannot be imported")]
+    BadUrl,
     /// No such video of this user, or it is not receiving an upload.
     #[error("no such upload")]
     NotFound,
@@ -104,6 +107,22 @@ pub fn title_from_filename(name: &str) -> String {
     if title.is_empty() { "video".into() } else { title }
 }
 
+/// Refuses users whose email is not confirmed, then counts one upload against the hourly limit.
+pub async fn check_may_upload(state: &AppState, user_id: Uuid) -> Result<(), UploadError> {
+    let mut conn = state.db.get().await?;
+    let verified: Option<Option<chrono::DateTime<chrono::Utc>>> =
+        users::table.find(user_id).select(users::email_verified_at).first(&mut conn).await.optional()?;
+    if !matches!(verified, Some(Some(_))) {
+        return Err(UploadError::NotVerified);
+    }
+    if let Decision::Limited { retry_after } =
+        ratelimit::hit(&state.redis, &Limit::UPLOADS_PER_USER, &user_id.to_string()).await?
+    {
+        return Err(UploadError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) });
+    }
+    Ok(())
+}
+
 /// Begins an upload of `size` bytes declared as `mime`, whose first bytes are `head`.
 pub async fn start(
     state: &AppState,
@@ -113,21 +132,11 @@ pub async fn start(
     size: u64,
     head: &[u8],
 ) -> Result<Started, UploadError> {
-    let mut conn = state.db.get().await?;
-    let verified: Option<Option<chrono::DateTime<chrono::Utc>>> =
-        users::table.find(user_id).select(users::email_verified_at).first(&mut conn).await.optional()?;
-    if !matches!(verified, Some(Some(_))) {
-        return Err(UploadError::NotVerified);
-    }
     let kind = media::check(mime, head)?;
     if size == 0 || size > MAX_UPLOAD_BYTES {
         return Err(UploadError::BadSize { max: MAX_UPLOAD_BYTES });
     }
-    if let Decision::Limited { retry_after } =
-        ratelimit::hit(&state.redis, &Limit::UPLOADS_PER_USER, &user_id.to_string()).await?
-    {
-        return Err(UploadError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) });
-    }
+    check_may_upload(state, user_id).await?;
     let video_id = Uuid::now_v7();
     let key = format!("sources/{video_id}/source.{}", kind.extension());
     let mime = mime.split(';').next().unwrap_or(mime).trim().to_ascii_lowercase();
@@ -154,7 +163,7 @@ pub async fn start(
             videos::size_bytes.eq(size as i64),
             videos::upload_id.eq(&upload_id),
         ))
-        .execute(&mut conn)
+        .execute(&mut state.db.get().await?)
         .await?;
     Ok(Started { video_id, part_size: upload::part_size(size), part_count: upload::part_count(size) })
 }
@@ -340,6 +349,8 @@ pub async fn complete(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result
         ))
         .execute(&mut conn)
         .await?;
+    drop(conn);
+    crate::videos::uploaded(state, user_id, video_id).await?;
     Ok(())
 }
 

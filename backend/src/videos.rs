@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     AppState,
     db::schema::{users, videos},
-    jobs::SampleVideo,
+    jobs::{DEMO_SOURCE, FetchSource},
     queue::{EnqueueOptions, Priority, subject_video},
     redis::Redis,
 };
@@ -108,7 +108,8 @@ pub async fn start_demo(state: &AppState, user_id: Uuid, title: &str) -> anyhow:
             videos::user_id.eq(user_id),
             videos::title.eq(title),
             videos::status.eq(VideoStatus::Downloading.as_str()),
-            videos::source_kind.eq(SourceKind::File.as_str()),
+            videos::source_kind.eq(SourceKind::Url.as_str()),
+            videos::source_url.eq(DEMO_SOURCE),
             videos::stage.eq(stage::QUEUED),
         ))
         .returning(CardRow::as_returning())
@@ -117,14 +118,120 @@ pub async fn start_demo(state: &AppState, user_id: Uuid, title: &str) -> anyhow:
     drop(conn);
     let id = row.id;
     // If Redis is down here, the video still exists in `downloading`: the reconciler enqueues it later.
-    let job = SampleVideo { video_id: id };
-    let options = EnqueueOptions::new().priority(priority).subject(subject_video(id)).key(format!("demo:{id}"));
-    if let Err(e) = state.queue.enqueue(&job, options).await {
-        tracing::warn!(video_id = %id, error = format!("{e:#}"), "enqueueing the demo failed; the reconciler will retry");
-    }
+    enqueue_fetch(state, id, priority).await;
     let card = row.card();
     publish(&state.redis, user_id, &LiveEvent::Video(card.clone())).await;
     Ok(card)
+}
+
+/// Enqueues the `downloading` stage of a video. If Redis is down the video still sits in `downloading`, and the
+/// reconciler enqueues it later, so a failure here is logged, not returned.
+pub async fn enqueue_fetch(state: &AppState, video_id: Uuid, priority: Priority) {
+    let options =
+        EnqueueOptions::new().priority(priority).subject(subject_video(video_id)).key(format!("fetch:{video_id}"));
+    if let Err(e) = state.queue.enqueue(&FetchSource { video_id }, options).await {
+        tracing::warn!(%video_id, error = format!("{e:#}"), "enqueueing the download stage failed; the reconciler will retry");
+    }
+}
+
+/// Moves a just-uploaded video on to its `downloading` stage (validation) and tells its owner.
+pub async fn uploaded(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<()> {
+    let priority = priority_of(state, user_id).await?;
+    enqueue_fetch(state, video_id, priority).await;
+    if let Some(card) = card_for_user(state, user_id, video_id).await? {
+        publish(&state.redis, user_id, &LiveEvent::Video(card)).await;
+    }
+    Ok(())
+}
+
+/// Creates a video imported from `url` (checked: http(s) only, public address) and enqueues its download.
+pub async fn import_url(
+    state: &AppState,
+    user_id: Uuid,
+    url: &str,
+    allowed: &crate::fetch::SafeFetch,
+) -> Result<VideoCard, crate::uploads::UploadError> {
+    use crate::uploads::UploadError;
+    let parsed = url::Url::parse(url.trim()).map_err(|_| UploadError::BadUrl)?;
+    allowed.resolve(&parsed).await.map_err(|e| {
+        tracing::info!(url = %parsed, error = %e, "refused a URL import");
+        UploadError::BadUrl
+    })?;
+    crate::uploads::check_may_upload(state, user_id).await?;
+    let title = parsed
+        .path_segments()
+        .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
+        .map(|name| crate::uploads::title_from_filename(&name))
+        .unwrap_or_else(|| parsed.host_str().unwrap_or("video").to_owned());
+    let priority = priority_of(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    let row: CardRow = diesel::insert_into(videos::table)
+        .values((
+            videos::id.eq(Uuid::now_v7()),
+            videos::user_id.eq(user_id),
+            videos::title.eq(title),
+            videos::status.eq(VideoStatus::Downloading.as_str()),
+            videos::source_kind.eq(SourceKind::Url.as_str()),
+            videos::source_url.eq(parsed.as_str()),
+            videos::stage.eq(stage::QUEUED),
+        ))
+        .returning(CardRow::as_returning())
+        .get_result(&mut conn)
+        .await?;
+    drop(conn);
+    enqueue_fetch(state, row.id, priority).await;
+    let card = row.card();
+    publish(&state.redis, user_id, &LiveEvent::Video(card.clone())).await;
+    Ok(card)
+}
+
+/// What the download stage needs to know about a video.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// Its owner.
+    pub user_id: Uuid,
+    /// Its status.
+    pub status: VideoStatus,
+    /// The URL to fetch, or [`DEMO_SOURCE`].
+    pub source_url: Option<String>,
+    /// Where the source is (or will be) stored.
+    pub file_key: Option<String>,
+    /// The declared MIME type.
+    pub mime_type: Option<String>,
+    /// Minutes the owner may still process this month; `None` for unlimited plans.
+    pub minutes_left: Option<i64>,
+}
+
+/// Reads [`SourceInfo`]; `None` if the video no longer exists.
+pub async fn source_info(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<SourceInfo>> {
+    let mut conn = state.db.get().await?;
+    type Row = (Uuid, String, Option<String>, Option<String>, Option<String>, String, i32);
+    let row: Option<Row> = videos::table
+        .inner_join(users::table)
+        .filter(videos::id.eq(video_id))
+        .select((
+            videos::user_id,
+            videos::status,
+            videos::source_url,
+            videos::file_key,
+            videos::mime_type,
+            users::plan_id,
+            users::minutes_used,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(user_id, status, source_url, file_key, mime_type, plan, used)| {
+        let plan = domain::Plan::get(PlanId::parse(&plan).unwrap_or(PlanId::Free));
+        SourceInfo {
+            user_id,
+            status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
+            source_url,
+            file_key,
+            mime_type,
+            minutes_left: plan.minutes_per_month.map(|m| i64::from(m) - i64::from(used)),
+        }
+    }))
 }
 
 /// Records a running job's stage and progress on the video and tells its owner.
@@ -156,29 +263,32 @@ pub struct Probed {
     pub duration_seconds: f64,
 }
 
-/// Marks the video completed with what the probe found. Returns false if it was already finished (a redelivered
-/// job), in which case nothing changes.
-pub async fn complete_probe(state: &AppState, video_id: Uuid, probed: &Probed) -> anyhow::Result<bool> {
+/// Records what the probe found and moves the video to `next` (`transcribing`, or `completed` for the demo).
+/// Returns false if it had already left `downloading` (a redelivered job), in which case nothing changes.
+pub async fn complete_probe(
+    state: &AppState,
+    video_id: Uuid,
+    probed: &Probed,
+    next: VideoStatus,
+) -> anyhow::Result<bool> {
+    let (stage, progress) = if next == VideoStatus::Completed { (None, 100) } else { (Some(stage::WAITING_STT), 0) };
     let mut conn = state.db.get().await?;
-    let row: Option<CardRow> = diesel::update(
-        videos::table
-            .find(video_id)
-            .filter(videos::status.ne_all([VideoStatus::Completed.as_str(), VideoStatus::Failed.as_str()])),
-    )
-    .set((
-        videos::status.eq(VideoStatus::Completed.as_str()),
-        videos::stage.eq(None::<String>),
-        videos::progress.eq(100),
-        videos::file_key.eq(&probed.file_key),
-        videos::mime_type.eq(&probed.mime_type),
-        videos::size_bytes.eq(probed.size_bytes),
-        videos::duration_seconds.eq(probed.duration_seconds),
-        videos::error.eq(None::<String>),
-    ))
-    .returning(CardRow::as_returning())
-    .get_result(&mut conn)
-    .await
-    .optional()?;
+    let row: Option<CardRow> =
+        diesel::update(videos::table.find(video_id).filter(videos::status.eq(VideoStatus::Downloading.as_str())))
+            .set((
+                videos::status.eq(next.as_str()),
+                videos::stage.eq(stage),
+                videos::progress.eq(progress),
+                videos::file_key.eq(&probed.file_key),
+                videos::mime_type.eq(&probed.mime_type),
+                videos::size_bytes.eq(probed.size_bytes),
+                videos::duration_seconds.eq(probed.duration_seconds),
+                videos::error.eq(None::<String>),
+            ))
+            .returning(CardRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .optional()?;
     let Some(row) = row else { return Ok(false) };
     let user = row.user_id;
     publish(&state.redis, user, &LiveEvent::Video(row.card())).await;

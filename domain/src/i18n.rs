@@ -262,7 +262,7 @@ pub struct VideosText {
     /// Names of the statuses, in `VideoStatus::ALL` order.
     pub status_names: [&'static str; 7],
     /// Names of the stages, in `videos::stage::ALL` order.
-    pub stage_names: [&'static str; 4],
+    pub stage_names: [&'static str; 6],
     /// Accessible label of a progress bar.
     pub progress_label: &'static str,
     /// "Length: 0:08".
@@ -276,7 +276,7 @@ pub struct VideosText {
     /// The video does not exist or is not the user's.
     pub err_not_found: &'static str,
     /// Upload refusals, in `UploadProblem` order.
-    pub upload_errors: [&'static str; 6],
+    pub upload_errors: [&'static str; 7],
 }
 
 impl VideosText {
@@ -449,7 +449,14 @@ pub static RU: Dict = Dict {
         demo_button: "Попробовать на примере",
         demo_title: "Пример видео",
         status_names: ["Загрузка", "Скачивание", "Расшифровка", "Анализ", "Нарезка клипов", "Готово", "Ошибка"],
-        stage_names: ["В очереди", "Создаём пример", "Сохраняем файл", "Проверяем видео"],
+        stage_names: [
+            "В очереди",
+            "Создаём пример",
+            "Сохраняем файл",
+            "Проверяем видео",
+            "Скачиваем по ссылке",
+            "Видео проверено и ждёт расшифровки (расшифровка появится в следующем обновлении)",
+        ],
         progress_label: "Прогресс обработки",
         length: "Длительность",
         live: "Онлайн",
@@ -463,6 +470,7 @@ pub static RU: Dict = Dict {
             "Содержимое файла не совпадает с его типом. Сохраните файл заново в поддерживаемом формате.",
             "Файл пустой или больше 4 ГБ.",
             "Загрузились не все части файла. Продолжите загрузку.",
+            "Эту ссылку нельзя импортировать: нужна публичная ссылка http(s) на видео.",
         ],
     },
 };
@@ -624,7 +632,14 @@ pub static EN: Dict = Dict {
         demo_button: "Try with a sample video",
         demo_title: "Sample video",
         status_names: ["Uploading", "Downloading", "Transcribing", "Analyzing", "Cutting clips", "Ready", "Failed"],
-        stage_names: ["Queued", "Creating the sample", "Storing the file", "Checking the video"],
+        stage_names: [
+            "Queued",
+            "Creating the sample",
+            "Storing the file",
+            "Checking the video",
+            "Downloading from the link",
+            "Checked and waiting for transcription (transcription arrives in the next update)",
+        ],
         progress_label: "Processing progress",
         length: "Length",
         live: "Live",
@@ -638,6 +653,7 @@ pub static EN: Dict = Dict {
             "The file's content does not match its type. Save it again in a supported format.",
             "The file is empty or larger than 4 GB.",
             "Not every part of the file arrived. Resume the upload.",
+            "This link cannot be imported: use a public http(s) link to a video.",
         ],
     },
 };

@@ -16,6 +16,8 @@ pub enum UploadProblem {
     BadSize,
     /// Completed before every part was stored.
     Incomplete,
+    /// A link that is not http(s), does not resolve, or points to a private or local address.
+    BadUrl,
 }
 
 impl UploadProblem {

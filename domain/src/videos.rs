@@ -14,8 +14,12 @@ pub mod stage {
     pub const UPLOADING: &str = "uploading";
     /// Reading the stored file's duration and streams with ffprobe.
     pub const PROBING: &str = "probing";
+    /// Fetching the video from its URL.
+    pub const DOWNLOADING: &str = "downloading";
+    /// Stored and checked; waiting for transcription.
+    pub const WAITING_STT: &str = "waiting_stt";
     /// Every stage the UI knows.
-    pub const ALL: [&str; 4] = [QUEUED, GENERATING, UPLOADING, PROBING];
+    pub const ALL: [&str; 6] = [QUEUED, GENERATING, UPLOADING, PROBING, DOWNLOADING, WAITING_STT];
 }
 
 /// One video in the list, and the payload of its live updates.

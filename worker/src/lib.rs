@@ -1,9 +1,9 @@
 //! The worker: job handlers, media processing, the reconciler and the worker's own metrics endpoint.
 //! [`runtime`] wires every handler into the queue runtime; the binary (`main.rs`) runs it until SIGTERM.
 
-pub mod demo;
 pub mod media;
 pub mod reconcile;
+pub mod source;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -17,7 +17,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::SampleVideo,
+    jobs::FetchSource,
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -26,7 +26,7 @@ use backend::{
 pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
     let jobs = &state.config.jobs;
     let mut runtime = Runtime::new(state.queue.clone())
-        .handle::<SampleVideo, _>(demo::SampleVideoHandler::new(state.clone()))
+        .handle::<FetchSource, _>(source::FetchSourceHandler::new(state.clone()))
         .shutdown_grace(jobs.shutdown_grace)
         .metrics(metrics.jobs.clone());
     for (queue, n) in &jobs.concurrency {

@@ -21,7 +21,7 @@ pub async fn generate_sample(
         .args(["-re", "-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=440:sample_rate=44100:duration={d}"))
         .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
-        .args(["-movflags", "+faststart", "-progress", "pipe:1", "-y"])
+        .args(["-movflags", "+faststart", "-f", "mp4", "-progress", "pipe:1", "-y"])
         .arg(out)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

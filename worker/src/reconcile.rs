@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use backend::{
     AppState,
-    jobs::SampleVideo,
+    jobs::FetchSource,
     queue::{EnqueueOptions, Enqueued, subject_video},
     videos,
 };
@@ -20,8 +20,7 @@ pub async fn reconcile_once(state: &AppState, stale_after: Duration) -> anyhow::
         let options =
             EnqueueOptions::new().priority(video.priority).subject(subject_video(video.id)).only_if_subject_idle();
         let outcome = match video.status {
-            // Until the download pipeline lands, the demo job is what fills a `downloading` video.
-            VideoStatus::Downloading => state.queue.enqueue(&SampleVideo { video_id: video.id }, options).await?,
+            VideoStatus::Downloading => state.queue.enqueue(&FetchSource { video_id: video.id }, options).await?,
             other => {
                 tracing::debug!(video_id = %video.id, status = %other, "no job type handles this status yet");
                 continue;

@@ -16,67 +16,10 @@ use domain::{
 };
 use fred::prelude::{ClientLike as _, EventInterface as _, PubsubInterface as _};
 use testkit::{PrivateRedis, TestApp, eventually};
-use tokio_util::sync::CancellationToken;
+
+mod common;
+use common::{InProcessWorker, spawn, status, video};
 use uuid::Uuid;
-
-async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
-    let extra: Vec<(&'static str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
-    TestApp::spawn_with(move |env| {
-        env.insert("DEMO_SAMPLE_SECONDS", "2".into());
-        env.insert("JOB_BACKOFF_MS", "50".into());
-        env.insert("WORKER_SHUTDOWN_GRACE_MS", "200".into());
-        for (k, v) in extra {
-            env.insert(k, v);
-        }
-    })
-    .await
-}
-
-/// Runs the worker runtime in this process until dropped.
-struct InProcessWorker {
-    stop: CancellationToken,
-    metrics: Arc<Metrics>,
-    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-}
-
-impl InProcessWorker {
-    fn start(app: &TestApp) -> InProcessWorker {
-        let metrics = Arc::new(Metrics::new());
-        let stop = CancellationToken::new();
-        let task = tokio::spawn(worker::runtime(&app.state, &metrics).run(stop.clone()));
-        InProcessWorker { stop, metrics, task: Some(task) }
-    }
-
-    async fn stop(mut self) {
-        self.stop.cancel();
-        self.task.take().unwrap().await.unwrap().unwrap();
-    }
-}
-
-impl Drop for InProcessWorker {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-async fn video(app: &TestApp, id: &str) -> (String, i16, Option<String>, Option<f64>, Option<i64>, Option<String>) {
-    let id = Uuid::parse_str(id).unwrap();
-    let row = app
-        .db
-        .client()
-        .await
-        .query_one(
-            "SELECT status, progress, file_key, duration_seconds, size_bytes, error FROM videos WHERE id = $1",
-            &[&id],
-        )
-        .await
-        .unwrap();
-    (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5))
-}
-
-async fn status(app: &TestApp, id: &str) -> String {
-    video(app, id).await.0
-}
 
 /// Collects the live events published for `user`.
 async fn listen(app: &TestApp, user: Uuid) -> Arc<Mutex<Vec<VideoCard>>> {

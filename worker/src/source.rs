@@ -1,0 +1,205 @@
+//! The `downloading` stage ([`FetchSource`]): bring a video's source into storage and validate it.
+//!
+//! - a browser upload is already stored; a URL is fetched through the SSRF-checked client with a size cap; the demo
+//!   generates a test-pattern sample with FFmpeg at real-time speed;
+//! - the stored copy is downloaded and probed with ffprobe: it needs a stream and a duration, and its minutes must fit
+//!   what the owner has left this month; otherwise the video fails with the reason and its file is deleted;
+//! - the video then waits for transcription (the demo, with no pipeline yet, is completed).
+//!
+//! Idempotent: a redelivered job skips what is stored, and does nothing once the video has left `downloading`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use backend::{
+    AppState,
+    jobs::{DEMO_SOURCE, FetchSource},
+    queue::{JobContext, JobHandler},
+    videos::{self, Probed},
+};
+use domain::{VideoStatus, media, videos::stage};
+use futures::StreamExt as _;
+use tokio::io::AsyncWriteExt as _;
+
+use crate::media as ff;
+
+/// Runs [`FetchSource`] jobs.
+pub struct FetchSourceHandler {
+    state: AppState,
+}
+
+impl FetchSourceHandler {
+    /// A handler using `state`'s database, storage and Redis.
+    pub fn new(state: AppState) -> FetchSourceHandler {
+        FetchSourceHandler { state }
+    }
+}
+
+/// A scratch directory removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> anyhow::Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("clipmaker-{name}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A failure the user must act on; retrying would not help.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Rejected(String);
+
+impl FetchSourceHandler {
+    async fn report(&self, id: uuid::Uuid, stage: &str, pct: u8) {
+        if let Err(e) = videos::report_progress(&self.state, id, stage, pct).await {
+            tracing::warn!(error = format!("{e:#}"), "reporting progress failed");
+        }
+    }
+
+    async fn generate_demo(&self, id: uuid::Uuid, file: &Path) -> anyhow::Result<()> {
+        self.report(id, stage::GENERATING, 0).await;
+        let seconds = self.state.config.jobs.demo_sample_seconds;
+        let (tx, mut rx) = tokio::sync::watch::channel(0.0);
+        let generate = ff::generate_sample(file, seconds, tx);
+        let report = async {
+            let mut last = 0u8;
+            while rx.changed().await.is_ok() {
+                let pct = (*rx.borrow_and_update() * 70.0) as u8;
+                if pct >= last + 5 {
+                    last = pct;
+                    self.report(id, stage::GENERATING, pct).await;
+                }
+            }
+        };
+        // The reporter ends when the generator drops its sender.
+        let (generated, ()) = tokio::join!(generate, report);
+        generated
+    }
+
+    /// Streams `url` into `file` (size-capped), reporting progress; returns the media kind of its first bytes.
+    async fn download(&self, id: uuid::Uuid, url: &str, file: &Path) -> anyhow::Result<media::MediaKind> {
+        let jobs = &self.state.config.jobs;
+        self.report(id, stage::DOWNLOADING, 0).await;
+        let (_, res) = jobs.safe_fetch().get(url).await.map_err(|e| match e {
+            // Network trouble and server errors may pass: let the queue retry.
+            backend::fetch::FetchError::Network(_) => anyhow::Error::new(e),
+            backend::fetch::FetchError::Status(s) if s >= 500 || s == 429 => anyhow::Error::new(e),
+            other => Rejected(other.to_string()).into(),
+        })?;
+        let total = res.content_length().filter(|n| *n > 0);
+        if total.is_some_and(|n| n > jobs.url_import_max_bytes) {
+            return Err(Rejected(format!("the file is larger than {} bytes", jobs.url_import_max_bytes)).into());
+        }
+        let mut out = tokio::fs::File::create(file).await?;
+        let mut body = res.bytes_stream();
+        let (mut got, mut head, mut last) = (0u64, Vec::new(), 0u8);
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.context("the download was interrupted")?;
+            got += chunk.len() as u64;
+            if got > jobs.url_import_max_bytes {
+                return Err(Rejected(format!("the file is larger than {} bytes", jobs.url_import_max_bytes)).into());
+            }
+            if head.len() < media::SNIFF_BYTES {
+                head.extend_from_slice(&chunk[..chunk.len().min(media::SNIFF_BYTES - head.len())]);
+            }
+            out.write_all(&chunk).await?;
+            if let Some(total) = total {
+                let pct = (got * 70 / total) as u8;
+                if pct >= last + 5 {
+                    last = pct;
+                    self.report(id, stage::DOWNLOADING, pct).await;
+                }
+            }
+        }
+        out.flush().await?;
+        media::sniff(&head).ok_or_else(|| Rejected("the link does not lead to a video or audio file".into()).into())
+    }
+
+    async fn fetch(&self, ctx: &JobContext, job: &FetchSource) -> anyhow::Result<()> {
+        let state = &self.state;
+        let id = job.video_id;
+        let Some(info) = videos::source_info(state, id).await? else {
+            tracing::info!("the video no longer exists; nothing to do");
+            return Ok(());
+        };
+        if info.status != VideoStatus::Downloading {
+            tracing::info!(status = %info.status, "the video has moved on; nothing to do");
+            return Ok(());
+        }
+        let scratch = Scratch::new(&ctx.id.to_string())?;
+        let is_demo = info.source_url.as_deref() == Some(DEMO_SOURCE);
+        let mut key = info.file_key.clone().unwrap_or_else(|| format!("sources/{id}/source.mp4"));
+        let mut mime = info.mime_type.clone().unwrap_or_else(|| "video/mp4".into());
+        if state.storage.size(&key).await?.is_none() {
+            let file = scratch.0.join("incoming");
+            match info.source_url.as_deref() {
+                Some(DEMO_SOURCE) => self.generate_demo(id, &file).await?,
+                Some(url) => {
+                    let kind = self.download(id, url, &file).await?;
+                    key = format!("sources/{id}/source.{}", kind.extension());
+                    mime = kind.mime_types()[0].to_owned();
+                    if kind == media::MediaKind::M4a {
+                        mime = "audio/mp4".into();
+                    }
+                }
+                None => return Err(Rejected("the uploaded file is missing; upload it again".into()).into()),
+            }
+            self.report(id, stage::UPLOADING, 75).await;
+            state.storage.put_file(&key, &file, &mime).await?;
+        }
+        self.report(id, stage::PROBING, 90).await;
+        let local = scratch.0.join("stored");
+        let size = state.storage.download_to_file(&key, &local).await?;
+        let probe = ff::probe(&local).await.map_err(|e| Rejected(format!("{e:#}")))?;
+        if !(probe.has_video || probe.has_audio) || probe.duration_seconds <= 0.0 {
+            return Err(Rejected("the file has no playable video or audio".into()).into());
+        }
+        let minutes = (probe.duration_seconds / 60.0).ceil() as i64;
+        if let Some(left) = info.minutes_left.filter(|_| !is_demo)
+            && minutes > left
+        {
+            return Err(Rejected(format!(
+                "the video is {minutes} min long but your plan has {} min left this month",
+                left.max(0)
+            ))
+            .into());
+        }
+        let probed = Probed {
+            file_key: key,
+            mime_type: mime,
+            size_bytes: size as i64,
+            duration_seconds: probe.duration_seconds,
+        };
+        let next = if is_demo { VideoStatus::Completed } else { VideoStatus::Transcribing };
+        if videos::complete_probe(state, id, &probed, next).await? {
+            tracing::info!(duration_s = probe.duration_seconds, size, next = %next, "source stored and probed");
+        }
+        Ok(())
+    }
+}
+
+impl JobHandler<FetchSource> for FetchSourceHandler {
+    async fn run(&self, ctx: JobContext, job: FetchSource) -> anyhow::Result<()> {
+        match self.fetch(&ctx, &job).await {
+            Err(e) if e.downcast_ref::<Rejected>().is_some() => {
+                // Retrying cannot help: fail the video now with the reason and remove what was stored.
+                tracing::warn!(error = %e, "the source was rejected");
+                backend::uploads::delete_objects(&self.state, job.video_id).await?;
+                videos::fail(&self.state, job.video_id, &e.to_string()).await
+            }
+            other => other,
+        }
+    }
+
+    async fn failed(&self, _ctx: JobContext, job: FetchSource, error: String) -> anyhow::Result<()> {
+        videos::fail(&self.state, job.video_id, &error).await
+    }
+}

@@ -1,0 +1,193 @@
+//! The `downloading` stage for real sources: a browser upload is probed and waits for transcription; files that are
+//! not media or too long for the plan fail with the reason and are deleted; URL imports download from a loopback test
+//! server, and links to private addresses are refused at once or, through a redirect, when the job runs.
+
+use std::process::Command;
+
+use axum::{Router, http::header, response::IntoResponse, routing::get};
+use serde_json::{Value, json};
+use testkit::{FakeServer, TestApp, eventually};
+
+mod common;
+use common::{InProcessWorker, spawn, status, video};
+
+/// A real `seconds`-long MP4 made by FFmpeg.
+fn real_mp4(seconds: u32) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("cm-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("v.mp4");
+    let ok = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size=320x180:rate=15:duration={seconds}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-y"])
+        .arg(&out)
+        .status()
+        .expect("running ffmpeg")
+        .success();
+    assert!(ok);
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    bytes
+}
+
+/// Uploads `data` as one browser would (start, parts, complete); returns the video id and the completion response.
+async fn upload(client: &reqwest::Client, app: &TestApp, data: &[u8]) -> (String, reqwest::Response) {
+    let head = &data[..data.len().min(domain::media::SNIFF_BYTES)];
+    let plan: Value = client
+        .post(format!("{}/api/videos/upload/start", app.url))
+        .json(&json!({ "filename": "clip.mp4", "mime": "video/mp4", "size": data.len(), "head": head }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = plan["video_id"].as_str().expect("an upload plan").to_owned();
+    let size = plan["part_size"].as_u64().unwrap() as usize;
+    for (i, chunk) in data.chunks(size).enumerate() {
+        let res = client
+            .put(format!("{}/api/uploads/{id}/parts/{}", app.url, i + 1))
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let done = client
+        .post(format!("{}/api/videos/upload/complete", app.url))
+        .form(&[("video_id", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    (id, done)
+}
+
+async fn stored_objects(app: &TestApp) -> i32 {
+    testkit::s3_client().list_objects_v2().bucket(app.bucket.name()).send().await.unwrap().key_count().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_uploaded_video_is_probed_and_waits_for_transcription() {
+    let app = spawn(&[]).await;
+    let (client, _, _) = app.signed_in().await;
+    let worker = InProcessWorker::start(&app);
+    let (id, done) = upload(&client, &app, &real_mp4(2)).await;
+    assert_eq!(done.status(), 200);
+    eventually("the upload is probed", async || status(&app, &id).await == "transcribing").await;
+    let (_, _, key, duration, _, error) = video(&app, &id).await;
+    assert!(duration.is_some_and(|d| (1.5..=2.6).contains(&d)), "{duration:?}");
+    assert_eq!(key.as_deref(), Some(format!("sources/{id}/source.mp4").as_str()));
+    assert_eq!(error, None);
+    let list: Value = client.post(format!("{}/api/videos/list", app.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list[0]["stage"], "waiting_stt");
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_video_longer_than_the_minutes_left_fails_with_the_reason_and_is_deleted() {
+    let app = spawn(&[]).await;
+    let (client, _, user) = app.signed_in().await;
+    // The free plan has 30 minutes a month; 30 are used.
+    app.db.client().await.execute("UPDATE users SET minutes_used = 30 WHERE id = $1", &[&user]).await.unwrap();
+    let worker = InProcessWorker::start(&app);
+    let (id, _) = upload(&client, &app, &real_mp4(2)).await;
+    eventually("the video failed", async || status(&app, &id).await == "failed").await;
+    let error = video(&app, &id).await.5.unwrap_or_default();
+    assert!(error.contains("1 min long") && error.contains("0 min left"), "{error}");
+    assert_eq!(stored_objects(&app).await, 0, "the file was deleted");
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_that_only_looks_like_media_fails_the_probe_and_is_deleted() {
+    let app = spawn(&[]).await;
+    let (client, _, _) = app.signed_in().await;
+    let worker = InProcessWorker::start(&app);
+    let mut fake = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41".to_vec();
+    fake.resize(64 * 1024, 0x5A);
+    let (id, done) = upload(&client, &app, &fake).await;
+    assert_eq!(done.status(), 200, "the first bytes look like MP4");
+    eventually("the video failed", async || status(&app, &id).await == "failed").await;
+    let error = video(&app, &id).await.5.unwrap_or_default();
+    assert!(error.contains("ffprobe"), "{error}");
+    assert_eq!(stored_objects(&app).await, 0);
+    worker.stop().await;
+}
+
+async fn media_server(mp4: Vec<u8>) -> FakeServer {
+    let private = format!("http://127.0.0.1:{}/clip.mp4", testkit::closed_port());
+    FakeServer::start(
+        Router::new()
+            .route("/files/clip.mp4", get(move || async move { ([(header::CONTENT_TYPE, "video/mp4")], mp4) }))
+            .route("/share", get(|| async { (axum::http::StatusCode::FOUND, [(header::LOCATION, "/files/clip.mp4")]) }))
+            .route(
+                "/sneaky",
+                get(move || async move { (axum::http::StatusCode::FOUND, [(header::LOCATION, private)]).into_response() }),
+            )
+            .route("/page.html", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<html>hello</html>") })),
+    )
+    .await
+}
+
+async fn import(client: &reqwest::Client, app: &TestApp, url: &str) -> reqwest::Response {
+    client.post(format!("{}/api/videos/import", app.url)).form(&[("url", url)]).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_video_imported_by_url_is_downloaded_through_redirects_and_probed() {
+    let mp4 = real_mp4(2);
+    let server = media_server(mp4.clone()).await;
+    let app = spawn(&[("URL_IMPORT_ALLOW", &server.addr().to_string())]).await;
+    let (client, _, _) = app.signed_in().await;
+    let worker = InProcessWorker::start(&app);
+    let res = import(&client, &app, &format!("{}/share", server.url())).await;
+    assert_eq!(res.status(), 200);
+    let card: Value = res.json().await.unwrap();
+    assert_eq!(card["status"], "downloading");
+    let id = card["id"].as_str().unwrap().to_owned();
+    eventually("the import is probed", async || status(&app, &id).await == "transcribing").await;
+    let (_, _, key, _, size, _) = video(&app, &id).await;
+    assert_eq!(key.as_deref(), Some(format!("sources/{id}/source.mp4").as_str()));
+    assert_eq!(size, Some(mp4.len() as i64));
+
+    // A page, not a media file: the video fails with the reason.
+    let card: Value = import(&client, &app, &format!("{}/page.html", server.url())).await.json().await.unwrap();
+    let page = card["id"].as_str().unwrap().to_owned();
+    eventually("the page import failed", async || status(&app, &page).await == "failed").await;
+    assert!(video(&app, &page).await.5.unwrap_or_default().contains("not lead to a video"));
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn links_to_private_addresses_are_refused() {
+    let server = media_server(Vec::new()).await;
+    let app = spawn(&[("URL_IMPORT_ALLOW", &server.addr().to_string())]).await;
+    let (client, _, _) = app.signed_in().await;
+    for url in [
+        format!("http://127.0.0.1:{}/clip.mp4", testkit::closed_port()),
+        "http://10.0.0.1/clip.mp4".into(),
+        "http://169.254.169.254/latest/meta-data/".into(),
+        "http://[::1]/clip.mp4".into(),
+        "file:///etc/passwd".into(),
+        "not a link".into(),
+    ] {
+        let res = import(&client, &app, &url).await;
+        assert_eq!(res.status(), 422, "{url}");
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({ "Upload": "BadUrl" }), "{url}");
+    }
+    let list: Value = client.post(format!("{}/api/videos/list", app.url)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list, json!([]), "nothing was created");
+
+    // Allowed at first, but redirected to a private address: the job refuses the hop.
+    let worker = InProcessWorker::start(&app);
+    let card: Value = import(&client, &app, &format!("{}/sneaky", server.url())).await.json().await.unwrap();
+    let id = card["id"].as_str().unwrap().to_owned();
+    eventually("the redirected import failed", async || status(&app, &id).await == "failed").await;
+    let error = video(&app, &id).await.5.unwrap_or_default();
+    assert!(error.contains("private or local address (127.0.0.1)"), "{error}");
+    // Refused for good, not retried.
+    assert_eq!(server.requests().iter().filter(|r| r.uri == "/sneaky").count(), 1);
+    worker.stop().await;
+}
