@@ -246,6 +246,43 @@ pub struct Dict {
     pub auth: AuthText,
     /// The videos page and live progress.
     pub video_list: VideosText,
+    /// Uploading files and importing links.
+    pub uploads: UploadsText,
+}
+
+/// Uploading files and importing links.
+#[derive(Debug)]
+pub struct UploadsText {
+    /// Accessible name of the upload area and its progress bar.
+    pub title: &'static str,
+    /// The drop zone's call to action.
+    pub drop_here: &'static str,
+    /// The accepted formats and the size limit.
+    pub formats: &'static str,
+    /// Stops an upload.
+    pub cancel: &'static str,
+    /// The server is assembling the file.
+    pub finishing: &'static str,
+    /// Stored.
+    pub done: &'static str,
+    /// Stopped by the user.
+    pub cancelled: &'static str,
+    /// Parts could not be sent.
+    pub network_failed: &'static str,
+    /// "about N s left".
+    pub time_left: fn(u64) -> String,
+    /// Label of the link field.
+    pub import_label: &'static str,
+    /// Submits the link.
+    pub import_button: &'static str,
+}
+
+fn time_left_ru(s: u64) -> String {
+    if s < 60 { format!("осталось ~{s} с") } else { format!("осталось ~{} мин", s.div_ceil(60)) }
+}
+
+fn time_left_en(s: u64) -> String {
+    if s < 60 { format!("about {s} s left") } else { format!("about {} min left", s.div_ceil(60)) }
 }
 
 /// The videos page and live progress.
@@ -473,6 +510,19 @@ pub static RU: Dict = Dict {
             "Эту ссылку нельзя импортировать: нужна публичная ссылка http(s) на видео.",
         ],
     },
+    uploads: UploadsText {
+        title: "Загрузка видео",
+        drop_here: "Перетащите видео сюда или нажмите, чтобы выбрать файл",
+        formats: "MP4, MOV, MKV, WebM, AVI, TS или аудио MP3, M4A, WAV, OGG — до 4 ГБ",
+        cancel: "Отменить загрузку",
+        finishing: "Собираем и проверяем файл…",
+        done: "Файл загружен. Дальше видео обработается само.",
+        cancelled: "Загрузка отменена.",
+        network_failed: "Связь прервалась. Выберите тот же файл ещё раз — загрузка продолжится с того же места.",
+        time_left: time_left_ru,
+        import_label: "Или вставьте ссылку на видео",
+        import_button: "Импортировать",
+    },
 };
 
 /// English.
@@ -655,6 +705,19 @@ pub static EN: Dict = Dict {
             "Not every part of the file arrived. Resume the upload.",
             "This link cannot be imported: use a public http(s) link to a video.",
         ],
+    },
+    uploads: UploadsText {
+        title: "Video upload",
+        drop_here: "Drop a video here or click to choose a file",
+        formats: "MP4, MOV, MKV, WebM, AVI, TS or audio MP3, M4A, WAV, OGG — up to 4 GB",
+        cancel: "Cancel upload",
+        finishing: "Assembling and checking the file…",
+        done: "Uploaded. The video is processed from here on.",
+        cancelled: "Upload cancelled.",
+        network_failed: "The connection dropped. Choose the same file again to continue where it stopped.",
+        time_left: time_left_en,
+        import_label: "Or paste a link to a video",
+        import_button: "Import",
     },
 };
 

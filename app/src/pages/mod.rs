@@ -4,6 +4,7 @@ pub mod auth;
 mod landing;
 mod not_found;
 pub mod section;
+mod upload;
 mod videos;
 
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};

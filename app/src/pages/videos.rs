@@ -82,6 +82,10 @@ fn VideoList() -> impl IntoView {
             </span>
         </div>
         <p class="muted">{move || i18n.t().video_list.intro}</p>
+        <crate::pages::upload::Uploader on_change=Callback::new(move |_| {
+            live.set(HashMap::new());
+            list.refetch();
+        }) />
         <div class="toolbar">
             <button
                 class="btn primary"
