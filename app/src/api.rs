@@ -461,3 +461,26 @@ pub async fn import_url(url: String) -> Result<domain::videos::VideoCard, ApiErr
     let fetch = state.config.jobs.safe_fetch();
     Ok(backend::videos::import_url(&state, user, &url, &fetch).await?)
 }
+
+/// One of the user's videos with its source details.
+#[server(prefix = "/api", endpoint = "videos/get")]
+pub async fn get_video(video_id: String) -> Result<domain::videos::VideoDetail, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::videos::detail_for_user(&state, user, ssr::id(&video_id)?)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::fail(ApiError::NotFound))
+}
+
+/// Deletes one of the user's videos with its files; a queued job for it then does nothing.
+#[server(prefix = "/api", endpoint = "videos/delete")]
+pub async fn delete_video(video_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    if backend::videos::delete_for_user(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)? {
+        Ok(())
+    } else {
+        Err(ssr::fail(ApiError::NotFound))
+    }
+}

@@ -19,7 +19,7 @@ use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
         ForgotPasswordPage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, Section,
-        SectionPage, VerifyEmailPage, VideosPage,
+        SectionPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
                 <Route path=path!("/videos") view=VideosPage ssr=SsrMode::Async />
+                <Route path=path!("/videos/:id") view=VideoPage ssr=SsrMode::Async />
                 <Route path=path!("/clips") view=|| view! { <SectionPage section=Section::Clips /> } ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
                 <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } ssr=SsrMode::Async />

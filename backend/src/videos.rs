@@ -374,3 +374,58 @@ pub async fn source_of(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyho
             .and(key.map(|k| (k, mime.unwrap_or_else(|| "application/octet-stream".into()))))
     }))
 }
+
+/// One of the user's videos with its source details; `None` if missing or someone else's.
+pub async fn detail_for_user(
+    state: &AppState,
+    user_id: Uuid,
+    video_id: Uuid,
+) -> anyhow::Result<Option<domain::videos::VideoDetail>> {
+    let Some(card) = card_for_user(state, user_id, video_id).await? else { return Ok(None) };
+    let mut conn = state.db.get().await?;
+    let (size_bytes, mime_type, source_url, file_key): (Option<i64>, Option<String>, Option<String>, Option<String>) =
+        videos::table
+            .find(video_id)
+            .select((videos::size_bytes, videos::mime_type, videos::source_url, videos::file_key))
+            .first(&mut conn)
+            .await?;
+    let playable = match (&file_key, card.status) {
+        (_, VideoStatus::Uploading | VideoStatus::Failed) | (None, _) => false,
+        (Some(key), _) => state.storage.size(key).await?.is_some(),
+    };
+    Ok(Some(domain::videos::VideoDetail {
+        card,
+        size_bytes,
+        mime_type,
+        source_url: source_url.filter(|u| u != DEMO_SOURCE),
+        playable,
+    }))
+}
+
+/// Deletes one of the user's videos: its stored files, an unfinished upload, and the rows (clips, transcript and
+/// publications go with it). A job still queued for it finds the video gone and does nothing. False if there was
+/// no such video of this user.
+pub async fn delete_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<bool> {
+    let mut conn = state.db.get().await?;
+    let row: Option<(Option<String>, Option<String>)> = videos::table
+        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .select((videos::file_key, videos::upload_id))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    let Some((file_key, upload_id)) = row else { return Ok(false) };
+    if let (Some(key), Some(upload_id)) = (&file_key, &upload_id) {
+        let _ = state
+            .storage
+            .client()
+            .abort_multipart_upload()
+            .bucket(state.storage.bucket())
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+    }
+    crate::uploads::delete_objects(state, video_id).await?;
+    diesel::delete(videos::table.find(video_id)).execute(&mut conn).await?;
+    Ok(true)
+}

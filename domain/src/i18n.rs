@@ -314,6 +314,20 @@ pub struct VideosText {
     pub err_not_found: &'static str,
     /// Upload refusals, in `UploadProblem` order.
     pub upload_errors: [&'static str; 7],
+    /// Link back to the list.
+    pub back: &'static str,
+    /// Label: stored size.
+    pub size: &'static str,
+    /// Label: file type.
+    pub file_type: &'static str,
+    /// Label: the link it came from.
+    pub source: &'static str,
+    /// Deletes a video.
+    pub delete: &'static str,
+    /// Asked before deleting.
+    pub delete_confirm: &'static str,
+    /// The source is not stored yet (or any more).
+    pub not_playable: &'static str,
 }
 
 impl VideosText {
@@ -509,6 +523,13 @@ pub static RU: Dict = Dict {
             "Загрузились не все части файла. Продолжите загрузку.",
             "Эту ссылку нельзя импортировать: нужна публичная ссылка http(s) на видео.",
         ],
+        back: "← Все видео",
+        size: "Размер",
+        file_type: "Тип файла",
+        source: "Ссылка",
+        delete: "Удалить",
+        delete_confirm: "Удалить видео и все клипы из него? Это нельзя отменить.",
+        not_playable: "Исходное видео появится здесь, когда будет загружено и проверено.",
     },
     uploads: UploadsText {
         title: "Загрузка видео",
@@ -705,6 +726,13 @@ pub static EN: Dict = Dict {
             "Not every part of the file arrived. Resume the upload.",
             "This link cannot be imported: use a public http(s) link to a video.",
         ],
+        back: "← All videos",
+        size: "Size",
+        file_type: "File type",
+        source: "Link",
+        delete: "Delete",
+        delete_confirm: "Delete this video and every clip made from it? This cannot be undone.",
+        not_playable: "The source video appears here once it is stored and checked.",
     },
     uploads: UploadsText {
         title: "Video upload",

@@ -48,6 +48,21 @@ impl VideoCard {
     }
 }
 
+/// One video on its own page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoDetail {
+    /// What the list shows.
+    pub card: VideoCard,
+    /// Stored size in bytes.
+    pub size_bytes: Option<i64>,
+    /// MIME type of the source.
+    pub mime_type: Option<String>,
+    /// The link it was imported from.
+    pub source_url: Option<String>,
+    /// Whether the source can be played (`/api/videos/<id>/source`).
+    pub playable: bool,
+}
+
 /// What the server pushes to a signed-in browser over `/api/events` (one JSON object per event).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -198,3 +198,34 @@ async fn uploads_need_a_confirmed_email_and_stop_at_ten_an_hour() {
     assert_eq!(res.json::<Value>().await.unwrap(), json!({ "Upload": "NotVerified" }));
     assert_eq!(start(&app.browser(), &app, "a.mp4", "video/mp4", &data).await.status(), 401);
 }
+
+#[tokio::test]
+async fn a_video_is_shown_to_its_owner_and_deleted_with_its_files() {
+    let app = TestApp::spawn().await;
+    let (client, _, _) = app.signed_in().await;
+    let (other, _, _) = app.signed_in().await;
+    let data = mp4_bytes(1024 * 1024);
+    let plan: Value = start(&client, &app, "clip.mp4", "video/mp4", &data).await.json().await.unwrap();
+    let id = plan["video_id"].as_str().unwrap().to_owned();
+    assert_eq!(put_part(&client, &app, &id, 1, data.clone()).await.status(), 200);
+    assert_eq!(call(&client, &app, "complete", &id).await.status(), 200);
+
+    let get =
+        |c: &reqwest::Client| c.post(format!("{}/api/videos/get", app.url)).form(&[("video_id", id.as_str())]).send();
+    let detail: Value = get(&client).await.unwrap().json().await.unwrap();
+    assert_eq!(detail["card"]["id"], id.as_str());
+    assert_eq!(detail["size_bytes"], data.len());
+    assert_eq!(detail["mime_type"], "video/mp4");
+    assert_eq!(detail["playable"], true);
+    assert_eq!(get(&other).await.unwrap().status(), 404, "not someone else's");
+
+    let delete = |c: &reqwest::Client| {
+        c.post(format!("{}/api/videos/delete", app.url)).form(&[("video_id", id.as_str())]).send()
+    };
+    assert_eq!(delete(&other).await.unwrap().status(), 404);
+    assert_eq!(delete(&client).await.unwrap().status(), 200);
+    assert_eq!(get(&client).await.unwrap().status(), 404);
+    let objects = testkit::s3_client().list_objects_v2().bucket(app.bucket.name()).send().await.unwrap();
+    assert_eq!(objects.key_count(), Some(0));
+    assert_eq!(delete(&client).await.unwrap().status(), 404);
+}

@@ -11,4 +11,4 @@ pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPa
 pub use landing::Landing;
 pub use not_found::NotFound;
 pub use section::{Section, SectionPage};
-pub use videos::VideosPage;
+pub use videos::{VideoPage, VideosPage};

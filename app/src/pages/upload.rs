@@ -327,8 +327,7 @@ mod browser {
                 }
             }
         };
-        let lanes: Vec<_> =
-            (0..PARALLEL_PARTS).map(|_| lane(queue.clone(), sent.clone(), failed.clone())).collect();
+        let lanes: Vec<_> = (0..PARALLEL_PARTS).map(|_| lane(queue.clone(), sent.clone(), failed.clone())).collect();
         futures::future::join_all(lanes).await;
 
         let forget = || {

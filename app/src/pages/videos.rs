@@ -15,10 +15,87 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{StartDemoVideo, list_videos},
+    api::{DeleteVideo, StartDemoVideo, get_video, list_videos},
     i18n::use_i18n,
     pages::{auth::RequireUser, section::AppLayout},
 };
+
+/// Asks the browser's confirmation dialog; on the server (never clicked there) it says no.
+fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        window().confirm_with_message(message).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        false
+    }
+}
+
+/// `/videos/:id`: the source in a player (streamed with HTTP Range), its details and status, and delete.
+#[component]
+pub fn VideoPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = leptos_router::hooks::use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let detail = Resource::new(id, get_video);
+    let delete = ServerAction::<DeleteVideo>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            crate::pages::auth::go_to("/videos");
+        }
+    });
+    let t = move || &i18n.t().video_list;
+    view! {
+        <Title text=move || format!("{} · {}", i18n.t().videos.title, i18n.t().app_name) />
+        <RequireUser children=move |me: Me| {
+            view! {
+                <AppLayout me>
+                    <p><a href="/videos">{move || t().back}</a></p>
+                    <Transition fallback=|| view! { <div class="loading" aria-busy="true"></div> }>
+                        {move || {
+                            detail.get().map(|r| match r {
+                                Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+                                Ok(d) => {
+                                    let video_id = d.card.id.clone();
+                                    let source = format!("/api/videos/{video_id}/source");
+                                    view! {
+                                        <h1>{d.card.title.clone()}</h1>
+                                        {if d.playable {
+                                            view! { <video class="player" controls preload="metadata" src=source data-testid="player"></video> }.into_any()
+                                        } else {
+                                            view! { <p class="card muted">{move || t().not_playable}</p> }.into_any()
+                                        }}
+                                        <ul class="video-list"><VideoRow card=d.card.clone() /></ul>
+                                        <dl class="meta card">
+                                            {d.size_bytes.map(|b| view! { <dt>{move || t().size}</dt><dd>{format!("{:.1} MB", b as f64 / 1_048_576.0)}</dd> })}
+                                            {d.mime_type.clone().map(|m| view! { <dt>{move || t().file_type}</dt><dd>{m}</dd> })}
+                                            {d.source_url.clone().map(|u| view! { <dt>{move || t().source}</dt><dd>{u}</dd> })}
+                                        </dl>
+                                        <button
+                                            class="btn danger"
+                                            data-testid="video-delete"
+                                            disabled=move || delete.pending().get()
+                                            on:click=move |_| {
+                                                if confirm(t().delete_confirm) {
+                                                    delete.dispatch(DeleteVideo { video_id: video_id.clone() });
+                                                }
+                                            }
+                                        >
+                                            {move || t().delete}
+                                        </button>
+                                    }
+                                    .into_any()
+                                }
+                            })
+                        }}
+                    </Transition>
+                </AppLayout>
+            }
+        } />
+    }
+}
 
 /// `/videos`.
 #[component]
@@ -129,9 +206,9 @@ fn VideoRow(card: VideoCard) -> impl IntoView {
     let failed = status == VideoStatus::Failed;
     let stage_text = move || stage.as_deref().map(|s| i18n.t().video_list.stage(s)).unwrap_or_default();
     view! {
-        <li class="card video-row" data-video-id=id data-status=status.to_string()>
+        <li class="card video-row" data-video-id=id.clone() data-status=status.to_string()>
             <div class="video-row-head">
-                <strong class="video-title">{title}</strong>
+                <a class="video-title" href=format!("/videos/{id}")><strong>{title}</strong></a>
                 <span class="status-chip" data-status=status.to_string() data-testid="video-status">
                     {move || i18n.t().video_list.status(status)}
                 </span>
