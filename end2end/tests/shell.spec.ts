@@ -64,7 +64,14 @@ test('the layout fits a 360 px wide phone without horizontal scrolling', async (
   for (const path of ['/', '/videos', '/login', '/settings/profile']) {
     await page.goto(path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, path).toBeLessThanOrEqual(0);
+    // On failure, name the elements that stick out.
+    const culprits = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+        .slice(0, 8),
+    );
+    expect(overflow, `${path}: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
   }
 });
 
