@@ -389,12 +389,17 @@ pub async fn vk_enabled() -> Result<bool, ApiError> {
     Ok(ssr::state()?.config.vk.enabled())
 }
 
-/// The signed-in user's videos, newest first.
+/// The signed-in user's videos, newest first, a page at a time (`domain`'s page size, 24): the first page, or the
+/// page after the video `before`.
 #[server(prefix = "/api", endpoint = "videos/list")]
-pub async fn list_videos() -> Result<Vec<domain::videos::VideoCard>, ApiError> {
+pub async fn list_videos(before: Option<String>) -> Result<Vec<domain::videos::VideoCard>, ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
-    backend::videos::list_for_user(&state, user).await.map_err(ssr::internal)
+    let before = match before.filter(|b| !b.is_empty()) {
+        Some(b) => Some(ssr::id(&b)?),
+        None => None,
+    };
+    backend::videos::list_for_user(&state, user, before).await.map_err(ssr::internal)
 }
 
 /// Starts the demo: a sample video is generated, stored and probed by the worker while the page shows progress.

@@ -67,13 +67,17 @@ pub async fn publish(redis: &Redis, user_id: Uuid, event: &LiveEvent) {
     }
 }
 
-/// The user's newest videos (at most 100).
-pub async fn list_for_user(state: &AppState, user_id: Uuid) -> anyhow::Result<Vec<VideoCard>> {
+/// One page of the user's videos, newest first: the first page, or the one after the video `before`. Ids are
+/// UUID v7, so their order is creation order.
+pub async fn list_for_user(state: &AppState, user_id: Uuid, before: Option<Uuid>) -> anyhow::Result<Vec<VideoCard>> {
     let mut conn = state.db.get().await?;
-    let rows: Vec<CardRow> = videos::table
-        .filter(videos::user_id.eq(user_id))
-        .order(videos::created_at.desc())
-        .limit(100)
+    let mut query = videos::table.filter(videos::user_id.eq(user_id)).into_boxed();
+    if let Some(before) = before {
+        query = query.filter(videos::id.lt(before));
+    }
+    let rows: Vec<CardRow> = query
+        .order(videos::id.desc())
+        .limit(domain::videos::PAGE_SIZE as i64)
         .select(CardRow::as_select())
         .load(&mut conn)
         .await?;

@@ -328,6 +328,8 @@ pub struct VideosText {
     pub delete_confirm: &'static str,
     /// The source is not stored yet (or any more).
     pub not_playable: &'static str,
+    /// Loads the next page of the list.
+    pub show_more: &'static str,
 }
 
 impl VideosText {
@@ -530,6 +532,7 @@ pub static RU: Dict = Dict {
         delete: "Удалить",
         delete_confirm: "Удалить видео и все клипы из него? Это нельзя отменить.",
         not_playable: "Исходное видео появится здесь, когда будет загружено и проверено.",
+        show_more: "Показать ещё",
     },
     uploads: UploadsText {
         title: "Загрузка видео",
@@ -733,6 +736,7 @@ pub static EN: Dict = Dict {
         delete: "Delete",
         delete_confirm: "Delete this video and every clip made from it? This cannot be undone.",
         not_playable: "The source video appears here once it is stored and checked.",
+        show_more: "Show more",
     },
     uploads: UploadsText {
         title: "Video upload",

@@ -22,6 +22,9 @@ pub mod stage {
     pub const ALL: [&str; 6] = [QUEUED, GENERATING, UPLOADING, PROBING, DOWNLOADING, WAITING_STT];
 }
 
+/// Videos per page of the list.
+pub const PAGE_SIZE: usize = 24;
+
 /// One video in the list, and the payload of its live updates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VideoCard {

@@ -38,6 +38,14 @@ test('the demo job moves the progress bar and changes the status live, without a
   await page.reload();
   await hydrated(page);
   await expect(page.locator('.video-row').first().getByTestId('video-status')).toHaveText('Готово');
+
+  // Deleting asks first, then removes the card.
+  page.once('dialog', (d) => d.dismiss());
+  await page.locator('.video-row').first().getByTestId('video-delete').click();
+  await expect(page.locator('.video-row')).toHaveCount(1);
+  page.once('dialog', (d) => d.accept());
+  await page.locator('.video-row').first().getByTestId('video-delete').click();
+  await expect(page.locator('.video-row')).toHaveCount(0);
 });
 
 test('the videos page needs a session', async ({ page }) => {

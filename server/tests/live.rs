@@ -169,3 +169,38 @@ async fn metrics_report_queue_depth_and_honour_the_token() {
     assert!(text.contains(r#"clipmaker_queue_jobs{queue="video-render",state="waiting"} 0"#), "{text}");
     assert!(text.contains("clipmaker_queue_oldest_waiting_seconds{queue=\"download\"}"), "{text}");
 }
+
+#[tokio::test]
+async fn the_video_list_comes_a_page_at_a_time_newest_first() {
+    let app = TestApp::spawn().await;
+    let (alice, _, alice_id) = app.signed_in().await;
+    let db = app.db.client().await;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let id = uuid::Uuid::now_v7();
+        db.execute(
+            "INSERT INTO videos (id, user_id, title, status, source_kind) VALUES ($1, $2, $3, 'completed', 'file')",
+            &[&id, &alice_id, &format!("video {i}")],
+        )
+        .await
+        .unwrap();
+        ids.push(id.to_string());
+    }
+    let page = |before: Option<&str>| {
+        let mut form = vec![];
+        if let Some(b) = before {
+            form.push(("before", b.to_owned()));
+        }
+        alice.post(format!("{}/api/videos/list", app.url)).form(&form).send()
+    };
+    let first: Value = page(None).await.unwrap().json().await.unwrap();
+    let first: Vec<&str> = first.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(first.len(), domain::videos::PAGE_SIZE);
+    assert_eq!(first[0], ids[29], "newest first");
+    let second: Value = page(Some(first.last().unwrap())).await.unwrap().json().await.unwrap();
+    let second: Vec<&str> = second.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(second.len(), 6);
+    assert_eq!(second.last(), Some(&ids[0].as_str()));
+    assert!(second.iter().all(|id| !first.contains(id)), "pages do not overlap");
+    assert_eq!(page(Some("not-an-id")).await.unwrap().status(), 404);
+}

@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use domain::{
     VideoStatus,
     account::Me,
-    videos::{LiveEvent, VideoCard, format_duration},
+    videos::{LiveEvent, PAGE_SIZE, VideoCard, format_duration},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{DeleteVideo, StartDemoVideo, get_video, list_videos},
+    api::{DeleteVideo, ListVideos, StartDemoVideo, get_video, list_videos},
     i18n::use_i18n,
     pages::{auth::RequireUser, section::AppLayout},
 };
@@ -67,7 +67,7 @@ pub fn VideoPage() -> impl IntoView {
                                         } else {
                                             view! { <p class="card muted">{move || t().not_playable}</p> }.into_any()
                                         }}
-                                        <ul class="video-list"><VideoRow card=d.card.clone() /></ul>
+                                        <ul class="video-list"><VideoRow card=d.card.clone() on_delete=None /></ul>
                                         <dl class="meta card">
                                             {d.size_bytes.map(|b| view! { <dt>{move || t().size}</dt><dd>{format!("{:.1} MB", b as f64 / 1_048_576.0)}</dd> })}
                                             {d.mime_type.clone().map(|m| view! { <dt>{move || t().file_type}</dt><dd>{m}</dd> })}
@@ -119,8 +119,32 @@ fn merge(list: Vec<VideoCard>, live: &HashMap<String, VideoCard>) -> Vec<VideoCa
 #[component]
 fn VideoList() -> impl IntoView {
     let i18n = use_i18n();
-    let list = Resource::new(|| (), |_| list_videos());
+    let list = Resource::new(|| (), |_| list_videos(None));
     let live: RwSignal<HashMap<String, VideoCard>> = RwSignal::new(HashMap::new());
+    // Older pages loaded with "Show more", and whether there may be more still.
+    let older: RwSignal<Vec<VideoCard>> = RwSignal::new(Vec::new());
+    let load_more = ServerAction::<ListVideos>::new();
+    let exhausted = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = load_more.value().get() {
+            exhausted.set(page.len() < PAGE_SIZE);
+            older.update(|o| o.extend(page));
+        }
+    });
+    let delete = ServerAction::<DeleteVideo>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            older.set(Vec::new());
+            exhausted.set(false);
+            live.set(HashMap::new());
+            list.refetch();
+        }
+    });
+    let on_delete = Callback::new(move |video_id: String| {
+        if confirm(i18n.t().video_list.delete_confirm) {
+            delete.dispatch(DeleteVideo { video_id });
+        }
+    });
     let connected = RwSignal::new(None::<bool>);
     let demo = ServerAction::<StartDemoVideo>::new();
 
@@ -179,14 +203,37 @@ fn VideoList() -> impl IntoView {
                 list.get().map(|r| match r {
                     Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
                     Ok(items) => {
+                        let first_full = items.len() == PAGE_SIZE;
+                        let mut items = items;
+                        items.extend(older.get());
                         let cards = merge(items, &live.get());
+                        let last = cards.last().map(|c| c.id.clone());
+                        let more = (first_full && !exhausted.get()).then_some(last).flatten();
                         if cards.is_empty() {
                             view! { <div class="card empty-state"><p>{move || i18n.t().video_list.empty}</p></div> }.into_any()
                         } else {
                             view! {
                                 <ul class="video-list">
-                                    {cards.into_iter().map(|card| view! { <VideoRow card /> }).collect_view()}
+                                    {cards
+                                        .into_iter()
+                                        .map(|card| view! { <VideoRow card on_delete=Some(on_delete) /> })
+                                        .collect_view()}
                                 </ul>
+                                {more
+                                    .map(|before| {
+                                        view! {
+                                            <button
+                                                class="btn"
+                                                data-testid="show-more"
+                                                disabled=move || load_more.pending().get()
+                                                on:click=move |_| {
+                                                    load_more.dispatch(ListVideos { before: Some(before.clone()) });
+                                                }
+                                            >
+                                                {move || i18n.t().video_list.show_more}
+                                            </button>
+                                        }
+                                    })}
                             }
                             .into_any()
                         }
@@ -197,9 +244,10 @@ fn VideoList() -> impl IntoView {
     }
 }
 
-/// One video: title, status chip, progress bar with the stage, length once known, the error when it failed.
+/// One video: thumbnail placeholder, title, status chip, progress bar with the stage, length once known, the error
+/// when it failed, and (in the list) a delete button.
 #[component]
-fn VideoRow(card: VideoCard) -> impl IntoView {
+fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoView {
     let i18n = use_i18n();
     let VideoCard { id, title, status, stage, progress, duration_seconds, error, .. } = card;
     let running = !matches!(status, VideoStatus::Completed | VideoStatus::Failed | VideoStatus::Uploading);
@@ -207,6 +255,10 @@ fn VideoRow(card: VideoCard) -> impl IntoView {
     let stage_text = move || stage.as_deref().map(|s| i18n.t().video_list.stage(s)).unwrap_or_default();
     view! {
         <li class="card video-row" data-video-id=id.clone() data-status=status.to_string()>
+            <div class="thumb" aria-hidden="true">
+                <span class="thumb-icon">"▶"</span>
+                {duration_seconds.map(|d| view! { <span class="thumb-duration">{format_duration(d)}</span> })}
+            </div>
             <div class="video-row-head">
                 <a class="video-title" href=format!("/videos/{id}")><strong>{title}</strong></a>
                 <span class="status-chip" data-status=status.to_string() data-testid="video-status">
@@ -232,6 +284,15 @@ fn VideoRow(card: VideoCard) -> impl IntoView {
                 })}
             {duration_seconds
                 .map(|d| view! { <p class="muted small">{move || i18n.t().video_list.length} ": " {format_duration(d)}</p> })}
+            {on_delete
+                .map(|cb| {
+                    let id = id.clone();
+                    view! {
+                        <button class="btn danger small" data-testid="video-delete" on:click=move |_| cb.run(id.clone())>
+                            {move || i18n.t().video_list.delete}
+                        </button>
+                    }
+                })}
             {failed
                 .then(|| {
                     view! {
