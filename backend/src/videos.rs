@@ -158,7 +158,8 @@ pub async fn import_url(
     use crate::uploads::UploadError;
     let parsed = url::Url::parse(url.trim()).map_err(|_| UploadError::BadUrl)?;
     allowed.resolve(&parsed).await.map_err(|e| {
-        tracing::info!(url = %parsed, error = %e, "refused a URL import");
+        // The host only: a link's path and query may carry someone's access token.
+        tracing::info!(host = parsed.host_str().unwrap_or(""), error = %e, "refused a URL import");
         UploadError::BadUrl
     })?;
     crate::uploads::check_may_upload(state, user_id).await?;
