@@ -14,6 +14,7 @@ mod db;
 mod fake;
 pub mod fake_vk;
 pub mod mailbox;
+pub mod queue_fixture;
 mod redis;
 
 pub use app::{TEST_PASSWORD, TestApp};

@@ -1,8 +1,8 @@
 //! The queue runtime as real processes: a worker killed with SIGKILL mid-job has its job finished by another worker
 //! with the side effect applied once, and SIGTERM hands an unfinished job back at once.
 //!
-//! The worker processes are this test binary re-run with the ignored `fixture_worker_process` test, which serves one
-//! job type whose handler writes its side effect first (idempotently) and then keeps working.
+//! The worker processes are the `queue-fixture-worker` binary (`testkit::queue_fixture`), which serves one job type
+//! whose handler writes its side effect first (idempotently) and then keeps working.
 
 use std::{
     io::{BufRead as _, BufReader},
@@ -11,79 +11,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use backend::{
-    config::RedisConfig,
-    queue::{EnqueueOptions, Job, JobContext, JobHandler, Queue, QueueName, QueueSettings, Runtime},
-    redis::Redis,
+use backend::queue::{EnqueueOptions, Queue, QueueName};
+use testkit::{
+    TestDb, TestRedis, eventually,
+    queue_fixture::{Effect, TABLES, settings},
 };
-use serde::{Deserialize, Serialize};
-use testkit::{TestDb, TestRedis, eventually, services};
-use tokio_util::sync::CancellationToken;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Effect {
-    key: String,
-    /// How long the first run keeps working after its side effect; later runs finish at once.
-    work_ms: u64,
-}
-
-impl Job for Effect {
-    const NAME: &'static str = "test-effect";
-    const QUEUE: QueueName = QueueName::Cleanup;
-}
-
-struct EffectHandler {
-    db: tokio_postgres::Client,
-}
-
-impl JobHandler<Effect> for EffectHandler {
-    async fn run(&self, _ctx: JobContext, job: Effect) -> anyhow::Result<()> {
-        let pid = std::process::id() as i32;
-        let earlier: i64 = self.db.query_one("SELECT count(*) FROM runs WHERE key = $1", &[&job.key]).await?.get(0);
-        self.db.execute("INSERT INTO runs (key, pid) VALUES ($1, $2)", &[&job.key, &pid]).await?;
-        // The side effect, idempotent: a redelivered job finds it done.
-        self.db.execute("INSERT INTO effects (key) VALUES ($1) ON CONFLICT DO NOTHING", &[&job.key]).await?;
-        if earlier == 0 {
-            tokio::time::sleep(Duration::from_millis(job.work_ms)).await;
-        }
-        Ok(())
-    }
-}
-
-fn settings(visibility_ms: u64) -> QueueSettings {
-    QueueSettings {
-        max_attempts: 3,
-        backoff_base: Duration::from_millis(100),
-        visibility_timeout: Duration::from_millis(visibility_ms),
-        idempotency_ttl: Duration::from_secs(600),
-    }
-}
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by the parent test"))
-}
-
-#[tokio::test]
-#[ignore = "a worker process started by the other tests in this file, not a test itself"]
-async fn fixture_worker_process() {
-    let (db, conn) = tokio_postgres::connect(&var("FIXTURE_DATABASE_URL"), tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
-    let redis =
-        Redis::connect(&RedisConfig { url: services::redis_url(), key_prefix: var("FIXTURE_REDIS_PREFIX") }).unwrap();
-    redis.wait_connected(Duration::from_secs(10)).await.unwrap();
-    let queue = Queue::new(redis, settings(var("FIXTURE_VISIBILITY_MS").parse().unwrap()));
-    let stop = CancellationToken::new();
-    let signal = stop.clone();
-    tokio::spawn(async move {
-        backend::process::shutdown_signal().await;
-        signal.cancel();
-    });
-    let grace = Duration::from_millis(var("FIXTURE_GRACE_MS").parse().unwrap());
-    let runtime = Runtime::new(queue).handle::<Effect, _>(EffectHandler { db }).shutdown_grace(grace);
-    println!("fixture ready");
-    runtime.run(stop).await.unwrap();
-    println!("fixture stopped");
-}
 
 struct Worker {
     child: Child,
@@ -92,8 +24,7 @@ struct Worker {
 
 impl Worker {
     fn start(db: &TestDb, redis: &TestRedis, visibility_ms: u64, grace_ms: u64) -> Worker {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["fixture_worker_process", "--exact", "--ignored", "--nocapture", "--test-threads", "1"])
+        let mut child = Command::new(env!("CARGO_BIN_EXE_queue-fixture-worker"))
             .env("FIXTURE_DATABASE_URL", db.url())
             .env("FIXTURE_REDIS_PREFIX", redis.prefix())
             .env("FIXTURE_VISIBILITY_MS", visibility_ms.to_string())
@@ -144,10 +75,7 @@ async fn setup() -> (TestDb, TestRedis, tokio_postgres::Client, Queue) {
     testkit::init_tracing();
     let (db, redis) = (TestDb::empty().await, TestRedis::new());
     let client = db.client().await;
-    client
-        .batch_execute("CREATE TABLE runs (key text, pid int); CREATE TABLE effects (key text PRIMARY KEY);")
-        .await
-        .unwrap();
+    client.batch_execute(TABLES).await.unwrap();
     let queue = Queue::new(redis.connect().await, settings(600_000));
     (db, redis, client, queue)
 }
