@@ -130,12 +130,12 @@ async fn a_handler_that_fails_twice_succeeds_on_attempt_three_after_the_backoff(
 
     let attempts = attempts.lock().unwrap().clone();
     assert_eq!(attempts.iter().map(|a| a.0).collect::<Vec<_>>(), vec![1, 2, 3]);
-    // Backoff: 300 ms after the first failure, 600 ms after the second (lower bounds; Redis's clock decides).
+    // Backoff: no retry before 300 ms after the first failure, nor before 600 ms after the second. Only lower bounds:
+    // a slow machine makes gaps longer, never shorter, so these fail only if a retry comes too early.
     let first_gap = attempts[1].1 - attempts[0].1;
     let second_gap = attempts[2].1 - attempts[1].1;
     assert!(first_gap >= Duration::from_millis(290), "first retry after {first_gap:?}");
     assert!(second_gap >= Duration::from_millis(590), "second retry after {second_gap:?}");
-    assert!(second_gap > first_gap, "backoff must grow: {first_gap:?} then {second_gap:?}");
     let stats = q.stats(QueueName::Cleanup).await.unwrap();
     assert_eq!((stats.dead, stats.delayed, stats.waiting), (0, 0, 0));
     let text = metrics.render(&q).await;
