@@ -104,6 +104,12 @@ async fn priority_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Priority
 
 /// Creates a demo video for `user_id` and enqueues the job that fills it in.
 pub async fn start_demo(state: &AppState, user_id: Uuid, title: &str) -> anyhow::Result<VideoCard> {
+    create_to_fetch(state, user_id, title, DEMO_SOURCE).await
+}
+
+/// Creates a video in `downloading` whose source is `source_url` (a link, or [`DEMO_SOURCE`]), enqueues its
+/// download and tells its owner. If Redis is down the video still exists and the reconciler enqueues it later.
+async fn create_to_fetch(state: &AppState, user_id: Uuid, title: &str, source_url: &str) -> anyhow::Result<VideoCard> {
     let priority = priority_of(state, user_id).await?;
     let mut conn = state.db.get().await?;
     let row: CardRow = diesel::insert_into(videos::table)
@@ -113,16 +119,14 @@ pub async fn start_demo(state: &AppState, user_id: Uuid, title: &str) -> anyhow:
             videos::title.eq(title),
             videos::status.eq(VideoStatus::Downloading.as_str()),
             videos::source_kind.eq(SourceKind::Url.as_str()),
-            videos::source_url.eq(DEMO_SOURCE),
+            videos::source_url.eq(source_url),
             videos::stage.eq(stage::QUEUED),
         ))
         .returning(CardRow::as_returning())
         .get_result(&mut conn)
         .await?;
     drop(conn);
-    let id = row.id;
-    // If Redis is down here, the video still exists in `downloading`: the reconciler enqueues it later.
-    enqueue_fetch(state, id, priority).await;
+    enqueue_fetch(state, row.id, priority).await;
     let card = row.card();
     publish(&state.redis, user_id, &LiveEvent::Video(card.clone())).await;
     Ok(card)
@@ -168,26 +172,7 @@ pub async fn import_url(
         .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
         .map(|name| crate::uploads::title_from_filename(&name))
         .unwrap_or_else(|| parsed.host_str().unwrap_or("video").to_owned());
-    let priority = priority_of(state, user_id).await?;
-    let mut conn = state.db.get().await?;
-    let row: CardRow = diesel::insert_into(videos::table)
-        .values((
-            videos::id.eq(Uuid::now_v7()),
-            videos::user_id.eq(user_id),
-            videos::title.eq(title),
-            videos::status.eq(VideoStatus::Downloading.as_str()),
-            videos::source_kind.eq(SourceKind::Url.as_str()),
-            videos::source_url.eq(parsed.as_str()),
-            videos::stage.eq(stage::QUEUED),
-        ))
-        .returning(CardRow::as_returning())
-        .get_result(&mut conn)
-        .await?;
-    drop(conn);
-    enqueue_fetch(state, row.id, priority).await;
-    let card = row.card();
-    publish(&state.redis, user_id, &LiveEvent::Video(card.clone())).await;
-    Ok(card)
+    Ok(create_to_fetch(state, user_id, &title, parsed.as_str()).await?)
 }
 
 /// What the download stage needs to know about a video.
@@ -373,11 +358,12 @@ pub async fn source_of(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyho
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.and_then(|(key, mime, status)| {
-        (status != VideoStatus::Uploading.as_str())
-            .then_some(())
-            .and(key.map(|k| (k, mime.unwrap_or_else(|| "application/octet-stream".into()))))
-    }))
+    Ok(match row {
+        Some((Some(key), mime, status)) if status != VideoStatus::Uploading.as_str() => {
+            Some((key, mime.unwrap_or_else(|| "application/octet-stream".into())))
+        }
+        _ => None,
+    })
 }
 
 /// One of the user's videos with its source details; `None` if missing or someone else's.
