@@ -120,4 +120,39 @@ impl Storage {
         tokio::io::AsyncWriteExt::flush(&mut file).await?;
         Ok(n)
     }
+
+    /// Abandons a multipart upload and the parts stored for it.
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> anyhow::Result<()> {
+        self.client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .with_context(|| format!("AbortMultipartUpload {key}"))?;
+        Ok(())
+    }
+
+    /// Deletes every object whose key starts with `prefix` (up to 1 000, more than a video ever has).
+    pub async fn delete_prefix(&self, prefix: &str) -> anyhow::Result<()> {
+        let listed = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .with_context(|| format!("ListObjectsV2 {prefix}"))?;
+        for key in listed.contents().iter().filter_map(|o| o.key()) {
+            self.client
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+                .with_context(|| format!("DeleteObject {key}"))?;
+        }
+        Ok(())
+    }
 }

@@ -356,46 +356,13 @@ pub async fn complete(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result
 
 /// Cancels the user's upload: the multipart upload and the video are removed.
 pub async fn abort(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<(), UploadError> {
-    let p = pending(state, user_id, video_id).await?;
-    state
-        .storage
-        .client()
-        .abort_multipart_upload()
-        .bucket(state.storage.bucket())
-        .key(&p.key)
-        .upload_id(&p.upload_id)
-        .send()
-        .await
-        .context("AbortMultipartUpload")?;
-    let mut conn = state.db.get().await?;
-    diesel::delete(videos::table.find(video_id)).execute(&mut conn).await?;
+    // Only an upload in progress can be cancelled this way; finished videos are deleted with `videos::delete_for_user`.
+    pending(state, user_id, video_id).await?;
+    crate::videos::delete_for_user(state, user_id, video_id).await?;
     Ok(())
 }
 
 /// Deletes every stored object of a video (`sources/<id>/…`).
 pub async fn delete_objects(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
-    let prefix = format!("sources/{video_id}/");
-    let listed = state
-        .storage
-        .client()
-        .list_objects_v2()
-        .bucket(state.storage.bucket())
-        .prefix(&prefix)
-        .send()
-        .await
-        .context("ListObjectsV2")?;
-    for object in listed.contents() {
-        if let Some(key) = object.key() {
-            state
-                .storage
-                .client()
-                .delete_object()
-                .bucket(state.storage.bucket())
-                .key(key)
-                .send()
-                .await
-                .with_context(|| format!("DeleteObject {key}"))?;
-        }
-    }
-    Ok(())
+    state.storage.delete_prefix(&format!("sources/{video_id}/")).await
 }

@@ -405,16 +405,11 @@ pub async fn delete_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) ->
         .await
         .optional()?;
     let Some((file_key, upload_id)) = row else { return Ok(false) };
-    if let (Some(key), Some(upload_id)) = (&file_key, &upload_id) {
-        let _ = state
-            .storage
-            .client()
-            .abort_multipart_upload()
-            .bucket(state.storage.bucket())
-            .key(key)
-            .upload_id(upload_id)
-            .send()
-            .await;
+    if let (Some(key), Some(upload_id)) = (&file_key, &upload_id)
+        && let Err(e) = state.storage.abort_multipart(key, upload_id).await
+    {
+        // Stored parts of an abandoned upload are only storage; the video goes either way.
+        tracing::warn!(%video_id, error = format!("{e:#}"), "aborting an unfinished upload failed");
     }
     crate::uploads::delete_objects(state, video_id).await?;
     diesel::delete(videos::table.find(video_id)).execute(&mut conn).await?;
