@@ -34,3 +34,22 @@ pub fn Brand() -> impl IntoView {
         </a>
     }
 }
+
+/// A 0–100 % progress bar with its accessible name (`label`) and a test id.
+#[component]
+pub fn ProgressBar(percent: u8, #[prop(into)] label: Signal<&'static str>, testid: &'static str) -> impl IntoView {
+    let percent = percent.min(100);
+    view! {
+        <div
+            class="progress"
+            role="progressbar"
+            aria-valuemin="0"
+            aria-valuemax="100"
+            aria-valuenow=percent.to_string()
+            aria-label=move || label.get()
+            data-testid=testid
+        >
+            <div class="progress-fill" style=format!("width: {percent}%")></div>
+        </div>
+    }
+}

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::{api::ImportUrl, i18n::use_i18n};
+use crate::{api::ImportUrl, components::ProgressBar, i18n::use_i18n};
 
 /// Where an upload is. (Only the browser drives uploads; the server renders the empty state.)
 #[derive(Debug, Clone, PartialEq)]
@@ -126,17 +126,7 @@ pub fn Uploader(on_change: Callback<()>) -> impl IntoView {
                         view! {
                             <div class="upload-progress" data-testid="upload-progress" data-phase=format!("{:?}", p.phase).to_lowercase()>
                                 <p class="small"><strong>{p.name.clone()}</strong></p>
-                                <div
-                                    class="progress"
-                                    role="progressbar"
-                                    aria-valuemin="0"
-                                    aria-valuemax="100"
-                                    aria-valuenow=pct.to_string()
-                                    aria-label=move || t().title
-                                    data-testid="upload-bar"
-                                >
-                                    <div class="progress-fill" style=format!("width: {pct}%")></div>
-                                </div>
+                                <ProgressBar percent=pct label=Signal::derive(move || t().title) testid="upload-bar" />
                                 <p class="small" class:form-error=failed role=failed.then_some("alert")>{status}</p>
                             </div>
                         }

@@ -1,6 +1,6 @@
 //! The videos page: the user's videos with a live status chip and progress bar each, and the demo button.
 //!
-//! The list is rendered on the server from the database. In the browser a [`LiveFeed`] follows `/api/events`:
+//! The list is rendered on the server from the database. In the browser [`follow_live_events`] follows `/api/events`:
 //! each event replaces its video's card without a reload. Whenever the stream (re)opens, or the server says the page
 //! fell behind, the list is read from the database again first, so a dropped connection loses nothing.
 
@@ -16,6 +16,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::{DeleteVideo, ListVideos, StartDemoVideo, get_video, list_videos},
+    components::ProgressBar,
     i18n::use_i18n,
     pages::{auth::RequireUser, section::AppLayout},
 };
@@ -158,7 +159,7 @@ fn VideoList() -> impl IntoView {
             upsert(card);
         }
     });
-    LiveFeed::start(
+    follow_live_events(
         move |event| match event {
             LiveEvent::Video(card) => upsert(card),
         },
@@ -268,17 +269,11 @@ fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoVi
             {running
                 .then(|| {
                     view! {
-                        <div
-                            class="progress"
-                            role="progressbar"
-                            aria-valuemin="0"
-                            aria-valuemax="100"
-                            aria-valuenow=progress.to_string()
-                            aria-label=move || i18n.t().video_list.progress_label
-                            data-testid="video-progress"
-                        >
-                            <div class="progress-fill" style=format!("width: {progress}%")></div>
-                        </div>
+                        <ProgressBar
+                            percent=progress
+                            label=Signal::derive(move || i18n.t().video_list.progress_label)
+                            testid="video-progress"
+                        />
                         <p class="muted small">{stage_text} " · " {progress} "%"</p>
                     }
                 })}
@@ -306,31 +301,26 @@ fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoVi
     }
 }
 
-/// The browser's connection to `/api/events`. On the server it does nothing.
-struct LiveFeed;
-
-impl LiveFeed {
-    /// Follows the live stream until the component is cleaned up: `on_event` for each event, `on_sync` whenever the
-    /// page must re-read the database (the stream opened or reopened, or the server dropped events), `on_state` with
-    /// whether the stream is up. The browser retries a dropped stream by itself; a stream the server closed for good
-    /// is reopened after a pause.
-    #[allow(unused_variables)]
-    fn start(
-        on_event: impl Fn(LiveEvent) + Clone + 'static,
-        on_sync: impl Fn() + Clone + 'static,
-        on_state: impl Fn(bool) + Clone + 'static,
-    ) {
-        #[cfg(feature = "hydrate")]
-        {
-            let handle = std::rc::Rc::new(std::cell::RefCell::new(None::<web_sys::EventSource>));
-            open(handle.clone(), on_event, on_sync, on_state);
-            let handle = send_wrapper::SendWrapper::new(handle);
-            on_cleanup(move || {
-                if let Some(es) = handle.borrow_mut().take() {
-                    es.close();
-                }
-            });
-        }
+/// Follows the live stream until the component is cleaned up: `on_event` for each event, `on_sync` whenever the
+/// page must re-read the database (the stream opened or reopened, or the server dropped events), `on_state` with
+/// whether the stream is up. The browser retries a dropped stream by itself; a stream the server closed for good
+/// is reopened after a pause.
+#[allow(unused_variables)]
+fn follow_live_events(
+    on_event: impl Fn(LiveEvent) + Clone + 'static,
+    on_sync: impl Fn() + Clone + 'static,
+    on_state: impl Fn(bool) + Clone + 'static,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = std::rc::Rc::new(std::cell::RefCell::new(None::<web_sys::EventSource>));
+        open(handle.clone(), on_event, on_sync, on_state);
+        let handle = send_wrapper::SendWrapper::new(handle);
+        on_cleanup(move || {
+            if let Some(es) = handle.borrow_mut().take() {
+                es.close();
+            }
+        });
     }
 }
 
