@@ -13,6 +13,8 @@ RUN cargo leptos build --release && cargo build --release -p worker --locked
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg fonts-dejavu-core procps \
+    python3 python3-pip \
+ && pip3 install --no-cache-dir --break-system-packages yt-dlp \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/target/release/server /src/target/release/worker /usr/local/bin/

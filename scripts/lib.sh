@@ -15,7 +15,7 @@ mkdir -p "$CM_DATA" "$CM_LOGS"
 
 # One target directory outside the clone, shared by every clone, CI run and session on this machine.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CM_HOME/target}"
-export PATH="$HOME/.cargo/bin:$CM_HOME/npm-tools/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$CM_HOME/bin:$CM_HOME/npm-tools/node_modules/.bin:$PATH"
 export LEPTOS_OUTPUT_NAME=clipmaker
 
 # Pinned tool versions (see docs/toolchain.md for why each is pinned).
@@ -123,6 +123,19 @@ cm_install_whisper_model() {
     fi
 }
 
+# yt-dlp (PyPI), which resolves links to video platform pages to their media files. Installed into $CM_HOME with a
+# small launcher in $CM_HOME/bin (on PATH), so the system Python stays untouched.
+cm_install_ytdlp() {
+    if ! command -v yt-dlp >/dev/null; then
+        cm_log "installing yt-dlp (PyPI)"
+        python3 -m pip install --quiet --disable-pip-version-check --target "$CM_HOME/yt-dlp" yt-dlp \
+            || python3 -m pip install --quiet --break-system-packages --target "$CM_HOME/yt-dlp" yt-dlp
+        mkdir -p "$CM_HOME/bin"
+        printf '#!/bin/sh\nPYTHONPATH="%s" exec python3 -m yt_dlp "$@"\n' "$CM_HOME/yt-dlp" > "$CM_HOME/bin/yt-dlp"
+        chmod +x "$CM_HOME/bin/yt-dlp"
+    fi
+}
+
 # Keeps the shared target directory from filling the disk. Each clone path builds its own copies of the workspace
 # crates and test binaries (about 2 GiB a time), and they pile up. When less than 15 GiB is free, test binaries older
 # than an hour and the incremental caches are removed; cargo rebuilds what it needs.
@@ -142,6 +155,7 @@ cm_install_all() {
     cm_install_rust_tools
     cm_install_node_tools
     cm_install_whisper_model
+    cm_install_ytdlp
 }
 
 cm_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

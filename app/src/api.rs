@@ -421,6 +421,9 @@ pub struct UploadPlan {
     pub part_size: u64,
     /// Number of parts.
     pub part_count: u32,
+    /// Parts go straight to S3: ask [`upload_part_url`] for each part's URL. Otherwise they are PUT to
+    /// `/api/uploads/{video}/parts/{n}`.
+    pub direct: bool,
 }
 
 /// Starts an upload: checks the type against the first bytes (`head`, up to `domain::media::SNIFF_BYTES`), the size,
@@ -430,7 +433,20 @@ pub async fn upload_start(filename: String, mime: String, size: u64, head: Vec<u
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     let s = backend::uploads::start(&state, user, &filename, &mime, size, &head).await?;
-    Ok(UploadPlan { video_id: s.video_id.to_string(), part_size: s.part_size, part_count: s.part_count })
+    Ok(UploadPlan {
+        video_id: s.video_id.to_string(),
+        part_size: s.part_size,
+        part_count: s.part_count,
+        direct: s.direct,
+    })
+}
+
+/// A presigned URL to PUT part `part` (1-based) of the upload straight to S3, valid for an hour.
+#[server(prefix = "/api", endpoint = "videos/upload/part-url")]
+pub async fn upload_part_url(video_id: String, part: u32) -> Result<String, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::uploads::presign_part(&state, user, ssr::id(&video_id)?, part).await?)
 }
 
 /// The part numbers already stored, for resuming after a reload or a dropped connection.
@@ -476,6 +492,14 @@ pub async fn get_video(video_id: String) -> Result<domain::videos::VideoDetail, 
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::fail(ApiError::NotFound))
+}
+
+/// The transcript of one of the user's videos; `None` until it is transcribed.
+#[server(prefix = "/api", endpoint = "videos/transcript")]
+pub async fn get_transcript(video_id: String) -> Result<Option<domain::transcript::Transcript>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::transcripts::for_user(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)
 }
 
 /// Deletes one of the user's videos with its files; a queued job for it then does nothing.

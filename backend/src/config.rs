@@ -88,6 +88,9 @@ pub struct RedisConfig {
 pub struct StorageConfig {
     /// Endpoint URL of the S3 API.
     pub endpoint: String,
+    /// Endpoint browsers reach for presigned URLs (`S3_PUBLIC_ENDPOINT`, default: `endpoint`). Differs when the app
+    /// talks to S3 over an internal network name.
+    pub public_endpoint: String,
     /// Region name used for request signing.
     pub region: String,
     /// Bucket that holds sources, clips and thumbnails.
@@ -178,6 +181,11 @@ pub struct JobsConfig {
     pub url_import_max_bytes: u64,
     /// Tests only: loopback `host:port` pairs URL imports may reach (their fake servers). Refused in production.
     pub url_import_allow: Vec<SocketAddr>,
+    /// The longest a URL import may take, from the first request to the last byte.
+    pub url_import_timeout: Duration,
+    /// The `yt-dlp` program that turns links to video platform pages into media URLs (`YTDLP_PATH`, default
+    /// `yt-dlp` on PATH; `off` disables page links).
+    pub ytdlp: Option<String>,
 }
 
 impl JobsConfig {
@@ -185,6 +193,63 @@ impl JobsConfig {
     pub fn safe_fetch(&self) -> crate::fetch::SafeFetch {
         crate::fetch::SafeFetch::new().allowing(self.url_import_allow.iter().copied())
     }
+}
+
+/// An API key or token from configuration or a user's vault; its `Debug` output is redacted and it is never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Which speech-to-text engine transcribes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SttEngine {
+    /// OpenAI Whisper through CTranslate2, in the worker process (no key needed).
+    Local,
+    /// The OpenAI-compatible transcription APIs (Cloud.ru, OpenAI), in the order the user's strategy gives.
+    Api,
+}
+
+/// One OpenAI-compatible transcription API.
+#[derive(Debug, Clone)]
+pub struct SttProvider {
+    /// Short name for logs and `usage_records.provider` (`cloudru`, `openai`).
+    pub name: &'static str,
+    /// Base URL; requests go to `{base_url}/audio/transcriptions`.
+    pub base_url: String,
+    /// Model id.
+    pub model: String,
+    /// The server's key, if configured.
+    pub key: Option<Secret>,
+}
+
+/// Speech-to-text settings.
+#[derive(Debug, Clone)]
+pub struct SttConfig {
+    /// The engine (`STT_ENGINE`, default `local`).
+    pub engine: SttEngine,
+    /// Directory of the local CTranslate2 Whisper model (model.bin, config.json, tokenizer.json).
+    pub model_dir: Option<std::path::PathBuf>,
+    /// CTranslate2 compute type: `int8`, `float32`, `int8_float32` or `auto`.
+    pub compute_type: String,
+    /// Language for multilingual local models (`auto` detects it).
+    pub language: String,
+    /// Threads the local engine uses; it runs on blocking threads so the async runtime stays responsive.
+    pub threads: usize,
+    /// Cloud.ru (the RU strategy's provider).
+    pub cloudru: SttProvider,
+    /// OpenAI (the Global strategy's provider).
+    pub openai: SttProvider,
+    /// Largest file sent to an API in one request; longer audio is split at silences.
+    pub api_max_bytes: u64,
+    /// Attempts per API request on 429 and 5xx.
+    pub api_attempts: u32,
+    /// Delay before the first API retry (doubles; a `Retry-After` header wins).
+    pub api_backoff: Duration,
 }
 
 /// The bearer token that guards `/metrics`; its `Debug` output is redacted.
@@ -250,6 +315,8 @@ pub struct Config {
     pub vk: VkConfig,
     /// Background jobs.
     pub jobs: JobsConfig,
+    /// Speech-to-text.
+    pub stt: SttConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -289,6 +356,7 @@ impl fmt::Debug for StorageConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StorageConfig")
             .field("endpoint", &self.endpoint)
+            .field("public_endpoint", &self.public_endpoint)
             .field("region", &self.region)
             .field("bucket", &self.bucket)
             .field("access_key_id", &self.access_key_id)
@@ -364,6 +432,69 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         Ok(Duration::from_millis(ms))
     }
 
+    fn provider(
+        &self,
+        name: &'static str,
+        prefix: &'static str,
+        base: &str,
+        model: &str,
+    ) -> Result<SttProvider, ConfigError> {
+        let (base_var, model_var, key_var): (&'static str, &'static str, &'static str) = match prefix {
+            "CLOUDRU" => ("CLOUDRU_BASE_URL", "CLOUDRU_STT_MODEL", "CLOUDRU_API_KEY"),
+            _ => ("OPENAI_BASE_URL", "OPENAI_STT_MODEL", "OPENAI_API_KEY"),
+        };
+        let base_url = self.url(base_var, self.or(base_var, base), &["http", "https"])?;
+        Ok(SttProvider {
+            name,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            model: self.or(model_var, model),
+            key: self.raw(key_var).filter(|k| !k.trim().is_empty()).map(Secret),
+        })
+    }
+
+    fn stt(&self) -> Result<SttConfig, ConfigError> {
+        let engine = match self.or("STT_ENGINE", "local").as_str() {
+            "local" => SttEngine::Local,
+            "api" => SttEngine::Api,
+            other => {
+                return Err(ConfigError {
+                    var: "STT_ENGINE",
+                    problem: format!("must be local or api (got {other:?})"),
+                });
+            }
+        };
+        let compute_type = self.or("WHISPER_COMPUTE_TYPE", "int8");
+        if !["int8", "float32", "int8_float32", "auto"].contains(&compute_type.as_str()) {
+            return Err(ConfigError {
+                var: "WHISPER_COMPUTE_TYPE",
+                problem: "must be int8, float32, int8_float32 or auto".into(),
+            });
+        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let threads: usize = self.parse("STT_THREADS", cores, "a positive number")?;
+        let api_attempts: u32 = self.parse("STT_API_ATTEMPTS", 4, "a positive number")?;
+        if threads == 0 || api_attempts == 0 {
+            return Err(ConfigError { var: "STT_THREADS", problem: "must be at least 1".into() });
+        }
+        Ok(SttConfig {
+            engine,
+            model_dir: self.raw("WHISPER_MODEL_DIR").filter(|d| !d.trim().is_empty()).map(Into::into),
+            compute_type,
+            language: self.or("WHISPER_LANGUAGE", "auto"),
+            threads,
+            cloudru: self.provider(
+                "cloudru",
+                "CLOUDRU",
+                "https://foundation-models.api.cloud.ru/v1",
+                "openai/whisper-large-v3",
+            )?,
+            openai: self.provider("openai", "OPENAI", "https://api.openai.com/v1", "whisper-1")?,
+            api_max_bytes: self.parse("STT_API_MAX_BYTES", 20 * 1024 * 1024, "bytes")?,
+            api_attempts,
+            api_backoff: self.millis("STT_API_BACKOFF_MS", 1000)?,
+        })
+    }
+
     fn jobs(&self) -> Result<JobsConfig, ConfigError> {
         let max_attempts: u32 = self.parse("JOB_MAX_ATTEMPTS", 3, "a positive number")?;
         if max_attempts == 0 {
@@ -399,6 +530,11 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         Ok(JobsConfig {
             url_import_max_bytes: self.parse("URL_IMPORT_MAX_BYTES", domain::upload::MAX_UPLOAD_BYTES, "bytes")?,
             url_import_allow,
+            url_import_timeout: self.millis("URL_IMPORT_TIMEOUT_MS", 30 * 60 * 1000)?,
+            ytdlp: match self.or("YTDLP_PATH", "yt-dlp").trim() {
+                "" | "off" => None,
+                path => Some(path.to_owned()),
+            },
             max_attempts,
             backoff_base: self.millis("JOB_BACKOFF_MS", 30_000)?,
             visibility_timeout: self.millis("JOB_VISIBILITY_TIMEOUT_MS", 30_000)?,
@@ -443,6 +579,7 @@ impl Config {
 
         let endpoint = r.required("S3_ENDPOINT", "URL of the S3 API, e.g. http://127.0.0.1:9000")?;
         let endpoint = r.url("S3_ENDPOINT", endpoint, &["http", "https"])?;
+        let public_endpoint = r.url("S3_PUBLIC_ENDPOINT", r.or("S3_PUBLIC_ENDPOINT", &endpoint), &["http", "https"])?;
 
         let smtp_url = r.required("SMTP_URL", "e.g. smtp://127.0.0.1:1025")?;
         let smtp_url = r.url("SMTP_URL", smtp_url, &["smtp", "smtps"])?;
@@ -481,6 +618,7 @@ impl Config {
             redis: RedisConfig { url: redis_url, key_prefix: r.or("REDIS_KEY_PREFIX", "clipmaker:") },
             storage: StorageConfig {
                 endpoint,
+                public_endpoint,
                 region: r.or("S3_REGION", "us-east-1"),
                 bucket: r.required("S3_BUCKET", "the bucket name, e.g. clipmaker")?,
                 access_key_id: r.required("S3_ACCESS_KEY_ID", "the S3 access key id")?,
@@ -492,6 +630,7 @@ impl Config {
             auth,
             vk,
             jobs,
+            stt: r.stt()?,
             health_timeout: Duration::from_millis(health_ms),
         })
     }

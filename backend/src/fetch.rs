@@ -132,6 +132,25 @@ impl SafeFetch {
 
     /// GETs `url`, following redirects, and returns the final successful response (its body not yet read).
     pub async fn get(&self, url: &str) -> Result<(Url, reqwest::Response), FetchError> {
+        self.get_with(url, &[]).await
+    }
+
+    /// As [`SafeFetch::get`], sending `headers` with every request (a platform's media URL may need the
+    /// User-Agent and Referer its page was read with). Malformed headers are skipped.
+    pub async fn get_with(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+    ) -> Result<(Url, reqwest::Response), FetchError> {
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            if let (Ok(n), Ok(v)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) {
+                map.insert(n, v);
+            }
+        }
         let mut url = Url::parse(url.trim()).map_err(|_| FetchError::Invalid)?;
         for _ in 0..=self.max_redirects {
             let addr = self.resolve(&url).await?;
@@ -145,7 +164,12 @@ impl SafeFetch {
                 .no_proxy()
                 .build()
                 .map_err(|e| FetchError::Network(e.to_string()))?;
-            let res = client.get(url.clone()).send().await.map_err(|e| FetchError::Network(e.to_string()))?;
+            let res = client
+                .get(url.clone())
+                .headers(map.clone())
+                .send()
+                .await
+                .map_err(|e| FetchError::Network(e.to_string()))?;
             let status = res.status();
             if status.is_redirection() {
                 let location = res

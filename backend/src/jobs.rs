@@ -23,3 +23,29 @@ impl Job for FetchSource {
 
 /// The `source_url` that marks a demo video: the worker generates its sample instead of fetching anything.
 pub const DEMO_SOURCE: &str = "demo:sample";
+
+/// The `transcribing` stage: extract the audio, run speech-to-text (local Whisper by default, the transcription APIs
+/// when configured), store the transcript, charge the minutes once, then hand the video to analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcribe {
+    /// The video.
+    pub video_id: Uuid,
+}
+
+impl Job for Transcribe {
+    const NAME: &'static str = "transcribe";
+    const QUEUE: QueueName = QueueName::Stt;
+}
+
+/// The `analyzing` stage: pick the moments and score them (the analysis issue implements its handler; until then
+/// these jobs wait in their queue and the video shows that it waits for analysis).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Analyze {
+    /// The video.
+    pub video_id: Uuid,
+}
+
+impl Job for Analyze {
+    const NAME: &'static str = "analyze";
+    const QUEUE: QueueName = QueueName::LlmAnalyze;
+}

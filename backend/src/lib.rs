@@ -2,6 +2,7 @@
 //! object storage, health checks and telemetry. Services for each feature area are added here as modules.
 
 pub mod accounts;
+pub mod ai;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -17,6 +18,7 @@ pub mod redis;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod transcripts;
 pub mod uploads;
 pub mod videos;
 pub mod vkid;

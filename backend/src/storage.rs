@@ -14,29 +14,40 @@ use crate::config::StorageConfig;
 #[derive(Clone, Debug)]
 pub struct Storage {
     client: Client,
+    /// Signs URLs for browsers: the same credentials against the public endpoint.
+    presigner: Client,
     bucket: String,
     use_proxy: bool,
 }
 
+fn client_for(cfg: &StorageConfig, endpoint: &str) -> Client {
+    let credentials = Credentials::new(&cfg.access_key_id, &cfg.secret_access_key, None, None, "clipmaker-config");
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(cfg.region.clone()))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .force_path_style(cfg.force_path_style)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        )
+        .build();
+    Client::from_conf(conf)
+}
+
 impl Storage {
-    /// Builds a client from configuration. No request is made.
+    /// Builds the clients from configuration. No request is made.
     pub fn new(cfg: &StorageConfig) -> Storage {
-        let credentials = Credentials::new(&cfg.access_key_id, &cfg.secret_access_key, None, None, "clipmaker-config");
-        let conf = aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(cfg.region.clone()))
-            .endpoint_url(&cfg.endpoint)
-            .credentials_provider(credentials)
-            .force_path_style(cfg.force_path_style)
-            .retry_config(RetryConfig::standard().with_max_attempts(3))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(3))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            )
-            .build();
-        Storage { client: Client::from_conf(conf), bucket: cfg.bucket.clone(), use_proxy: cfg.use_proxy }
+        Storage {
+            client: client_for(cfg, &cfg.endpoint),
+            presigner: client_for(cfg, &cfg.public_endpoint),
+            bucket: cfg.bucket.clone(),
+            use_proxy: cfg.use_proxy,
+        }
     }
 
     /// The underlying SDK client.
@@ -76,6 +87,56 @@ impl Storage {
                 }
             }
         }
+    }
+
+    /// Lets pages of `origin` PUT upload parts and GET media straight from the bucket (presigned URLs). Servers
+    /// that do not implement bucket CORS (some S3-compatible ones) answer with an error, which the caller reports:
+    /// there the operator configures CORS out of band.
+    pub async fn allow_browser_origin(&self, origin: &str) -> anyhow::Result<()> {
+        use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+        let rule = CorsRule::builder()
+            .allowed_origins(origin)
+            .allowed_methods("PUT")
+            .allowed_methods("GET")
+            .allowed_methods("HEAD")
+            .allowed_headers("*")
+            .expose_headers("ETag")
+            .max_age_seconds(3600)
+            .build()
+            .context("CORS rule")?;
+        let cors = CorsConfiguration::builder().cors_rules(rule).build().context("CORS configuration")?;
+        self.client
+            .put_bucket_cors()
+            .bucket(&self.bucket)
+            .cors_configuration(cors)
+            .send()
+            .await
+            .context("PutBucketCors")?;
+        Ok(())
+    }
+
+    /// A URL the browser PUTs part `n` (`len` bytes) of a multipart upload to, valid for `ttl`.
+    pub async fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        n: u32,
+        len: u64,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(ttl).context("presigning settings")?;
+        let req = self
+            .presigner
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(n as i32)
+            .content_length(len as i64)
+            .presigned(config)
+            .await
+            .context("presigning a part")?;
+        Ok(req.uri().to_owned())
     }
 
     /// The object's size, or `None` if there is no object under `key`.

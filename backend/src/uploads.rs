@@ -90,6 +90,8 @@ pub struct Started {
     pub part_size: u64,
     /// Number of parts.
     pub part_count: u32,
+    /// Parts go straight to S3 by presigned URLs ([`presign_part`]) rather than through the app.
+    pub direct: bool,
 }
 
 /// An upload in progress, as stored on the video row.
@@ -165,7 +167,12 @@ pub async fn start(
         ))
         .execute(&mut state.db.get().await?)
         .await?;
-    Ok(Started { video_id, part_size: upload::part_size(size), part_count: upload::part_count(size) })
+    Ok(Started {
+        video_id,
+        part_size: upload::part_size(size),
+        part_count: upload::part_count(size),
+        direct: !state.storage.use_proxy(),
+    })
 }
 
 /// (file key, upload id, size, MIME type) as stored on the video.
@@ -217,34 +224,15 @@ pub async fn put_part(
     Ok(out.e_tag().unwrap_or_default().to_owned())
 }
 
-/// Presigned PUT URLs for parts `numbers` (production: the browser sends parts straight to S3).
-pub async fn presign_parts(
-    state: &AppState,
-    user_id: Uuid,
-    video_id: Uuid,
-    numbers: &[u32],
-) -> Result<Vec<(u32, String)>, UploadError> {
+/// How long a presigned part URL stays valid.
+pub const PART_URL_TTL: Duration = Duration::from_secs(3600);
+
+/// A presigned PUT URL for part `n` of the user's upload (without the S3 proxy the browser sends parts straight to
+/// S3, asking for each part's URL just before sending it).
+pub async fn presign_part(state: &AppState, user_id: Uuid, video_id: Uuid, n: u32) -> Result<String, UploadError> {
     let p = pending(state, user_id, video_id).await?;
-    let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(3600))
-        .context("presigning settings")?;
-    let mut out = Vec::with_capacity(numbers.len());
-    for &n in numbers {
-        let len = upload::part_len(p.size, n).ok_or(UploadError::BadPart(n))?;
-        let req = state
-            .storage
-            .client()
-            .upload_part()
-            .bucket(state.storage.bucket())
-            .key(&p.key)
-            .upload_id(&p.upload_id)
-            .part_number(n as i32)
-            .content_length(len as i64)
-            .presigned(config.clone())
-            .await
-            .context("presigning a part")?;
-        out.push((n, req.uri().to_owned()));
-    }
-    Ok(out)
+    let len = upload::part_len(p.size, n).ok_or(UploadError::BadPart(n))?;
+    Ok(state.storage.presign_part(&p.key, &p.upload_id, n, len, PART_URL_TTL).await?)
 }
 
 /// The parts S3 holds for the user's upload: (number, size, ETag), in order.

@@ -132,14 +132,34 @@ async fn create_to_fetch(state: &AppState, user_id: Uuid, title: &str, source_ur
     Ok(card)
 }
 
-/// Enqueues the `downloading` stage of a video. If Redis is down the video still sits in `downloading`, and the
-/// reconciler enqueues it later, so a failure here is logged, not returned.
+/// Enqueues the `downloading` stage of a video.
 pub async fn enqueue_fetch(state: &AppState, video_id: Uuid, priority: Priority) {
-    let options =
-        EnqueueOptions::new().priority(priority).subject(subject_video(video_id)).key(format!("fetch:{video_id}"));
-    if let Err(e) = state.queue.enqueue(&FetchSource { video_id }, options).await {
-        tracing::warn!(%video_id, error = format!("{e:#}"), "enqueueing the download stage failed; the reconciler will retry");
+    enqueue_stage(state, video_id, priority, &FetchSource { video_id }).await;
+}
+
+/// Enqueues `job`, the next stage of `video_id`, once (keyed by job name and video), holding the video's live
+/// marker. If Redis is down the video still sits in the stage's status and the reconciler enqueues it later, so a
+/// failure here is logged, not returned.
+pub async fn enqueue_stage<J: crate::queue::Job>(state: &AppState, video_id: Uuid, priority: Priority, job: &J) {
+    let options = EnqueueOptions::new()
+        .priority(priority)
+        .subject(subject_video(video_id))
+        .key(format!("{}:{video_id}", J::NAME));
+    if let Err(e) = state.queue.enqueue(job, options).await {
+        tracing::warn!(%video_id, job = J::NAME, error = format!("{e:#}"), "enqueueing a stage failed; the reconciler will retry");
     }
+}
+
+/// The owner's queue priority for `video_id`'s jobs.
+pub async fn priority_for_video(state: &AppState, video_id: Uuid) -> anyhow::Result<Priority> {
+    let mut conn = state.db.get().await?;
+    let plan: String = videos::table
+        .inner_join(users::table)
+        .filter(videos::id.eq(video_id))
+        .select(users::plan_id)
+        .first(&mut conn)
+        .await?;
+    Ok(Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free)))
 }
 
 /// Moves a just-uploaded video on to its `downloading` stage (validation) and tells its owner.
@@ -251,6 +271,8 @@ pub struct Probed {
     pub size_bytes: i64,
     /// Length in seconds.
     pub duration_seconds: f64,
+    /// The title the source's platform gives it (page links), replacing the one taken from the link.
+    pub title: Option<String>,
 }
 
 /// Records what the probe found and moves the video to `next` (`transcribing`, or `completed` for the demo).
@@ -263,6 +285,13 @@ pub async fn complete_probe(
 ) -> anyhow::Result<bool> {
     let (stage, progress) = if next == VideoStatus::Completed { (None, 100) } else { (Some(stage::WAITING_STT), 0) };
     let mut conn = state.db.get().await?;
+    if let Some(title) = probed.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let title: String = title.chars().take(200).collect();
+        diesel::update(videos::table.find(video_id).filter(videos::status.eq(VideoStatus::Downloading.as_str())))
+            .set(videos::title.eq(title))
+            .execute(&mut conn)
+            .await?;
+    }
     let row: Option<CardRow> =
         diesel::update(videos::table.find(video_id).filter(videos::status.eq(VideoStatus::Downloading.as_str())))
             .set((

@@ -248,6 +248,8 @@ pub struct Dict {
     pub video_list: VideosText,
     /// Uploading files and importing links.
     pub uploads: UploadsText,
+    /// The transcript viewer on the video page.
+    pub transcript: TranscriptText,
 }
 
 /// Uploading files and importing links.
@@ -277,6 +279,37 @@ pub struct UploadsText {
     pub import_button: &'static str,
 }
 
+/// The transcript viewer.
+#[derive(Debug)]
+pub struct TranscriptText {
+    /// Heading.
+    pub title: &'static str,
+    /// Shown while the video is not transcribed yet.
+    pub pending: &'static str,
+    /// Shown when no speech was found.
+    pub empty: &'static str,
+    /// Placeholder and label of the search field.
+    pub search: &'static str,
+    /// "N matches".
+    pub matches: fn(usize) -> String,
+    /// Copies the text.
+    pub copy: &'static str,
+    /// Confirms the copy.
+    pub copied: &'static str,
+    /// Label before the download links.
+    pub download: &'static str,
+    /// Hint on words: click to jump there.
+    pub seek_hint: &'static str,
+}
+
+fn matches_ru(n: usize) -> String {
+    format!("{n} {}", plural_ru(n as u64, "совпадение", "совпадения", "совпадений"))
+}
+
+fn matches_en(n: usize) -> String {
+    if n == 1 { "1 match".into() } else { format!("{n} matches") }
+}
+
 fn time_left_ru(s: u64) -> String {
     if s < 60 { format!("осталось ~{s} с") } else { format!("осталось ~{} мин", s.div_ceil(60)) }
 }
@@ -299,7 +332,7 @@ pub struct VideosText {
     /// Names of the statuses, in `VideoStatus::ALL` order.
     pub status_names: [&'static str; 7],
     /// Names of the stages, in `videos::stage::ALL` order.
-    pub stage_names: [&'static str; 6],
+    pub stage_names: [&'static str; 9],
     /// Accessible label of a progress bar.
     pub progress_label: &'static str,
     /// "Length: 0:08".
@@ -508,7 +541,10 @@ pub static RU: Dict = Dict {
             "Сохраняем файл",
             "Проверяем видео",
             "Скачиваем по ссылке",
-            "Видео проверено и ждёт расшифровки (расшифровка появится в следующем обновлении)",
+            "Видео проверено и ждёт расшифровки",
+            "Извлекаем звук",
+            "Распознаём речь",
+            "Расшифровка готова и ждёт анализа (подбор клипов появится в следующем обновлении)",
         ],
         progress_label: "Прогресс обработки",
         length: "Длительность",
@@ -546,6 +582,17 @@ pub static RU: Dict = Dict {
         time_left: time_left_ru,
         import_label: "Или вставьте ссылку на видео",
         import_button: "Импортировать",
+    },
+    transcript: TranscriptText {
+        title: "Расшифровка",
+        pending: "Расшифровка появится здесь, когда распознавание речи закончится.",
+        empty: "Речь в этом видео не найдена.",
+        search: "Поиск по расшифровке",
+        matches: matches_ru,
+        copy: "Копировать текст",
+        copied: "Скопировано",
+        download: "Скачать:",
+        seek_hint: "Нажмите на слово, чтобы перейти к этому месту видео",
     },
 };
 
@@ -712,7 +759,10 @@ pub static EN: Dict = Dict {
             "Storing the file",
             "Checking the video",
             "Downloading from the link",
-            "Checked and waiting for transcription (transcription arrives in the next update)",
+            "Checked and waiting for transcription",
+            "Extracting the sound",
+            "Recognizing speech",
+            "Transcribed and waiting for analysis (clip selection arrives in the next update)",
         ],
         progress_label: "Processing progress",
         length: "Length",
@@ -750,6 +800,17 @@ pub static EN: Dict = Dict {
         time_left: time_left_en,
         import_label: "Or paste a link to a video",
         import_button: "Import",
+    },
+    transcript: TranscriptText {
+        title: "Transcript",
+        pending: "The transcript appears here when speech recognition is done.",
+        empty: "No speech was found in this video.",
+        search: "Search the transcript",
+        matches: matches_en,
+        copy: "Copy text",
+        copied: "Copied",
+        download: "Download:",
+        seek_hint: "Click a word to jump to that moment of the video",
     },
 };
 

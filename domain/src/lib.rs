@@ -8,6 +8,7 @@ pub mod enums;
 pub mod i18n;
 pub mod media;
 pub mod plans;
+pub mod transcript;
 pub mod upload;
 pub mod videos;
 

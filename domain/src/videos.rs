@@ -18,8 +18,24 @@ pub mod stage {
     pub const DOWNLOADING: &str = "downloading";
     /// Stored and checked; waiting for transcription.
     pub const WAITING_STT: &str = "waiting_stt";
+    /// Taking the sound track out of the video for speech recognition.
+    pub const EXTRACTING_AUDIO: &str = "extracting_audio";
+    /// Speech recognition is running (progress = share of the audio done).
+    pub const RECOGNIZING: &str = "recognizing";
+    /// Transcribed; waiting for the analysis that picks the clips.
+    pub const WAITING_ANALYSIS: &str = "waiting_analysis";
     /// Every stage the UI knows.
-    pub const ALL: [&str; 6] = [QUEUED, GENERATING, UPLOADING, PROBING, DOWNLOADING, WAITING_STT];
+    pub const ALL: [&str; 9] = [
+        QUEUED,
+        GENERATING,
+        UPLOADING,
+        PROBING,
+        DOWNLOADING,
+        WAITING_STT,
+        EXTRACTING_AUDIO,
+        RECOGNIZING,
+        WAITING_ANALYSIS,
+    ];
 }
 
 /// Videos per page of the list.

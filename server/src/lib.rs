@@ -6,6 +6,7 @@ pub mod health;
 pub mod metrics;
 pub mod security;
 pub mod session;
+pub mod transcripts;
 pub mod uploads;
 pub mod vk;
 
@@ -66,6 +67,7 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part))
         .route("/api/videos/{video}/source", get(uploads::source))
+        .route("/api/videos/{video}/{file}", get(transcripts::download))
         .route("/auth/vk/start", get(vk::start))
         .route("/auth/vk/callback", get(vk::callback))
         .leptos_routes_with_context(
@@ -112,8 +114,25 @@ pub async fn serve(
 pub async fn prepare(config: &Config) -> anyhow::Result<()> {
     let applied = backend::db::migrate(&config.database.url).await?;
     tracing::info!(migrations = ?applied, "database is up to date");
-    backend::storage::Storage::new(&config.storage).ensure_bucket().await?;
+    prepare_bucket(&backend::storage::Storage::new(&config.storage), config).await?;
     tracing::info!(bucket = %config.storage.bucket, "bucket is ready");
+    Ok(())
+}
+
+/// Creates the bucket if needed and, when browsers talk to S3 directly (no `USE_S3_PROXY`), allows our origin by
+/// bucket CORS. A server that refuses the CORS call is reported, not fatal: its operator sets CORS out of band.
+async fn prepare_bucket(storage: &backend::storage::Storage, config: &Config) -> anyhow::Result<()> {
+    storage.ensure_bucket().await?;
+    if !storage.use_proxy() {
+        let origin = config.http.public_url.origin().ascii_serialization();
+        if let Err(e) = storage.allow_browser_origin(&origin).await {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                %origin,
+                "could not set the bucket's CORS rules; browsers need PUT and GET allowed from this origin"
+            );
+        }
+    }
     Ok(())
 }
 
@@ -125,7 +144,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let options = leptos_options(&config)?;
     let state = AppState::new(config)?;
-    if let Err(e) = state.storage.ensure_bucket().await {
+    if let Err(e) = prepare_bucket(&state.storage, &state.config).await {
         tracing::warn!(error = format!("{e:#}"), "object storage is not ready; /api/health will report it");
     }
     let addr = state.config.http.bind_addr;

@@ -14,22 +14,34 @@ use domain::Lang;
 pub struct SecurityHeaders {
     hsts: bool,
     dev_reload: bool,
+    /// The S3 origin browsers send upload parts to and play media from, when not proxied through the app.
+    storage_origin: Option<String>,
 }
 
 impl SecurityHeaders {
     /// HSTS is sent unless the public host is loopback (plain-HTTP development); the dev live-reload websocket is
     /// allowed outside production.
     pub fn from_config(config: &Config) -> SecurityHeaders {
-        SecurityHeaders { hsts: !config.http.is_loopback(), dev_reload: config.env != AppEnv::Production }
+        let storage_origin = (!config.storage.use_proxy)
+            .then(|| url::Url::parse(&config.storage.public_endpoint).ok())
+            .flatten()
+            .map(|u| u.origin().ascii_serialization());
+        SecurityHeaders {
+            hsts: !config.http.is_loopback(),
+            dev_reload: config.env != AppEnv::Production,
+            storage_origin,
+        }
     }
 
     /// The Content-Security-Policy for one response. `'wasm-unsafe-eval'` lets the browser compile our wasm module;
     /// inline scripts must carry the nonce.
     pub fn csp(&self, nonce: &str) -> String {
-        let connect = if self.dev_reload { "'self' ws://127.0.0.1:* ws://localhost:*" } else { "'self'" };
+        let storage = self.storage_origin.as_deref().map(|o| format!(" {o}")).unwrap_or_default();
+        let reload = if self.dev_reload { " ws://127.0.0.1:* ws://localhost:*" } else { "" };
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self'; connect-src {connect}; \
+             img-src 'self' data: blob:{storage}; media-src 'self' blob:{storage}; font-src 'self'; \
+             connect-src 'self'{storage}{reload}; \
              object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
     }

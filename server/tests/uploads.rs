@@ -91,6 +91,57 @@ async fn a_200_mib_file_uploads_in_four_parallel_parts_and_plays_back_by_range()
 }
 
 #[tokio::test]
+async fn without_the_proxy_parts_go_straight_to_s3_by_presigned_urls() {
+    let app = TestApp::spawn_with(|env| {
+        env.insert("USE_S3_PROXY", "false".into());
+    })
+    .await;
+    let (client, _, _) = app.signed_in().await;
+    let data = mp4_bytes(20 * 1024 * 1024 + 5);
+    let plan: Value = start(&client, &app, "direct.mp4", "video/mp4", &data).await.json().await.unwrap();
+    assert_eq!((plan["direct"].as_bool(), plan["part_count"].as_u64()), (Some(true), Some(3)));
+    let id = plan["video_id"].as_str().unwrap().to_owned();
+
+    let part_url = async |client: &reqwest::Client, n: u32| {
+        client
+            .post(format!("{}/api/videos/upload/part-url", app.url))
+            .form(&[("video_id", id.as_str()), ("part", &n.to_string())])
+            .send()
+            .await
+            .unwrap()
+    };
+    // The browser's PUT carries no cookie and no credentials: the signature in the URL is the authority.
+    let s3 = reqwest::Client::new();
+    for n in [3u32, 1, 2] {
+        let res = part_url(&client, n).await;
+        assert_eq!(res.status(), 200);
+        let url: String = res.json().await.unwrap();
+        assert!(url.starts_with(&testkit::services::s3_endpoint()), "{url}");
+        assert!(url.contains("X-Amz-Signature="), "{url}");
+        let put = s3.put(&url).body(part(&data, &plan, n)).send().await.unwrap();
+        assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
+    }
+    // A part of the wrong size does not match its signed length.
+    let url: String = part_url(&client, 1).await.json().await.unwrap();
+    assert!(!s3.put(&url).body(vec![0u8; 10]).send().await.unwrap().status().is_success());
+    // Only the owner gets URLs, and only for parts that exist.
+    let (other, _, _) = app.signed_in().await;
+    assert_eq!(part_url(&other, 1).await.status(), 404);
+    assert_eq!(part_url(&client, 4).await.status(), 422);
+
+    let stored: Vec<u32> = call(&client, &app, "parts", &id).await.json().await.unwrap();
+    assert_eq!(stored, vec![1, 2, 3]);
+    assert_eq!(call(&client, &app, "complete", &id).await.status(), 200);
+    let whole = client.get(format!("{}/api/videos/{id}/source", app.url)).send().await.unwrap();
+    assert!(whole.bytes().await.unwrap().as_ref() == data.as_slice(), "the assembled file equals the original");
+
+    // Pages let the browser reach the S3 origin.
+    let csp = app.get("/").await.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let origin = url::Url::parse(&testkit::services::s3_endpoint()).unwrap().origin().ascii_serialization();
+    assert!(csp.contains(&format!("connect-src 'self' {origin}")), "{csp}");
+}
+
+#[tokio::test]
 async fn an_upload_interrupted_midway_resumes_from_the_stored_parts() {
     let app = TestApp::spawn().await;
     let (client, _, _) = app.signed_in().await;

@@ -14,6 +14,7 @@ pub struct TestBucket {
 pub fn s3_client() -> Client {
     let cfg = backend::config::StorageConfig {
         endpoint: services::s3_endpoint(),
+        public_endpoint: services::s3_endpoint(),
         region: "us-east-1".into(),
         bucket: String::new(),
         access_key_id: services::s3_access_key(),

@@ -12,10 +12,12 @@ mod app;
 mod bucket;
 mod db;
 mod fake;
+pub mod fake_stt;
 pub mod fake_vk;
 pub mod mailbox;
 pub mod queue_fixture;
 mod redis;
+pub mod speech;
 
 pub use app::{TEST_PASSWORD, TestApp};
 pub use bucket::{TestBucket, s3_client};

@@ -2,8 +2,11 @@
 //! [`runtime`] wires every handler into the queue runtime; the binary (`main.rs`) runs it until SIGTERM.
 
 pub mod media;
+pub mod progress;
 pub mod reconcile;
+pub mod scratch;
 pub mod source;
+pub mod ytdlp;
 
 use std::{net::SocketAddr, sync::Arc};
 

@@ -34,6 +34,12 @@ async fn run(config: backend::Config) -> anyhow::Result<()> {
         tracing::info!("worker stopping");
         signal.cancel();
     });
+    match worker::ytdlp::available(state.config.jobs.ytdlp.as_deref()).await {
+        Ok(version) => tracing::info!(%version, "yt-dlp found: links to video platform pages can be imported"),
+        Err(e) => {
+            tracing::info!(reason = format!("{e:#}"), "yt-dlp unavailable: only direct links to media files import")
+        }
+    }
     tracing::info!(pid = std::process::id(), "worker ready");
     worker::runtime(&state, &metrics).run(shutdown).await?;
     tracing::info!("worker stopped");

@@ -84,3 +84,123 @@ pub async fn probe(path: &Path) -> anyhow::Result<Probe> {
         .context("ffprobe reported no duration")?;
     Ok(Probe { duration_seconds, has_video: kind("video"), has_audio: kind("audio") })
 }
+
+/// Runs ffmpeg with `args` (quiet, no stdin) and returns its stdout; fails with ffmpeg's message.
+async fn ffmpeg(args: &[&std::ffi::OsStr]) -> anyhow::Result<std::process::Output> {
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-loglevel", "error"])
+        .args(args)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .context("starting ffmpeg (is it installed?)")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "ffmpeg failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(out)
+}
+
+/// The sound of `input` as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads). A file without sound
+/// fails with a readable message.
+pub async fn extract_pcm(input: &Path) -> anyhow::Result<Vec<f32>> {
+    let out = ffmpeg(&[
+        "-i".as_ref(),
+        input.as_os_str(),
+        "-vn".as_ref(),
+        "-ac".as_ref(),
+        "1".as_ref(),
+        "-ar".as_ref(),
+        "16000".as_ref(),
+        "-f".as_ref(),
+        "f32le".as_ref(),
+        "pipe:1".as_ref(),
+    ])
+    .await
+    .context("extracting the audio")?;
+    Ok(out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+/// The sound of `input` as 16 kHz mono MP3 at 48 kbit/s in `out` (about 6 KB a second: an hour is ~21 MB), for the
+/// transcription APIs.
+pub async fn extract_mp3(input: &Path, out: &Path) -> anyhow::Result<()> {
+    ffmpeg(&[
+        "-i".as_ref(),
+        input.as_os_str(),
+        "-vn".as_ref(),
+        "-ac".as_ref(),
+        "1".as_ref(),
+        "-ar".as_ref(),
+        "16000".as_ref(),
+        "-c:a".as_ref(),
+        "libmp3lame".as_ref(),
+        "-b:a".as_ref(),
+        "48k".as_ref(),
+        "-f".as_ref(),
+        "mp3".as_ref(),
+        "-y".as_ref(),
+        out.as_os_str(),
+    ])
+    .await
+    .context("extracting the audio")?;
+    Ok(())
+}
+
+/// The silences in `input` (quieter than -30 dB for at least 0.3 s) as (start, end) seconds, in order.
+pub async fn silences(input: &Path) -> anyhow::Result<Vec<(f64, f64)>> {
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-i"])
+        .arg(input)
+        .args(["-af", "silencedetect=noise=-30dB:d=0.3", "-f", "null", "-"])
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .context("starting ffmpeg (is it installed?)")?;
+    anyhow::ensure!(out.status.success(), "ffmpeg silencedetect failed ({})", out.status);
+    Ok(parse_silences(&String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Reads `silence_start: x` / `silence_end: y` pairs from ffmpeg's silencedetect log.
+pub fn parse_silences(log: &str) -> Vec<(f64, f64)> {
+    let number = |line: &str, key: &str| -> Option<f64> {
+        let rest = &line[line.find(key)? + key.len()..];
+        rest.split_whitespace().next()?.trim_end_matches('|').parse().ok()
+    };
+    let mut out = Vec::new();
+    let mut start = None;
+    for line in log.lines() {
+        if let Some(s) = number(line, "silence_start: ") {
+            start = Some(s.max(0.0));
+        } else if let (Some(e), Some(s)) = (number(line, "silence_end: "), start) {
+            out.push((s, e));
+            start = None;
+        }
+    }
+    out
+}
+
+/// Copies `from`..`to` seconds of the MP3 `input` into `out` without re-encoding.
+pub async fn cut_mp3(input: &Path, from: f64, to: f64, out: &Path) -> anyhow::Result<()> {
+    let (from, to) = (format!("{from:.3}"), format!("{to:.3}"));
+    ffmpeg(&[
+        "-ss".as_ref(),
+        from.as_ref(),
+        "-to".as_ref(),
+        to.as_ref(),
+        "-i".as_ref(),
+        input.as_os_str(),
+        "-c".as_ref(),
+        "copy".as_ref(),
+        "-f".as_ref(),
+        "mp3".as_ref(),
+        "-y".as_ref(),
+        out.as_os_str(),
+    ])
+    .await
+    .context("cutting the audio")?;
+    Ok(())
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use backend::{
     AppState,
-    jobs::FetchSource,
+    jobs::{FetchSource, Transcribe},
     queue::{EnqueueOptions, Enqueued, subject_video},
     videos,
 };
@@ -21,6 +21,7 @@ pub async fn reconcile_once(state: &AppState, stale_after: Duration) -> anyhow::
             EnqueueOptions::new().priority(video.priority).subject(subject_video(video.id)).only_if_subject_idle();
         let outcome = match video.status {
             VideoStatus::Downloading => state.queue.enqueue(&FetchSource { video_id: video.id }, options).await?,
+            VideoStatus::Transcribing => state.queue.enqueue(&Transcribe { video_id: video.id }, options).await?,
             other => {
                 tracing::debug!(video_id = %video.id, status = %other, "no job type handles this status yet");
                 continue;

@@ -1,19 +1,20 @@
 //! The `downloading` stage ([`FetchSource`]): bring a video's source into storage and validate it.
 //!
-//! - a browser upload is already stored; a URL is fetched through the SSRF-checked client with a size cap; the demo
-//!   generates a test-pattern sample with FFmpeg at real-time speed;
+//! - a browser upload is already stored; a URL is fetched through the SSRF-checked client with a size cap and a time
+//!   limit (a link to a platform's page is first resolved to its media file by yt-dlp); the demo generates a
+//!   test-pattern sample with FFmpeg at real-time speed;
 //! - the stored copy is downloaded and probed with ffprobe: it needs a stream and a duration, and its minutes must fit
 //!   what the owner has left this month; otherwise the video fails with the reason and its file is deleted;
-//! - the video then waits for transcription (the demo, with no pipeline yet, is completed).
+//! - the video then moves on to transcription (the demo, a test pattern with a tone, is completed).
 //!
 //! Idempotent: a redelivered job skips what is stored, and does nothing once the video has left `downloading`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use backend::{
     AppState,
-    jobs::{DEMO_SOURCE, FetchSource},
+    jobs::{DEMO_SOURCE, FetchSource, Transcribe},
     queue::{JobContext, JobHandler},
     videos::{self, Probed},
 };
@@ -21,7 +22,7 @@ use domain::{VideoStatus, media, videos::stage};
 use futures::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;
 
-use crate::media as ff;
+use crate::{media as ff, progress, scratch::Scratch, ytdlp};
 
 /// Runs [`FetchSource`] jobs.
 pub struct FetchSourceHandler {
@@ -35,21 +36,12 @@ impl FetchSourceHandler {
     }
 }
 
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> anyhow::Result<Scratch> {
-        let dir = std::env::temp_dir().join(format!("clipmaker-{name}"));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(Scratch(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Whether a response is an HTML page rather than a file.
+fn is_web_page(res: &reqwest::Response) -> bool {
+    res.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
 /// A failure the user must act on; retrying would not help.
@@ -59,41 +51,65 @@ struct Rejected(String);
 
 impl FetchSourceHandler {
     async fn report(&self, id: uuid::Uuid, stage: &str, pct: u8) {
-        if let Err(e) = videos::report_progress(&self.state, id, stage, pct).await {
-            tracing::warn!(error = format!("{e:#}"), "reporting progress failed");
-        }
+        progress::report(&self.state, id, stage, pct).await;
     }
 
     async fn generate_demo(&self, id: uuid::Uuid, file: &Path) -> anyhow::Result<()> {
         self.report(id, stage::GENERATING, 0).await;
         let seconds = self.state.config.jobs.demo_sample_seconds;
-        let (tx, mut rx) = tokio::sync::watch::channel(0.0);
+        let (tx, rx) = tokio::sync::watch::channel(0.0);
         let generate = ff::generate_sample(file, seconds, tx);
-        let report = async {
-            let mut last = 0u8;
-            while rx.changed().await.is_ok() {
-                let pct = (*rx.borrow_and_update() * 70.0) as u8;
-                if pct >= last + 5 {
-                    last = pct;
-                    self.report(id, stage::GENERATING, pct).await;
-                }
-            }
-        };
         // The reporter ends when the generator drops its sender.
-        let (generated, ()) = tokio::join!(generate, report);
+        let (generated, ()) = tokio::join!(generate, progress::forward(&self.state, id, stage::GENERATING, 0, 70, rx));
         generated
     }
 
-    /// Streams `url` into `file` (size-capped), reporting progress; returns the media kind of its first bytes.
-    async fn download(&self, id: uuid::Uuid, url: &str, file: &Path) -> anyhow::Result<media::MediaKind> {
+    /// Streams `url` into `file` (size-capped, within `URL_IMPORT_TIMEOUT_MS`), reporting progress; a link to a
+    /// web page is handed to yt-dlp, which names the media file. Returns the media kind of the file's first bytes and
+    /// the platform's title for the video, if any.
+    async fn download(
+        &self,
+        id: uuid::Uuid,
+        url: &str,
+        file: &Path,
+    ) -> anyhow::Result<(media::MediaKind, Option<String>)> {
+        let limit = self.state.config.jobs.url_import_timeout;
+        match tokio::time::timeout(limit, self.download_within(id, url, file)).await {
+            Ok(done) => done,
+            // Possibly a slow moment on either side: the queue retries, and the last failure is shown.
+            Err(_) => Err(anyhow::anyhow!("the download did not finish within {} s", limit.as_secs())),
+        }
+    }
+
+    async fn download_within(
+        &self,
+        id: uuid::Uuid,
+        url: &str,
+        file: &Path,
+    ) -> anyhow::Result<(media::MediaKind, Option<String>)> {
         let jobs = &self.state.config.jobs;
-        self.report(id, stage::DOWNLOADING, 0).await;
-        let (_, res) = jobs.safe_fetch().get(url).await.map_err(|e| match e {
+        let fetch = jobs.safe_fetch();
+        let refuse = |e: backend::fetch::FetchError| match e {
             // Network trouble and server errors may pass: let the queue retry.
             backend::fetch::FetchError::Network(_) => anyhow::Error::new(e),
             backend::fetch::FetchError::Status(s) if s >= 500 || s == 429 => anyhow::Error::new(e),
             other => Rejected(other.to_string()).into(),
-        })?;
+        };
+        self.report(id, stage::DOWNLOADING, 0).await;
+        let (page, mut res) = fetch.get(url).await.map_err(refuse)?;
+        let mut title = None;
+        if is_web_page(&res) {
+            drop(res);
+            let media = ytdlp::resolve(jobs.ytdlp.as_deref(), page.as_str()).await.map_err(|e| match e {
+                ytdlp::PageError::Failed(_) => anyhow::Error::new(e),
+                final_ => Rejected(final_.to_string()).into(),
+            })?;
+            title = media.title;
+            res = fetch.get_with(&media.url, &media.headers).await.map_err(refuse)?.1;
+            if is_web_page(&res) {
+                return Err(Rejected(ytdlp::PageError::NoMedia.to_string()).into());
+            }
+        }
         let total = res.content_length().filter(|n| *n > 0);
         if total.is_some_and(|n| n > jobs.url_import_max_bytes) {
             return Err(Rejected(format!("the file is larger than {} bytes", jobs.url_import_max_bytes)).into());
@@ -120,7 +136,9 @@ impl FetchSourceHandler {
             }
         }
         out.flush().await?;
-        media::sniff(&head).ok_or_else(|| Rejected("the link does not lead to a video or audio file".into()).into())
+        let kind =
+            media::sniff(&head).ok_or_else(|| Rejected("the link does not lead to a video or audio file".into()))?;
+        Ok((kind, title))
     }
 
     async fn fetch(&self, ctx: &JobContext, job: &FetchSource) -> anyhow::Result<()> {
@@ -138,12 +156,14 @@ impl FetchSourceHandler {
         let is_demo = info.source_url.as_deref() == Some(DEMO_SOURCE);
         let mut key = info.file_key.clone().unwrap_or_else(|| format!("sources/{id}/source.mp4"));
         let mut mime = info.mime_type.clone().unwrap_or_else(|| "video/mp4".into());
+        let mut title = None;
         if state.storage.size(&key).await?.is_none() {
             let file = scratch.0.join("incoming");
             match info.source_url.as_deref() {
                 Some(DEMO_SOURCE) => self.generate_demo(id, &file).await?,
                 Some(url) => {
-                    let kind = self.download(id, url, &file).await?;
+                    let (kind, platform_title) = self.download(id, url, &file).await?;
+                    title = platform_title;
                     key = format!("sources/{id}/source.{}", kind.extension());
                     mime = kind.mime_types()[0].to_owned();
                     if kind == media::MediaKind::M4a {
@@ -177,10 +197,15 @@ impl FetchSourceHandler {
             mime_type: mime,
             size_bytes: size as i64,
             duration_seconds: probe.duration_seconds,
+            title,
         };
         let next = if is_demo { VideoStatus::Completed } else { VideoStatus::Transcribing };
         if videos::complete_probe(state, id, &probed, next).await? {
             tracing::info!(duration_s = probe.duration_seconds, size, next = %next, "source stored and probed");
+        }
+        if next == VideoStatus::Transcribing {
+            let priority = videos::priority_for_video(state, id).await?;
+            videos::enqueue_stage(state, id, priority, &Transcribe { video_id: id }).await;
         }
         Ok(())
     }

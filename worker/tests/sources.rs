@@ -1,6 +1,7 @@
 //! The `downloading` stage for real sources: a browser upload is probed and waits for transcription; files that are
 //! not media or too long for the plan fail with the reason and are deleted; URL imports download from a loopback test
-//! server, and links to private addresses are refused at once or, through a redirect, when the job runs.
+//! server (page links through yt-dlp), links to private addresses are refused at once or, through a redirect or a
+//! page's player, when the job runs, and a download that outlasts its time limit fails.
 
 use std::process::Command;
 
@@ -118,6 +119,7 @@ async fn a_file_that_only_looks_like_media_fails_the_probe_and_is_deleted() {
 
 async fn media_server(mp4: Vec<u8>) -> FakeServer {
     let private = format!("http://127.0.0.1:{}/clip.mp4", testkit::closed_port());
+    let private_page = private.clone();
     FakeServer::start(
         Router::new()
             .route("/files/clip.mp4", get(move || async move { ([(header::CONTENT_TYPE, "video/mp4")], mp4) }))
@@ -126,7 +128,35 @@ async fn media_server(mp4: Vec<u8>) -> FakeServer {
                 "/sneaky",
                 get(move || async move { (axum::http::StatusCode::FOUND, [(header::LOCATION, private)]).into_response() }),
             )
-            .route("/page.html", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<html>hello</html>") })),
+            .route("/page.html", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<html>hello</html>") }))
+            // A platform-like page whose player yt-dlp's generic extractor finds.
+            .route(
+                "/watch",
+                get(|| async {
+                    let page = "<html><head><title>My talk</title></head><body>\
+                                <video src=\"/files/clip.mp4\" controls></video></body></html>";
+                    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page)
+                }),
+            )
+            // A page whose player points at a private address.
+            .route(
+                "/watch-private",
+                get(move || async move {
+                    let page = format!("<html><body><video src=\"{private_page}\"></video></body></html>");
+                    ([(header::CONTENT_TYPE, "text/html")], page)
+                }),
+            )
+            // A file that trickles in: 64 bytes every 100 ms, forever.
+            .route(
+                "/slow.mp4",
+                get(|| async {
+                    let chunks = futures::stream::unfold(0u32, |n| async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        Some((Ok::<_, std::io::Error>(vec![0u8; 64]), n + 1))
+                    });
+                    ([(header::CONTENT_TYPE, "video/mp4")], axum::body::Body::from_stream(chunks))
+                }),
+            ),
     )
     .await
 }
@@ -139,7 +169,8 @@ async fn import(client: &reqwest::Client, app: &TestApp, url: &str) -> reqwest::
 async fn a_video_imported_by_url_is_downloaded_through_redirects_and_probed() {
     let mp4 = real_mp4(2);
     let server = media_server(mp4.clone()).await;
-    let app = spawn(&[("URL_IMPORT_ALLOW", &server.addr().to_string())]).await;
+    // Without yt-dlp, links to pages cannot be followed.
+    let app = spawn(&[("URL_IMPORT_ALLOW", &server.addr().to_string()), ("YTDLP_PATH", "off")]).await;
     let (client, _, _) = app.signed_in().await;
     let worker = InProcessWorker::start(&app);
     let res = import(&client, &app, &format!("{}/share", server.url())).await;
@@ -156,7 +187,63 @@ async fn a_video_imported_by_url_is_downloaded_through_redirects_and_probed() {
     let card: Value = import(&client, &app, &format!("{}/page.html", server.url())).await.json().await.unwrap();
     let page = card["id"].as_str().unwrap().to_owned();
     eventually("the page import failed", async || status(&app, &page).await == "failed").await;
-    assert!(video(&app, &page).await.5.unwrap_or_default().contains("not lead to a video"));
+    let error = video(&app, &page).await.5.unwrap_or_default();
+    assert!(error.contains("need yt-dlp") && error.contains("direct link"), "{error}");
+    worker.stop().await;
+}
+
+/// Needs `yt-dlp` on PATH (scripts/test installs it from PyPI).
+#[tokio::test]
+async fn a_link_to_a_page_is_resolved_by_yt_dlp_and_fetched_through_the_checked_client() {
+    let mp4 = real_mp4(2);
+    let server = media_server(mp4.clone()).await;
+    let app = spawn(&[("URL_IMPORT_ALLOW", &server.addr().to_string()), ("JOB_MAX_ATTEMPTS", "1")]).await;
+    let (client, _, _) = app.signed_in().await;
+    let worker = InProcessWorker::start(&app);
+    let card: Value = import(&client, &app, &format!("{}/watch", server.url())).await.json().await.unwrap();
+    let id = card["id"].as_str().unwrap().to_owned();
+    eventually("the page import is probed", async || status(&app, &id).await != "downloading").await;
+    let (now, _, _, _, size, error) = video(&app, &id).await;
+    assert_eq!((now.as_str(), error), ("transcribing", None));
+    assert_eq!(size, Some(mp4.len() as i64));
+    let list: Value = client.post(format!("{}/api/videos/list", app.url)).send().await.unwrap().json().await.unwrap();
+    assert!(list[0]["title"].as_str().unwrap().starts_with("My talk"), "the platform's title: {}", list[0]["title"]);
+    // The media file came through our client, which pins every hop to a checked address.
+    assert_eq!(server.requests().iter().filter(|r| r.uri == "/files/clip.mp4").count(), 1);
+
+    // A page that points its player at a private address: the download is refused, not retried.
+    let card: Value = import(&client, &app, &format!("{}/watch-private", server.url())).await.json().await.unwrap();
+    let id = card["id"].as_str().unwrap().to_owned();
+    eventually("the private media is refused", async || status(&app, &id).await == "failed").await;
+    let error = video(&app, &id).await.5.unwrap_or_default();
+    assert!(error.contains("private or local address (127.0.0.1)"), "{error}");
+
+    // A page with no video at all.
+    let card: Value = import(&client, &app, &format!("{}/page.html", server.url())).await.json().await.unwrap();
+    let id = card["id"].as_str().unwrap().to_owned();
+    eventually("the empty page fails", async || status(&app, &id).await == "failed").await;
+    let error = video(&app, &id).await.5.unwrap_or_default();
+    assert!(error.contains("no downloadable video"), "{error}");
+    worker.stop().await;
+}
+
+#[tokio::test]
+async fn a_download_that_outlasts_the_time_limit_fails_with_the_reason() {
+    let server = media_server(Vec::new()).await;
+    let app = spawn(&[
+        ("URL_IMPORT_ALLOW", &server.addr().to_string()),
+        ("URL_IMPORT_TIMEOUT_MS", "1500"),
+        ("JOB_MAX_ATTEMPTS", "1"),
+    ])
+    .await;
+    let (client, _, _) = app.signed_in().await;
+    let worker = InProcessWorker::start(&app);
+    let card: Value = import(&client, &app, &format!("{}/slow.mp4", server.url())).await.json().await.unwrap();
+    let id = card["id"].as_str().unwrap().to_owned();
+    eventually("the slow import fails", async || status(&app, &id).await == "failed").await;
+    let error = video(&app, &id).await.5.unwrap_or_default();
+    assert!(error.contains("did not finish within 1 s"), "{error}");
+    assert_eq!(stored_objects(&app).await, 0, "nothing half-downloaded is stored");
     worker.stop().await;
 }
 

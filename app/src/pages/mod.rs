@@ -4,6 +4,7 @@ pub mod auth;
 mod landing;
 mod not_found;
 pub mod section;
+mod transcript;
 mod upload;
 mod videos;
 

@@ -1,5 +1,6 @@
-//! Adding videos on the videos page: drop or pick a file (S3 multipart through the app: 4 parts in flight, progress
-//! with speed and time left, cancel, resume after a reload or a dropped connection), or paste a link to import.
+//! Adding videos on the videos page: drop or pick a file (S3 multipart: 4 parts in flight, through the app with
+//! `USE_S3_PROXY`, otherwise straight to S3 by presigned URLs; progress with speed and time left, cancel, resume
+//! after a reload or a dropped connection), or paste a link to import.
 //!
 //! Resuming: the browser remembers each unfinished upload in `localStorage` under the file's name, size and
 //! modification time. Picking the same file again asks the server which parts are stored and sends only the rest.
@@ -191,7 +192,7 @@ mod browser {
     use domain::upload::PARALLEL_PARTS;
 
     use super::*;
-    use crate::api::{ApiError, upload_abort, upload_complete, upload_parts, upload_start};
+    use crate::api::{ApiError, upload_abort, upload_complete, upload_part_url, upload_parts, upload_start};
 
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok()?
@@ -210,13 +211,20 @@ mod browser {
         Some(js_sys::Uint8Array::new(&buf).to_vec())
     }
 
-    /// PUTs one part; true when stored.
-    async fn put_part(video: &str, n: u32, blob: web_sys::Blob) -> bool {
+    /// PUTs one part, through the app or (`direct`) straight to S3 by a presigned URL; true when stored.
+    async fn put_part(video: &str, n: u32, blob: web_sys::Blob, direct: bool) -> bool {
         let init = web_sys::RequestInit::new();
         init.set_method("PUT");
         init.set_body(&blob);
         let Some(window) = web_sys::window() else { return false };
-        let url = format!("/api/uploads/{video}/parts/{n}");
+        let url = if direct {
+            match upload_part_url(video.to_owned(), n).await {
+                Ok(url) => url,
+                Err(_) => return false,
+            }
+        } else {
+            format!("/api/uploads/{video}/parts/{n}")
+        };
         match JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await {
             Ok(res) => res.dyn_into::<web_sys::Response>().map(|r| r.ok()).unwrap_or(false),
             Err(_) => false,
@@ -247,12 +255,12 @@ mod browser {
 
         // Resume what the server already holds, or start afresh.
         let mut plan = None;
-        if let Some((video, size)) = remembered.as_deref().and_then(|e| e.split_once('|'))
-            && let (Ok(stored), Ok(part_size)) = (upload_parts(video.to_owned()).await, size.parse::<u64>())
+        if let Some([video, size, direct]) = remembered.as_deref().map(|e| e.split('|').collect::<Vec<_>>()).as_deref()
+            && let (Ok(stored), Ok(part_size)) = (upload_parts((*video).to_owned()).await, size.parse::<u64>())
         {
-            plan = Some((video.to_owned(), part_size, stored));
+            plan = Some(((*video).to_owned(), part_size, *direct == "direct", stored));
         }
-        let (video, part_size, stored) = match plan {
+        let (video, part_size, direct, stored) = match plan {
             Some(p) => p,
             None => {
                 let head_blob = file.slice_with_f64_and_f64(0.0, domain::media::SNIFF_BYTES as f64);
@@ -264,10 +272,11 @@ mod browser {
                 match upload_start(name.clone(), mime, total, head).await {
                     Ok(p) => {
                         if let Some(s) = storage() {
-                            let _ = s.set_item(&key, &format!("{}|{}", p.video_id, p.part_size));
+                            let how = if p.direct { "direct" } else { "proxy" };
+                            let _ = s.set_item(&key, &format!("{}|{}|{how}", p.video_id, p.part_size));
                         }
                         on_change.run(());
-                        (p.video_id, p.part_size, Vec::new())
+                        (p.video_id, p.part_size, p.direct, Vec::new())
                     }
                     Err(e) => return fail(progress, e.message(t)),
                 }
@@ -300,7 +309,7 @@ mod browser {
                         return;
                     };
                     // One retry per part covers a short network hiccup; a longer drop resumes on the next pick.
-                    let ok = put_part(&video, n, blob.clone()).await || put_part(&video, n, blob).await;
+                    let ok = put_part(&video, n, blob.clone(), direct).await || put_part(&video, n, blob, direct).await;
                     if !ok {
                         *failed.borrow_mut() = true;
                         return;

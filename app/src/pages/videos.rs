@@ -15,10 +15,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{DeleteVideo, ListVideos, StartDemoVideo, get_video, list_videos},
+    api::{DeleteVideo, ListVideos, StartDemoVideo, get_transcript, get_video, list_videos},
     components::ProgressBar,
     i18n::use_i18n,
-    pages::{auth::RequireUser, section::AppLayout},
+    pages::{auth::RequireUser, section::AppLayout, transcript::TranscriptViewer},
 };
 
 /// Asks the browser's confirmation dialog; on the server (never clicked there) it says no.
@@ -34,13 +34,33 @@ fn confirm(message: &str) -> bool {
     }
 }
 
-/// `/videos/:id`: the source in a player (streamed with HTTP Range), its details and status, and delete.
+/// `/videos/:id`: the source in a player (streamed with HTTP Range), its details and live status, the transcript
+/// once there is one (it appears without a reload when transcription finishes), and delete.
 #[component]
 pub fn VideoPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = leptos_router::hooks::use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let detail = Resource::new(id, get_video);
+    // Live updates of this video; each change of status reads the transcript again.
+    let live: RwSignal<Option<VideoCard>> = RwSignal::new(None);
+    let reread = RwSignal::new(0u32);
+    let transcript = Resource::new(move || (id(), reread.get()), |(id, _)| get_transcript(id));
+    follow_live_events(
+        move |LiveEvent::Video(card)| {
+            if card.id == id() {
+                let moved = live.get_untracked().map(|c| c.status) != Some(card.status);
+                live.set(Some(card));
+                if moved {
+                    reread.update(|n| *n += 1);
+                }
+            }
+        },
+        move || reread.update(|n| *n += 1),
+        |_| {},
+    );
+    let player: NodeRef<leptos::html::Video> = NodeRef::new();
+    let now = RwSignal::new(0.0f64);
     let delete = ServerAction::<DeleteVideo>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
@@ -48,6 +68,7 @@ pub fn VideoPage() -> impl IntoView {
         }
     });
     let t = move || &i18n.t().video_list;
+    let tt = move || &i18n.t().transcript;
     view! {
         <Title text=move || format!("{} · {}", i18n.t().videos.title, i18n.t().app_name) />
         <RequireUser children=move |me: Me| {
@@ -61,14 +82,50 @@ pub fn VideoPage() -> impl IntoView {
                                 Ok(d) => {
                                     let video_id = d.card.id.clone();
                                     let source = format!("/api/videos/{video_id}/source");
+                                    let card = d.card.clone();
+                                    let shown = move || live.get().unwrap_or_else(|| card.clone());
+                                    let transcript_id = video_id.clone();
                                     view! {
                                         <h1>{d.card.title.clone()}</h1>
                                         {if d.playable {
-                                            view! { <video class="player" controls preload="metadata" src=source data-testid="player"></video> }.into_any()
+                                            view! {
+                                                <video
+                                                    class="player"
+                                                    controls
+                                                    preload="metadata"
+                                                    src=source
+                                                    data-testid="player"
+                                                    node_ref=player
+                                                    on:timeupdate=move |_| {
+                                                        if let Some(v) = player.get_untracked() {
+                                                            now.set(v.current_time());
+                                                        }
+                                                    }
+                                                ></video>
+                                            }
+                                            .into_any()
                                         } else {
                                             view! { <p class="card muted">{move || t().not_playable}</p> }.into_any()
                                         }}
-                                        <ul class="video-list"><VideoRow card=d.card.clone() on_delete=None /></ul>
+                                        <ul class="video-list">{move || view! { <VideoRow card=shown() on_delete=None /> }}</ul>
+                                        <Transition fallback=|| ()>
+                                            {move || {
+                                                let transcript_id = transcript_id.clone();
+                                                transcript.get().map(move |r| match r {
+                                                    Ok(Some(tr)) => view! {
+                                                        <TranscriptViewer video_id=transcript_id transcript=tr player now />
+                                                    }
+                                                    .into_any(),
+                                                    _ => view! {
+                                                        <section class="card transcript" data-testid="transcript-pending">
+                                                            <h2>{move || tt().title}</h2>
+                                                            <p class="muted">{move || tt().pending}</p>
+                                                        </section>
+                                                    }
+                                                    .into_any(),
+                                                })
+                                            }}
+                                        </Transition>
                                         <dl class="meta card">
                                             {d.size_bytes.map(|b| view! { <dt>{move || t().size}</dt><dd>{format!("{:.1} MB", b as f64 / 1_048_576.0)}</dd> })}
                                             {d.mime_type.clone().map(|m| view! { <dt>{move || t().file_type}</dt><dd>{m}</dd> })}

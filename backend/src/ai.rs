@@ -1,0 +1,43 @@
+//! Keys for AI providers (speech-to-text now, the LLM router later) as one job sees them.
+//!
+//! A user's own keys live encrypted in their browser's vault; the vault issue delivers them to a job. They arrive
+//! here, in [`UserKeys`], the one place a per-job key is injected: a user's key wins over the server's for the same
+//! provider. Keys are [`Secret`]s: never logged, never stored in plaintext.
+
+use crate::config::Secret;
+
+/// The user's own provider keys for one job. Empty means "use the server's keys".
+#[derive(Debug, Clone, Default)]
+pub struct UserKeys {
+    /// Cloud.ru Foundation Models.
+    pub cloudru: Option<Secret>,
+    /// OpenAI.
+    pub openai: Option<Secret>,
+}
+
+impl UserKeys {
+    /// The key for `provider` (`cloudru`, `openai`): the user's own, else `server`'s.
+    pub fn pick(&self, provider: &str, server: Option<&Secret>) -> Option<Secret> {
+        let own = match provider {
+            "cloudru" => self.cloudru.as_ref(),
+            "openai" => self.openai.as_ref(),
+            _ => None,
+        };
+        own.or(server).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_users_key_wins_over_the_servers() {
+        let server = Secret("server".into());
+        let keys = UserKeys { openai: Some(Secret("mine".into())), ..Default::default() };
+        assert_eq!(keys.pick("openai", Some(&server)), Some(Secret("mine".into())));
+        assert_eq!(keys.pick("cloudru", Some(&server)), Some(server.clone()));
+        assert_eq!(keys.pick("cloudru", None), None);
+        assert!(!format!("{keys:?}").contains("mine"), "keys are redacted in Debug output");
+    }
+}

