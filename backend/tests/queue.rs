@@ -431,3 +431,36 @@ async fn a_job_that_finishes_within_the_grace_period_is_completed_not_handed_bac
     let s = q.stats(QueueName::Cleanup).await.unwrap();
     assert_eq!((s.waiting, s.running), (0, 0));
 }
+
+#[tokio::test]
+async fn jobs_of_a_queue_without_a_handler_wait_instead_of_failing() {
+    testkit::init_tracing();
+    let redis = TestRedis::new();
+    let q = queue(&redis, settings(50, 10_000)).await;
+    // Concurrency is configured for the analysis queue, but this process has no handler for its jobs.
+    let waiting = q.enqueue(&backend::jobs::Analyze { video_id: uuid::Uuid::now_v7() }, EnqueueOptions::new()).await;
+    assert!(waiting.is_ok());
+    let ran: Arc<Mutex<Vec<u32>>> = Arc::default();
+    let r = ran.clone();
+    let handler = handler_fn(move |_ctx: JobContext, job: Numbered| {
+        let r = r.clone();
+        async move {
+            r.lock().unwrap().push(job.n);
+            Ok(())
+        }
+    });
+    let worker = start(
+        Runtime::new(q.clone())
+            .handle::<Numbered, _>(handler)
+            .concurrency(QueueName::Cleanup, 1)
+            .concurrency(QueueName::LlmAnalyze, 4),
+    );
+    // Two rounds through the served queue: the runtime has been polling for a while.
+    q.enqueue(&Numbered { n: 1 }, EnqueueOptions::new()).await.unwrap();
+    eventually("the first job ran", async || ran.lock().unwrap().len() == 1).await;
+    q.enqueue(&Numbered { n: 2 }, EnqueueOptions::new()).await.unwrap();
+    eventually("the second job ran", async || ran.lock().unwrap().len() == 2).await;
+    worker.stop().await;
+    let stats = q.stats(QueueName::LlmAnalyze).await.unwrap();
+    assert_eq!((stats.waiting, stats.running, stats.delayed, stats.dead), (1, 0, 0, 0), "{stats:?}");
+}

@@ -38,8 +38,8 @@ test('upload a file, watch it reach 100 %, resume an interrupted one, and play t
   await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('upload-bar')).toHaveAttribute('aria-valuenow', '100');
   const row = page.locator('.video-row', { hasText: 'noise' }).first();
-  // The worker checks the stored file; it then waits for transcription.
-  await expect(row.getByTestId('video-status')).toHaveText('Расшифровка', { timeout: 60_000 });
+  // The worker checks the stored file and transcribes it; it then waits for analysis.
+  await expect(row.getByTestId('video-status')).toHaveText('Анализ', { timeout: 90_000 });
 
   // An upload whose connection drops: the last part never arrives.
   const parts = Math.ceil(statSync(second).size / (8 * 1024 * 1024));
@@ -62,8 +62,8 @@ test('upload a file, watch it reach 100 %, resume an interrupted one, and play t
   await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   expect(sent).toEqual([String(parts)]);
   await expect(page.locator('.video-row', { hasText: 'noise-again' }).getByTestId('video-status')).toHaveText(
-    'Расшифровка',
-    { timeout: 60_000 },
+    'Анализ',
+    { timeout: 90_000 },
   );
 
   // The detail page plays the stored source (streamed with HTTP Range).

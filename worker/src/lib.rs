@@ -6,6 +6,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod scratch;
 pub mod source;
+pub mod stt;
 pub mod ytdlp;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -20,7 +21,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::FetchSource,
+    jobs::{FetchSource, Transcribe},
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -30,6 +31,7 @@ pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
     let jobs = &state.config.jobs;
     let mut runtime = Runtime::new(state.queue.clone())
         .handle::<FetchSource, _>(source::FetchSourceHandler::new(state.clone()))
+        .handle::<Transcribe, _>(stt::TranscribeHandler::new(state.clone()))
         .shutdown_grace(jobs.shutdown_grace)
         .metrics(metrics.jobs.clone());
     for (queue, n) in &jobs.concurrency {

@@ -96,6 +96,7 @@ where
 }
 
 trait Erased: Send + Sync + 'static {
+    fn queue(&self) -> QueueName;
     fn run(self: Arc<Self>, ctx: JobContext, payload: serde_json::Value) -> BoxFuture;
     fn failed(self: Arc<Self>, ctx: JobContext, payload: serde_json::Value, error: String) -> BoxFuture;
 }
@@ -106,6 +107,10 @@ struct Typed<J, H> {
 }
 
 impl<J: Job, H: JobHandler<J>> Erased for Typed<J, H> {
+    fn queue(&self) -> QueueName {
+        J::QUEUE
+    }
+
     fn run(self: Arc<Self>, ctx: JobContext, payload: serde_json::Value) -> BoxFuture {
         Box::pin(async move {
             let job: J = serde_json::from_value(payload).context("the job's payload does not match its type")?;
@@ -173,11 +178,11 @@ impl Runtime {
     /// Registers the handler of job type `J`; its queue is served (concurrency 1 unless set).
     pub fn handle<J: Job, H: JobHandler<J>>(mut self, handler: H) -> Self {
         self.handlers.insert(J::NAME, Arc::new(Typed::<J, H> { handler, job: PhantomData }));
-        self.concurrency.entry(J::QUEUE).or_insert(1);
         self
     }
 
-    /// How many jobs of `queue` run at once in this process.
+    /// How many jobs of `queue` run at once in this process. Only queues with a registered handler are served:
+    /// jobs of a queue nobody handles yet wait in Redis rather than failing.
     pub fn concurrency(mut self, queue: QueueName, jobs: usize) -> Self {
         self.concurrency.insert(queue, jobs.max(1));
         self
@@ -240,6 +245,9 @@ impl Runtime {
 
     /// Serves the registered queues until `shutdown` is cancelled, then stops as described in the module docs.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let served: std::collections::BTreeSet<QueueName> = self.handlers.values().map(|h| h.queue()).collect();
+        let concurrency: BTreeMap<QueueName, usize> =
+            served.iter().map(|q| (*q, self.concurrency.get(q).copied().unwrap_or(1))).collect();
         let inner = Arc::new(Inner {
             queue: self.queue.clone(),
             handlers: self.handlers,
@@ -251,7 +259,7 @@ impl Runtime {
             shutdown: shutdown.clone(),
             block: self.block,
         });
-        let queues: Vec<QueueName> = self.concurrency.keys().copied().collect();
+        let queues: Vec<QueueName> = concurrency.keys().copied().collect();
         for q in &queues {
             inner.ensure_groups(*q).await?;
         }
@@ -259,7 +267,7 @@ impl Runtime {
             "job runtime started");
 
         let mut consumers = tokio::task::JoinSet::new();
-        for (queue, jobs) in self.concurrency {
+        for (queue, jobs) in concurrency {
             consumers.spawn(inner.clone().consume(queue, jobs));
         }
         let background = CancellationToken::new();

@@ -1,0 +1,68 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hydrated, signUpAndLogIn } from './helpers';
+
+let dir: string;
+let talk: string;
+
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cm-e2e-talk-'));
+  const wav = join(dir, 'speech.wav');
+  execFileSync('espeak-ng', [
+    '-v', 'en-us', '-s', '150', '-w', wav,
+    'Welcome to the show. Today we talk about making short videos from long recordings. ' +
+      'Subtitles help because many people watch videos with the sound turned off.',
+  ]);
+  talk = join(dir, 'talk.mp4');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', wav,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    '-movflags', '+faststart', '-y', talk,
+  ]);
+});
+
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the transcript of an uploaded talk appears on its page and a click on a word seeks the player', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  await signUpAndLogIn(page, request, baseURL!);
+  await page.goto('/videos');
+  await hydrated(page);
+  await page.getByTestId('file-input').setInputFiles(talk);
+  await expect(page.getByTestId('upload-progress')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+
+  // Open the video while it is still being processed: the transcript arrives without a reload.
+  await page.locator('.video-row', { hasText: 'talk' }).first().locator('a.video-title').click();
+  await hydrated(page);
+  const transcript = page.getByTestId('transcript');
+  await expect(transcript).toBeVisible({ timeout: 120_000 });
+  await expect(transcript).toContainText(/short videos/i);
+
+  // Click the last word: the player jumps to it.
+  const word = transcript.locator('.word').last();
+  const start = Number(await word.getAttribute('data-start'));
+  expect(start).toBeGreaterThan(3);
+  await word.click();
+  const player = page.getByTestId('player');
+  await expect
+    .poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 })
+    .toBeGreaterThanOrEqual(start - 0.05);
+  await player.evaluate((v: HTMLVideoElement) => v.pause());
+
+  // Search highlights the matching passage; the downloads serve the transcript as subtitles.
+  await page.getByTestId('transcript-search').fill('sound');
+  await expect(page.getByTestId('transcript-matches')).toHaveText('1 совпадение');
+  await expect(transcript.locator('.segment.hit')).toHaveCount(1);
+  const id = page.url().split('/videos/')[1];
+  const srt = await page.request.get(`/api/videos/${id}/transcript.srt`);
+  expect(srt.status()).toBe(200);
+  expect(await srt.text()).toMatch(/^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n/);
+});

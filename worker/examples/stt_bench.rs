@@ -1,0 +1,58 @@
+//! `bench/stt`: the real-time factor of the local speech-to-text engine on generated speech, for each compute type.
+//!
+//! Usage: `cargo run -p worker --example stt_bench -- [MINUTES] [COMPUTE_TYPE...]` (defaults: 10, int8 float32).
+//! Prints one Markdown table row per compute type: audio length, model load time, transcription time, real-time
+//! factor (transcription time / audio length; below 1 is faster than real time) and word error rate.
+
+use std::{path::PathBuf, process::Command, time::Instant};
+
+use domain::transcript::word_error_rate;
+use testkit::speech;
+use worker::stt::local::LocalWhisper;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let minutes: f64 = args.next().map(|m| m.parse()).transpose()?.unwrap_or(10.0);
+    let mut computes: Vec<String> = args.collect();
+    if computes.is_empty() {
+        computes = vec!["int8".into(), "float32".into()];
+    }
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let dir: PathBuf = std::env::temp_dir().join(format!("cm-stt-bench-{}", std::process::id()));
+    let once = speech::speech_wav(&dir, "en-us", &speech::SCRIPT, 0.8);
+    let loop_seconds = speech::duration_of(&once);
+    let loops = (minutes * 60.0 / loop_seconds).ceil().max(1.0) as usize;
+    let long = dir.join("long.wav");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-stream_loop"])
+        .arg((loops - 1).to_string())
+        .arg("-i")
+        .arg(&once)
+        .args(["-c", "copy", "-y"])
+        .arg(&long)
+        .status()?;
+    anyhow::ensure!(status.success(), "ffmpeg failed");
+    let samples = worker::media::extract_pcm(&long).await?;
+    let audio = samples.len() as f64 / 16_000.0;
+    let reference = vec![speech::SCRIPT.join(" "); loops].join(" ");
+    eprintln!("{audio:.0} s of speech ({loops} × the script), {threads} threads");
+    println!("| compute | audio | load | transcription | real-time factor | WER |");
+    println!("|---|---|---|---|---|---|");
+    for compute in computes {
+        let t0 = Instant::now();
+        let model = LocalWhisper::load(&speech::whisper_model_dir(), &compute, threads, "auto")?;
+        let load = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let transcript = model.transcribe(&samples, &mut |_| {})?;
+        let took = t1.elapsed().as_secs_f64();
+        let wer = word_error_rate(&reference, &transcript.full_text());
+        println!(
+            "| {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
+            took / audio,
+            wer * 100.0
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! The `transcribing` stage ([`Transcribe`]): download the stored source, extract its sound, transcribe it, store
+//! the transcript, charge the minutes once, and hand the video to analysis.
+//!
+//! Which engine runs: `STT_ENGINE=local` (the default) runs Whisper in-process ([`local`]); `STT_ENGINE=api` uses
+//! the OpenAI-compatible APIs ([`api`]) in the order of the owner's strategy — RU: Cloud.ru, then OpenAI; Global:
+//! OpenAI, then Cloud.ru — each with the user's own key if they gave one ([`UserKeys`]) or the server's. With no key
+//! at all the local engine runs, so the app works without any API key.
+//!
+//! Idempotent: a redelivered job finds the video past `transcribing` and does nothing; a retried one re-transcribes
+//! but charges nothing twice ([`transcripts::complete`]).
+
+pub mod api;
+pub mod local;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use backend::{
+    AppState,
+    ai::UserKeys,
+    config::SttEngine,
+    jobs::Transcribe,
+    queue::{JobContext, JobHandler},
+    transcripts::{self, SttTarget},
+    videos,
+};
+use domain::{VideoStatus, transcript::Segment, videos::stage};
+
+use crate::{media, progress, scratch::Scratch};
+
+/// A failure retrying cannot fix; the video fails at once with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejected(pub String);
+
+/// Runs [`Transcribe`] jobs. The local model is loaded on first use and kept for the life of the process.
+pub struct TranscribeHandler {
+    state: AppState,
+    local: Arc<tokio::sync::OnceCell<Arc<local::LocalWhisper>>>,
+}
+
+impl TranscribeHandler {
+    /// A handler using `state`.
+    pub fn new(state: AppState) -> TranscribeHandler {
+        TranscribeHandler { state, local: Arc::new(tokio::sync::OnceCell::new()) }
+    }
+
+    /// The local model, loaded once (on a blocking thread: it reads a few hundred MB).
+    pub async fn local_model(&self) -> anyhow::Result<Arc<local::LocalWhisper>> {
+        let stt = self.state.config.stt.clone();
+        self.local
+            .get_or_try_init(|| async move {
+                let dir = stt.model_dir.clone().ok_or_else(|| {
+                    Rejected(
+                        "no local speech model is configured: set WHISPER_MODEL_DIR (scripts/dev installs one)".into(),
+                    )
+                })?;
+                let model = tokio::task::spawn_blocking(move || {
+                    local::LocalWhisper::load(&dir, &stt.compute_type, stt.threads, &stt.language)
+                })
+                .await
+                .context("loading the model")?
+                .map_err(|e| Rejected(format!("{e:#}")))?;
+                Ok::<_, anyhow::Error>(Arc::new(model))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The APIs to try for `target`, in the order its owner's strategy gives; empty for the local engine.
+    fn api_providers(&self, target: &SttTarget, keys: &UserKeys) -> Vec<api::ApiProvider> {
+        let stt = &self.state.config.stt;
+        if stt.engine != SttEngine::Api {
+            return Vec::new();
+        }
+        let order = if target.strategy == "global" { [&stt.openai, &stt.cloudru] } else { [&stt.cloudru, &stt.openai] };
+        order
+            .into_iter()
+            .filter_map(|p| {
+                Some(api::ApiProvider {
+                    name: p.name,
+                    base_url: p.base_url.clone(),
+                    model: p.model.clone(),
+                    key: keys.pick(p.name, p.key.as_ref())?,
+                })
+            })
+            .collect()
+    }
+
+    async fn transcribe(&self, ctx: &JobContext, job: &Transcribe) -> anyhow::Result<()> {
+        let state = &self.state;
+        let id = job.video_id;
+        let Some(target) = transcripts::target(state, id).await? else {
+            tracing::info!("the video no longer exists; nothing to do");
+            return Ok(());
+        };
+        if target.status != VideoStatus::Transcribing {
+            tracing::info!(status = %target.status, "the video has moved on; nothing to do");
+            return Ok(());
+        }
+        let key = target.file_key.clone().ok_or_else(|| Rejected("the video has no stored source".into()))?;
+        let duration = target.duration_seconds.unwrap_or(0.0);
+        let scratch = Scratch::new(&format!("stt-{}", ctx.id))?;
+        progress::report(state, id, stage::EXTRACTING_AUDIO, 0).await;
+        let source = scratch.0.join("source");
+        state.storage.download_to_file(&key, &source).await?;
+        // The vault issue supplies the user's own keys here.
+        let keys = UserKeys::default();
+        let providers = self.api_providers(&target, &keys);
+        if self.state.config.stt.engine == SttEngine::Api && providers.is_empty() {
+            tracing::warn!("STT_ENGINE=api but no transcription API key is configured; using the local engine");
+        }
+        let (mut transcript, provider) = if providers.is_empty() {
+            let samples = media::extract_pcm(&source).await.map_err(|e| Rejected(format!("{e:#}")))?;
+            progress::report(state, id, stage::RECOGNIZING, 10).await;
+            let model = self.local_model().await?;
+            let (tx, rx) = tokio::sync::watch::channel(0.0);
+            let run = tokio::task::spawn_blocking(move || {
+                model.transcribe(&samples, &mut |share| {
+                    tx.send_replace(share);
+                })
+            });
+            let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 10, 95, rx));
+            (result.context("the speech model crashed")??, "local")
+        } else {
+            let audio = scratch.0.join("audio.mp3");
+            media::extract_mp3(&source, &audio).await.map_err(|e| Rejected(format!("{e:#}")))?;
+            let pieces = api::pieces(&audio, duration, &scratch.0, state.config.stt.api_max_bytes).await?;
+            progress::report(state, id, stage::RECOGNIZING, 10).await;
+            let settings = api::ApiSettings {
+                max_bytes: state.config.stt.api_max_bytes,
+                attempts: state.config.stt.api_attempts,
+                backoff: state.config.stt.api_backoff,
+            };
+            let (tx, rx) = tokio::sync::watch::channel(0.0);
+            let run = api::transcribe(&providers, &pieces, settings, tx);
+            let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 10, 95, rx));
+            match result {
+                Ok(done) => done,
+                Err(errors) => {
+                    let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                    if errors.iter().any(api::ApiError::is_transient) {
+                        anyhow::bail!(message);
+                    }
+                    return Err(Rejected(message).into());
+                }
+            }
+        };
+        tidy(&mut transcript.segments, duration);
+        let minutes = transcripts::minutes_for(duration);
+        if transcripts::complete(state, id, &transcript, provider, minutes).await? {
+            tracing::info!(
+                segments = transcript.segments.len(),
+                language = %transcript.language,
+                model = %transcript.model,
+                minutes,
+                "transcribed"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Puts segments and words in order and inside `0..=duration` (when known), so timestamps are monotonic whatever
+/// the engine returned; drops empty segments.
+pub fn tidy(segments: &mut Vec<Segment>, duration: f64) {
+    let limit = if duration > 0.0 { duration } else { f64::MAX };
+    segments.retain(|s| !s.text.trim().is_empty());
+    segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let mut last_word = 0.0f64;
+    for s in segments.iter_mut() {
+        s.start = s.start.clamp(0.0, limit);
+        s.end = s.end.clamp(s.start, limit);
+        for w in &mut s.words {
+            w.start = w.start.clamp(last_word, limit);
+            w.end = w.end.clamp(w.start, limit);
+            last_word = w.start;
+        }
+    }
+}
+
+impl JobHandler<Transcribe> for TranscribeHandler {
+    async fn run(&self, ctx: JobContext, job: Transcribe) -> anyhow::Result<()> {
+        match self.transcribe(&ctx, &job).await {
+            Err(e) if e.downcast_ref::<Rejected>().is_some() => {
+                tracing::warn!(error = %e, "transcription cannot succeed");
+                videos::fail(&self.state, job.video_id, &e.to_string()).await
+            }
+            other => other,
+        }
+    }
+
+    async fn failed(&self, _ctx: JobContext, job: Transcribe, error: String) -> anyhow::Result<()> {
+        videos::fail(&self.state, job.video_id, &error).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::transcript::Word;
+
+    use super::*;
+
+    #[test]
+    fn tidy_orders_clamps_and_makes_word_times_monotonic() {
+        let w = |s: f64, e: f64| Word { start: s, end: e, text: "x".into() };
+        let mut segs = vec![
+            Segment { start: 5.0, end: 12.0, text: "b".into(), words: vec![w(5.0, 6.0), w(4.0, 4.5)] },
+            Segment { start: -1.0, end: 2.0, text: "a".into(), words: vec![w(-0.5, 1.0)] },
+            Segment { start: 3.0, end: 3.5, text: "  ".into(), words: vec![] },
+        ];
+        tidy(&mut segs, 10.0);
+        assert_eq!(segs.len(), 2);
+        assert_eq!((segs[0].start, segs[0].end), (0.0, 2.0));
+        assert_eq!((segs[1].start, segs[1].end), (5.0, 10.0));
+        let starts: Vec<f64> = segs.iter().flat_map(|s| s.words.iter().map(|w| w.start)).collect();
+        assert_eq!(starts, vec![0.0, 5.0, 5.0]);
+    }
+}
