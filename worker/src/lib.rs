@@ -11,6 +11,12 @@ pub mod ytdlp;
 
 use std::{net::SocketAddr, sync::Arc};
 
+/// A stage failure retrying cannot fix (a file that is not media, a refused key, no sound): the video fails at once
+/// with this message, which its owner reads.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejected(pub String);
+
 use anyhow::Context as _;
 use axum::{
     Router,

@@ -104,10 +104,9 @@ async fn ffmpeg(args: &[&std::ffi::OsStr]) -> anyhow::Result<std::process::Outpu
     Ok(out)
 }
 
-/// The sound of `input` as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads). A file without sound
-/// fails with a readable message.
-pub async fn extract_pcm(input: &Path) -> anyhow::Result<Vec<f32>> {
-    let out = ffmpeg(&[
+/// Runs ffmpeg on the sound of `input`, resampled to 16 kHz mono, with the `output` arguments after it.
+async fn mono_16k(input: &Path, output: &[&std::ffi::OsStr]) -> anyhow::Result<std::process::Output> {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
         "-i".as_ref(),
         input.as_os_str(),
         "-vn".as_ref(),
@@ -115,26 +114,22 @@ pub async fn extract_pcm(input: &Path) -> anyhow::Result<Vec<f32>> {
         "1".as_ref(),
         "-ar".as_ref(),
         "16000".as_ref(),
-        "-f".as_ref(),
-        "f32le".as_ref(),
-        "pipe:1".as_ref(),
-    ])
-    .await
-    .context("extracting the audio")?;
+    ];
+    args.extend_from_slice(output);
+    ffmpeg(&args).await.context("extracting the audio")
+}
+
+/// The sound of `input` as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads). A file without sound
+/// fails with a readable message.
+pub async fn extract_pcm(input: &Path) -> anyhow::Result<Vec<f32>> {
+    let out = mono_16k(input, &["-f".as_ref(), "f32le".as_ref(), "pipe:1".as_ref()]).await?;
     Ok(out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
 }
 
 /// The sound of `input` as 16 kHz mono MP3 at 48 kbit/s in `out` (about 6 KB a second: an hour is ~21 MB), for the
 /// transcription APIs.
 pub async fn extract_mp3(input: &Path, out: &Path) -> anyhow::Result<()> {
-    ffmpeg(&[
-        "-i".as_ref(),
-        input.as_os_str(),
-        "-vn".as_ref(),
-        "-ac".as_ref(),
-        "1".as_ref(),
-        "-ar".as_ref(),
-        "16000".as_ref(),
+    let format: [&std::ffi::OsStr; 8] = [
         "-c:a".as_ref(),
         "libmp3lame".as_ref(),
         "-b:a".as_ref(),
@@ -143,9 +138,8 @@ pub async fn extract_mp3(input: &Path, out: &Path) -> anyhow::Result<()> {
         "mp3".as_ref(),
         "-y".as_ref(),
         out.as_os_str(),
-    ])
-    .await
-    .context("extracting the audio")?;
+    ];
+    mono_16k(input, &format).await?;
     Ok(())
 }
 

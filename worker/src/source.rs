@@ -22,7 +22,7 @@ use domain::{VideoStatus, media, videos::stage};
 use futures::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;
 
-use crate::{media as ff, progress, scratch::Scratch, ytdlp};
+use crate::{Rejected, media as ff, progress, scratch::Scratch, ytdlp};
 
 /// Runs [`FetchSource`] jobs.
 pub struct FetchSourceHandler {
@@ -43,11 +43,6 @@ fn is_web_page(res: &reqwest::Response) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
-
-/// A failure the user must act on; retrying would not help.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Rejected(String);
 
 impl FetchSourceHandler {
     async fn report(&self, id: uuid::Uuid, stage: &str, pct: u8) {

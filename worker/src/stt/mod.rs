@@ -1,7 +1,8 @@
 //! The `transcribing` stage ([`Transcribe`]): download the stored source, extract its sound, transcribe it, store
 //! the transcript, charge the minutes once, and hand the video to analysis.
 //!
-//! Which engine runs: `STT_ENGINE=local` (the default) runs Whisper in-process ([`local`]); `STT_ENGINE=api` uses
+//! Engines implement [`Engine`] (extract the sound their way, transcribe, report progress). Which one runs:
+//! `STT_ENGINE=local` (the default) runs Whisper in-process ([`local`]); `STT_ENGINE=api` uses
 //! the OpenAI-compatible APIs ([`api`]) in the order of the owner's strategy — RU: Cloud.ru, then OpenAI; Global:
 //! OpenAI, then Cloud.ru — each with the user's own key if they gave one ([`UserKeys`]) or the server's. With no key
 //! at all the local engine runs, so the app works without any API key.
@@ -12,7 +13,7 @@
 pub mod api;
 pub mod local;
 
-use std::sync::Arc;
+use std::{path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use backend::{
@@ -24,14 +25,13 @@ use backend::{
     transcripts::{self, SttTarget},
     videos,
 };
-use domain::{VideoStatus, transcript::Segment, videos::stage};
+use domain::{
+    VideoStatus,
+    transcript::{Segment, Transcript},
+    videos::stage,
+};
 
-use crate::{media, progress, scratch::Scratch};
-
-/// A failure retrying cannot fix; the video fails at once with this message.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Rejected(pub String);
+use crate::{Rejected, media, progress, scratch::Scratch};
 
 /// Runs [`Transcribe`] jobs. The local model is loaded on first use and kept for the life of the process.
 pub struct TranscribeHandler {
@@ -110,42 +110,21 @@ impl TranscribeHandler {
         if self.state.config.stt.engine == SttEngine::Api && providers.is_empty() {
             tracing::warn!("STT_ENGINE=api but no transcription API key is configured; using the local engine");
         }
-        let (mut transcript, provider) = if providers.is_empty() {
-            let samples = media::extract_pcm(&source).await.map_err(|e| Rejected(format!("{e:#}")))?;
-            progress::report(state, id, stage::RECOGNIZING, 10).await;
-            let model = self.local_model().await?;
-            let (tx, rx) = tokio::sync::watch::channel(0.0);
-            let run = tokio::task::spawn_blocking(move || {
-                model.transcribe(&samples, &mut |share| {
-                    tx.send_replace(share);
-                })
-            });
-            let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 10, 95, rx));
-            (result.context("the speech model crashed")??, "local")
-        } else {
-            let audio = scratch.0.join("audio.mp3");
-            media::extract_mp3(&source, &audio).await.map_err(|e| Rejected(format!("{e:#}")))?;
-            let pieces = api::pieces(&audio, duration, &scratch.0, state.config.stt.api_max_bytes).await?;
-            progress::report(state, id, stage::RECOGNIZING, 10).await;
-            let settings = api::ApiSettings {
-                max_bytes: state.config.stt.api_max_bytes,
-                attempts: state.config.stt.api_attempts,
-                backoff: state.config.stt.api_backoff,
-            };
-            let (tx, rx) = tokio::sync::watch::channel(0.0);
-            let run = api::transcribe(&providers, &pieces, settings, tx);
-            let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 10, 95, rx));
-            match result {
-                Ok(done) => done,
-                Err(errors) => {
-                    let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-                    if errors.iter().any(api::ApiError::is_transient) {
-                        anyhow::bail!(message);
-                    }
-                    return Err(Rejected(message).into());
-                }
+        let (tx, rx) = tokio::sync::watch::channel(0.0);
+        let run = async {
+            if providers.is_empty() {
+                LocalEngine { model: self.local_model().await? }.transcribe(&source, duration, &scratch.0, tx).await
+            } else {
+                let settings = api::ApiSettings {
+                    max_bytes: state.config.stt.api_max_bytes,
+                    attempts: state.config.stt.api_attempts,
+                    backoff: state.config.stt.api_backoff,
+                };
+                ApiEngine { providers, settings }.transcribe(&source, duration, &scratch.0, tx).await
             }
         };
+        let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 5, 95, rx));
+        let (mut transcript, provider) = result?;
         tidy(&mut transcript.segments, duration);
         let minutes = transcripts::minutes_for(duration);
         if transcripts::complete(state, id, &transcript, provider, minutes).await? {
@@ -158,6 +137,80 @@ impl TranscribeHandler {
             );
         }
         Ok(())
+    }
+}
+
+/// A speech-to-text engine: the sound of a stored source file → a transcript, reporting the share done (0–1) on
+/// `progress` (dropped when it returns). Returns the transcript and the provider to record (`local`, `cloudru`, …).
+/// Failures retrying cannot fix are [`Rejected`].
+pub trait Engine {
+    /// Transcribes `source` (`duration` seconds long), using `scratch` for temporary files.
+    fn transcribe(
+        self,
+        source: &Path,
+        duration: f64,
+        scratch: &Path,
+        progress: tokio::sync::watch::Sender<f64>,
+    ) -> impl Future<Output = anyhow::Result<(Transcript, &'static str)>> + Send;
+}
+
+/// Whisper in this process ([`local`]).
+pub struct LocalEngine {
+    /// The loaded model.
+    pub model: Arc<local::LocalWhisper>,
+}
+
+impl Engine for LocalEngine {
+    async fn transcribe(
+        self,
+        source: &Path,
+        _duration: f64,
+        _scratch: &Path,
+        progress: tokio::sync::watch::Sender<f64>,
+    ) -> anyhow::Result<(Transcript, &'static str)> {
+        let samples = media::extract_pcm(source).await.map_err(|e| Rejected(format!("{e:#}")))?;
+        progress.send_replace(0.05);
+        let model = self.model;
+        let transcript = tokio::task::spawn_blocking(move || {
+            model.transcribe(&samples, &mut |share| {
+                progress.send_replace(0.05 + 0.95 * share);
+            })
+        })
+        .await
+        .context("the speech model crashed")??;
+        Ok((transcript, "local"))
+    }
+}
+
+/// The OpenAI-compatible transcription APIs, tried in order ([`api`]).
+pub struct ApiEngine {
+    /// Providers with the key each uses for this job.
+    pub providers: Vec<api::ApiProvider>,
+    /// Request limits.
+    pub settings: api::ApiSettings,
+}
+
+impl Engine for ApiEngine {
+    async fn transcribe(
+        self,
+        source: &Path,
+        duration: f64,
+        scratch: &Path,
+        progress: tokio::sync::watch::Sender<f64>,
+    ) -> anyhow::Result<(Transcript, &'static str)> {
+        let audio = scratch.join("audio.mp3");
+        media::extract_mp3(source, &audio).await.map_err(|e| Rejected(format!("{e:#}")))?;
+        let pieces = api::pieces(&audio, duration, scratch, self.settings.max_bytes).await?;
+        match api::transcribe(&self.providers, &pieces, self.settings, progress).await {
+            Ok(done) => Ok(done),
+            Err(errors) => {
+                let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                if errors.iter().any(api::ApiError::is_transient) {
+                    anyhow::bail!(message);
+                }
+                Err(Rejected(message).into())
+            }
+        }
     }
 }
 
