@@ -3,6 +3,7 @@
 //! Nothing in this crate performs I/O; it compiles for `wasm32-unknown-unknown` as well as natively.
 
 pub mod account;
+pub mod analysis;
 pub mod cookie;
 pub mod enums;
 pub mod i18n;

@@ -1,6 +1,8 @@
 //! The worker: job handlers, media processing, the reconciler and the worker's own metrics endpoint.
 //! [`runtime`] wires every handler into the queue runtime; the binary (`main.rs`) runs it until SIGTERM.
 
+pub mod analysis;
+pub mod llm;
 pub mod media;
 pub mod progress;
 pub mod reconcile;
