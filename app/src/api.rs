@@ -502,6 +502,18 @@ pub async fn get_transcript(video_id: String) -> Result<Option<domain::transcrip
     backend::transcripts::for_user(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)
 }
 
+/// The clips of one of the user's videos, best first.
+#[server(prefix = "/api", endpoint = "videos/clips")]
+pub async fn list_video_clips(video_id: String) -> Result<Vec<domain::analysis::ClipCard>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let clips = backend::clips::for_video(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)?;
+    Ok(clips
+        .into_iter()
+        .map(|c| domain::analysis::ClipCard { id: c.id.to_string(), status: c.status, candidate: c.candidate })
+        .collect())
+}
+
 /// Deletes one of the user's videos with its files; a queued job for it then does nothing.
 #[server(prefix = "/api", endpoint = "videos/delete")]
 pub async fn delete_video(video_id: String) -> Result<(), ApiError> {

@@ -167,6 +167,9 @@ pub struct JobsConfig {
     pub shutdown_grace: Duration,
     /// Jobs run at once per queue in one worker process.
     pub concurrency: BTreeMap<QueueName, usize>,
+    /// The queues this worker process serves (`WORKER_QUEUES`, e.g. `stt` for a speech-recognition machine); all
+    /// when unset.
+    pub queues: Option<std::collections::BTreeSet<QueueName>>,
     /// How often the reconciler compares the database with the queue.
     pub reconcile_interval: Duration,
     /// A video or clip in a non-terminal status with no live job for this long is enqueued again.
@@ -507,6 +510,15 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 problem: format!("is malformed: {e} (e.g. download=2,video-render=4)"),
             })?,
         };
+        let queues = match self.raw("WORKER_QUEUES").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => Some(
+                v.split(',')
+                    .map(|q| q.trim().parse::<QueueName>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| ConfigError { var: "WORKER_QUEUES", problem: format!("is malformed: {e}") })?,
+            ),
+        };
         let worker_metrics_addr = match self.raw("WORKER_METRICS_ADDR").as_deref() {
             Some("off") => None,
             _ => Some(self.parse(
@@ -541,6 +553,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             idempotency_ttl: self.millis("JOB_IDEMPOTENCY_TTL_MS", 24 * 3600 * 1000)?,
             shutdown_grace: self.millis("WORKER_SHUTDOWN_GRACE_MS", 25_000)?,
             concurrency,
+            queues,
             reconcile_interval: self.millis("RECONCILE_INTERVAL_MS", 60_000)?,
             reconcile_after: self.millis("RECONCILE_AFTER_MS", 120_000)?,
             worker_metrics_addr,

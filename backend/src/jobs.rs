@@ -37,8 +37,7 @@ impl Job for Transcribe {
     const QUEUE: QueueName = QueueName::Stt;
 }
 
-/// The `analyzing` stage: pick the moments and score them (the analysis issue implements its handler; until then
-/// these jobs wait in their queue and the video shows that it waits for analysis).
+/// The `analyzing` stage: pick the moments, score them and store them as pending clips, then queue their renders.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Analyze {
     /// The video.
@@ -48,4 +47,17 @@ pub struct Analyze {
 impl Job for Analyze {
     const NAME: &'static str = "analyze";
     const QUEUE: QueueName = QueueName::LlmAnalyze;
+}
+
+/// Renders one clip (the rendering issue implements its handler; until then these jobs wait in their queue and the
+/// clips show as pending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderClip {
+    /// The clip.
+    pub clip_id: Uuid,
+}
+
+impl Job for RenderClip {
+    const NAME: &'static str = "render-clip";
+    const QUEUE: QueueName = QueueName::VideoRender;
 }

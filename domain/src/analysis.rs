@@ -34,3 +34,14 @@ pub struct ClipCandidate {
     /// Why it scored as it did, in one line.
     pub reason: String,
 }
+
+/// A clip as the video page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClipCard {
+    /// The clip's id (UUID).
+    pub id: String,
+    /// Its status (`pending`, `rendering`, `ready`, `published`, `failed`).
+    pub status: String,
+    /// Bounds, scores and texts.
+    pub candidate: ClipCandidate,
+}

@@ -250,6 +250,8 @@ pub struct Dict {
     pub uploads: UploadsText,
     /// The transcript viewer on the video page.
     pub transcript: TranscriptText,
+    /// The clip candidates on the video page.
+    pub video_clips: ClipsText,
 }
 
 /// Uploading files and importing links.
@@ -277,6 +279,19 @@ pub struct UploadsText {
     pub import_label: &'static str,
     /// Submits the link.
     pub import_button: &'static str,
+}
+
+/// The clip candidates of a video.
+#[derive(Debug)]
+pub struct ClipsText {
+    /// Heading.
+    pub title: &'static str,
+    /// Names of the four scores: hook, engagement, flow, trend.
+    pub scores: [&'static str; 4],
+    /// Label of the total score.
+    pub total: &'static str,
+    /// Shown on a clip waiting for rendering.
+    pub pending: &'static str,
 }
 
 /// The transcript viewer.
@@ -332,7 +347,7 @@ pub struct VideosText {
     /// Names of the statuses, in `VideoStatus::ALL` order.
     pub status_names: [&'static str; 7],
     /// Names of the stages, in `videos::stage::ALL` order.
-    pub stage_names: [&'static str; 9],
+    pub stage_names: [&'static str; 11],
     /// Accessible label of a progress bar.
     pub progress_label: &'static str,
     /// "Length: 0:08".
@@ -544,7 +559,9 @@ pub static RU: Dict = Dict {
             "Видео проверено и ждёт расшифровки",
             "Извлекаем звук",
             "Распознаём речь",
-            "Расшифровка готова и ждёт анализа (подбор клипов появится в следующем обновлении)",
+            "Расшифровка готова и ждёт анализа",
+            "Выбираем лучшие моменты",
+            "Клипы выбраны и ждут монтажа (монтаж появится в следующем обновлении)",
         ],
         progress_label: "Прогресс обработки",
         length: "Длительность",
@@ -593,6 +610,12 @@ pub static RU: Dict = Dict {
         copied: "Скопировано",
         download: "Скачать:",
         seek_hint: "Нажмите на слово, чтобы перейти к этому месту видео",
+    },
+    video_clips: ClipsText {
+        title: "Клипы",
+        scores: ["Зацепка", "Вовлечение", "Темп", "Тема"],
+        total: "Виральность",
+        pending: "Ждёт монтажа",
     },
 };
 
@@ -762,7 +785,9 @@ pub static EN: Dict = Dict {
             "Checked and waiting for transcription",
             "Extracting the sound",
             "Recognizing speech",
-            "Transcribed and waiting for analysis (clip selection arrives in the next update)",
+            "Transcribed and waiting for analysis",
+            "Choosing the best moments",
+            "Clips chosen and waiting for rendering (rendering arrives in the next update)",
         ],
         progress_label: "Processing progress",
         length: "Length",
@@ -811,6 +836,12 @@ pub static EN: Dict = Dict {
         copied: "Copied",
         download: "Download:",
         seek_hint: "Click a word to jump to that moment of the video",
+    },
+    video_clips: ClipsText {
+        title: "Clips",
+        scores: ["Hook", "Engagement", "Flow", "Trend"],
+        total: "Virality",
+        pending: "Waiting for rendering",
     },
 };
 

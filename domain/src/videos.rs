@@ -24,8 +24,12 @@ pub mod stage {
     pub const RECOGNIZING: &str = "recognizing";
     /// Transcribed; waiting for the analysis that picks the clips.
     pub const WAITING_ANALYSIS: &str = "waiting_analysis";
+    /// Choosing and scoring the moments.
+    pub const SELECTING: &str = "selecting";
+    /// Clips chosen; waiting for rendering.
+    pub const WAITING_RENDER: &str = "waiting_render";
     /// Every stage the UI knows.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 11] = [
         QUEUED,
         GENERATING,
         UPLOADING,
@@ -35,6 +39,8 @@ pub mod stage {
         EXTRACTING_AUDIO,
         RECOGNIZING,
         WAITING_ANALYSIS,
+        SELECTING,
+        WAITING_RENDER,
     ];
 }
 

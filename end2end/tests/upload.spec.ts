@@ -38,8 +38,10 @@ test('upload a file, watch it reach 100 %, resume an interrupted one, and play t
   await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('upload-bar')).toHaveAttribute('aria-valuenow', '100');
   const row = page.locator('.video-row', { hasText: 'noise' }).first();
-  // The worker checks the stored file and transcribes it; it then waits for analysis.
-  await expect(row.getByTestId('video-status')).toHaveText('Анализ', { timeout: 90_000 });
+  // The worker checks the stored file, transcribes it and looks for clips: four seconds of noise hold none, and the
+  // card says so.
+  await expect(row.getByTestId('video-status')).toHaveText('Ошибка', { timeout: 90_000 });
+  await expect(row).toContainText('no clips');
 
   // An upload whose connection drops: the last part never arrives.
   const parts = Math.ceil(statSync(second).size / (8 * 1024 * 1024));
@@ -62,7 +64,7 @@ test('upload a file, watch it reach 100 %, resume an interrupted one, and play t
   await expect(progress).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   expect(sent).toEqual([String(parts)]);
   await expect(page.locator('.video-row', { hasText: 'noise-again' }).getByTestId('video-status')).toHaveText(
-    'Анализ',
+    'Ошибка',
     { timeout: 90_000 },
   );
 

@@ -2,6 +2,7 @@
 //! [`runtime`] wires every handler into the queue runtime; the binary (`main.rs`) runs it until SIGTERM.
 
 pub mod analysis;
+pub mod analyze;
 pub mod llm;
 pub mod media;
 pub mod progress;
@@ -29,7 +30,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::{FetchSource, Transcribe},
+    jobs::{Analyze, FetchSource, Transcribe},
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -37,11 +38,19 @@ use backend::{
 /// The queue runtime with every handler, the configured concurrency, shutdown grace and the reconciler.
 pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
     let jobs = &state.config.jobs;
-    let mut runtime = Runtime::new(state.queue.clone())
-        .handle::<FetchSource, _>(source::FetchSourceHandler::new(state.clone()))
-        .handle::<Transcribe, _>(stt::TranscribeHandler::new(state.clone()))
-        .shutdown_grace(jobs.shutdown_grace)
-        .metrics(metrics.jobs.clone());
+    // WORKER_QUEUES limits a process to some queues (a speech-recognition machine, say).
+    let serves = |q: backend::queue::QueueName| jobs.queues.as_ref().is_none_or(|set| set.contains(&q));
+    let mut runtime =
+        Runtime::new(state.queue.clone()).shutdown_grace(jobs.shutdown_grace).metrics(metrics.jobs.clone());
+    if serves(<FetchSource as backend::queue::Job>::QUEUE) {
+        runtime = runtime.handle::<FetchSource, _>(source::FetchSourceHandler::new(state.clone()));
+    }
+    if serves(<Transcribe as backend::queue::Job>::QUEUE) {
+        runtime = runtime.handle::<Transcribe, _>(stt::TranscribeHandler::new(state.clone()));
+    }
+    if serves(<Analyze as backend::queue::Job>::QUEUE) {
+        runtime = runtime.handle::<Analyze, _>(analyze::AnalyzeHandler::new(state.clone()));
+    }
     for (queue, n) in &jobs.concurrency {
         runtime = runtime.concurrency(*queue, *n);
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use backend::{
     AppState,
-    jobs::{FetchSource, Transcribe},
+    jobs::{Analyze, FetchSource, Transcribe},
     queue::{EnqueueOptions, Enqueued, subject_video},
     videos,
 };
@@ -22,6 +22,7 @@ pub async fn reconcile_once(state: &AppState, stale_after: Duration) -> anyhow::
         let outcome = match video.status {
             VideoStatus::Downloading => state.queue.enqueue(&FetchSource { video_id: video.id }, options).await?,
             VideoStatus::Transcribing => state.queue.enqueue(&Transcribe { video_id: video.id }, options).await?,
+            VideoStatus::Analyzing => state.queue.enqueue(&Analyze { video_id: video.id }, options).await?,
             other => {
                 tracing::debug!(video_id = %video.id, status = %other, "no job type handles this status yet");
                 continue;

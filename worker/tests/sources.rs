@@ -10,7 +10,14 @@ use serde_json::{Value, json};
 use testkit::{FakeServer, TestApp, eventually};
 
 mod common;
-use common::{InProcessWorker, spawn, status, video};
+use common::{InProcessWorker, status, video};
+
+/// The app, its worker serving only the `download` queue: these tests stop where transcription would start.
+async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
+    let mut vars = vec![("WORKER_QUEUES", "download")];
+    vars.extend_from_slice(extra);
+    common::spawn(&vars).await
+}
 
 /// A real `seconds`-long MP4 made by FFmpeg.
 fn real_mp4(seconds: u32) -> Vec<u8> {
@@ -70,19 +77,21 @@ async fn stored_objects(app: &TestApp) -> i32 {
 }
 
 #[tokio::test]
-async fn an_uploaded_video_is_probed_transcribed_and_waits_for_analysis() {
+async fn an_uploaded_video_is_probed_and_waits_for_transcription() {
     let app = spawn(&[]).await;
     let (client, _, _) = app.signed_in().await;
     let worker = InProcessWorker::start(&app);
     let (id, done) = upload(&client, &app, &real_mp4(2)).await;
     assert_eq!(done.status(), 200);
-    eventually("the upload is probed and transcribed", async || status(&app, &id).await == "analyzing").await;
+    eventually("the upload is probed", async || status(&app, &id).await == "transcribing").await;
     let (_, _, key, duration, _, error) = video(&app, &id).await;
     assert!(duration.is_some_and(|d| (1.5..=2.6).contains(&d)), "{duration:?}");
     assert_eq!(key.as_deref(), Some(format!("sources/{id}/source.mp4").as_str()));
     assert_eq!(error, None);
     let list: Value = client.post(format!("{}/api/videos/list", app.url)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list[0]["stage"], "waiting_analysis");
+    assert_eq!(list[0]["stage"], "waiting_stt");
+    let stt = app.state.queue.stats(backend::queue::QueueName::Stt).await.unwrap();
+    assert_eq!(stt.waiting, 1, "transcription is queued");
     worker.stop().await;
 }
 
@@ -207,8 +216,7 @@ async fn a_link_to_a_page_is_resolved_by_yt_dlp_and_fetched_through_the_checked_
     let id = card["id"].as_str().unwrap().to_owned();
     eventually("the page import is probed", async || status(&app, &id).await != "downloading").await;
     let (now, _, _, _, size, error) = video(&app, &id).await;
-    assert!(["transcribing", "analyzing"].contains(&now.as_str()), "{now}");
-    assert_eq!(error, None);
+    assert_eq!((now.as_str(), error), ("transcribing", None));
     assert_eq!(size, Some(mp4.len() as i64));
     let list: Value = client.post(format!("{}/api/videos/list", app.url)).send().await.unwrap().json().await.unwrap();
     assert!(list[0]["title"].as_str().unwrap().starts_with("My talk"), "the platform's title: {}", list[0]["title"]);

@@ -12,7 +12,14 @@ use uuid::Uuid;
 use worker::stt::local::LocalWhisper;
 
 mod common;
-use common::{InProcessWorker, spawn, status};
+use common::{InProcessWorker, status};
+
+/// The app, its worker serving only the `stt` queue: these tests stop where analysis would start.
+async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
+    let mut vars = vec![("WORKER_QUEUES", "stt")];
+    vars.extend_from_slice(extra);
+    common::spawn(&vars).await
+}
 
 fn scratch() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("cm-stt-{}", Uuid::new_v4().simple()));

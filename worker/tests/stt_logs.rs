@@ -41,6 +41,7 @@ async fn transcription_keys_never_reach_the_logs() {
     let refused_key = "sk-cloudru-key-that-gets-refused-0123456789";
     let (c, o) = (cloudru.base_url(), openai.base_url());
     let app = spawn(&[
+        ("WORKER_QUEUES", "stt"),
         ("STT_ENGINE", "api"),
         ("CLOUDRU_BASE_URL", &c),
         ("CLOUDRU_API_KEY", refused_key),

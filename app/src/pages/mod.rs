@@ -1,6 +1,7 @@
 //! Pages, one module each.
 
 pub mod auth;
+mod clip_list;
 mod landing;
 mod not_found;
 pub mod section;

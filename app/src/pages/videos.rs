@@ -15,10 +15,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{DeleteVideo, ListVideos, StartDemoVideo, get_transcript, get_video, list_videos},
+    api::{DeleteVideo, ListVideos, StartDemoVideo, get_transcript, get_video, list_video_clips, list_videos},
     components::ProgressBar,
     i18n::use_i18n,
-    pages::{auth::RequireUser, section::AppLayout, transcript::TranscriptViewer},
+    pages::{auth::RequireUser, clip_list::ClipList, section::AppLayout, transcript::TranscriptViewer},
 };
 
 /// Asks the browser's confirmation dialog; on the server (never clicked there) it says no.
@@ -46,6 +46,7 @@ pub fn VideoPage() -> impl IntoView {
     let live: RwSignal<Option<VideoCard>> = RwSignal::new(None);
     let reread = RwSignal::new(0u32);
     let transcript = Resource::new(move || (id(), reread.get()), |(id, _)| get_transcript(id));
+    let clips = Resource::new(move || (id(), reread.get()), |(id, _)| list_video_clips(id));
     follow_live_events(
         move |LiveEvent::Video(card)| {
             if card.id == id() {
@@ -108,6 +109,9 @@ pub fn VideoPage() -> impl IntoView {
                                             view! { <p class="card muted">{move || t().not_playable}</p> }.into_any()
                                         }}
                                         <ul class="video-list">{move || view! { <VideoRow card=shown() on_delete=None /> }}</ul>
+                                        <Transition fallback=|| ()>
+                                            {move || clips.get().map(|r| view! { <ClipList clips=r.unwrap_or_default() player /> })}
+                                        </Transition>
                                         <Transition fallback=|| ()>
                                             {move || {
                                                 let transcript_id = transcript_id.clone();
