@@ -409,8 +409,9 @@ pub async fn detail_for_user(
             .select((videos::size_bytes, videos::mime_type, videos::source_url, videos::file_key))
             .first(&mut conn)
             .await?;
+    // A failed video stays playable while its source is stored (a later stage failed, not the file).
     let playable = match (&file_key, card.status) {
-        (_, VideoStatus::Uploading | VideoStatus::Failed) | (None, _) => false,
+        (_, VideoStatus::Uploading) | (None, _) => false,
         (Some(key), _) => state.storage.size(key).await?.is_some(),
     };
     Ok(Some(domain::videos::VideoDetail {
