@@ -56,14 +56,9 @@ pub async fn save_candidates(
     let mut conn = state.db.get().await?;
     let saved: Option<(Uuid, Vec<Uuid>)> = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-            let user_id: Option<Uuid> = videos::table
-                .filter(videos::id.eq(video_id).and(videos::status.eq(VideoStatus::Analyzing.as_str())))
-                .select(videos::user_id)
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let Some(user_id) = user_id else { return Ok(None) };
+            let Some(user_id) = crate::videos::lock_in_status(conn, video_id, VideoStatus::Analyzing).await? else {
+                return Ok(None);
+            };
             diesel::delete(clips::table.filter(clips::video_id.eq(video_id).and(clips::status.eq("pending"))))
                 .execute(conn)
                 .await?;

@@ -69,14 +69,9 @@ pub async fn complete(
     let mut conn = state.db.get().await?;
     let moved: Option<Uuid> = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-            let user_id: Option<Uuid> = videos::table
-                .filter(videos::id.eq(video_id).and(videos::status.eq(VideoStatus::Transcribing.as_str())))
-                .select(videos::user_id)
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
-            let Some(user_id) = user_id else { return Ok(None) };
+            let Some(user_id) = crate::videos::lock_in_status(conn, video_id, VideoStatus::Transcribing).await? else {
+                return Ok(None);
+            };
             diesel::insert_into(transcripts::table)
                 .values((
                     transcripts::video_id.eq(video_id),

@@ -150,6 +150,22 @@ pub async fn enqueue_stage<J: crate::queue::Job>(state: &AppState, video_id: Uui
     }
 }
 
+/// Inside a transaction: locks the video's row if it is in `status` and returns its owner; `None` if it has moved on
+/// (a redelivered or repeated job), in which case the caller changes nothing.
+pub async fn lock_in_status(
+    conn: &mut diesel_async::AsyncPgConnection,
+    video_id: Uuid,
+    status: VideoStatus,
+) -> anyhow::Result<Option<Uuid>> {
+    Ok(videos::table
+        .filter(videos::id.eq(video_id).and(videos::status.eq(status.as_str())))
+        .select(videos::user_id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// The owner's queue priority for `video_id`'s jobs.
 pub async fn priority_for_video(state: &AppState, video_id: Uuid) -> anyhow::Result<Priority> {
     let mut conn = state.db.get().await?;

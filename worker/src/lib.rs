@@ -20,6 +20,26 @@ use std::{net::SocketAddr, sync::Arc};
 #[error("{0}")]
 pub struct Rejected(pub String);
 
+/// Ends a stage's run: a [`Rejected`] error fails the video at once with its message (after deleting the stored
+/// source when `delete_source`), so the queue does not retry; any other result goes back to the queue as it is.
+pub async fn settle(
+    state: &AppState,
+    video_id: uuid::Uuid,
+    result: anyhow::Result<()>,
+    delete_source: bool,
+) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.downcast_ref::<Rejected>().is_some() => {
+            tracing::warn!(error = %e, "the stage cannot succeed; the video fails");
+            if delete_source {
+                backend::uploads::delete_objects(state, video_id).await?;
+            }
+            backend::videos::fail(state, video_id, &e.to_string()).await
+        }
+        other => other,
+    }
+}
+
 use anyhow::Context as _;
 use axum::{
     Router,

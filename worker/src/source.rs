@@ -208,15 +208,8 @@ impl FetchSourceHandler {
 
 impl JobHandler<FetchSource> for FetchSourceHandler {
     async fn run(&self, ctx: JobContext, job: FetchSource) -> anyhow::Result<()> {
-        match self.fetch(&ctx, &job).await {
-            Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-                // Retrying cannot help: fail the video now with the reason and remove what was stored.
-                tracing::warn!(error = %e, "the source was rejected");
-                backend::uploads::delete_objects(&self.state, job.video_id).await?;
-                videos::fail(&self.state, job.video_id, &e.to_string()).await
-            }
-            other => other,
-        }
+        // A rejected source is deleted with the failure.
+        crate::settle(&self.state, job.video_id, self.fetch(&ctx, &job).await, true).await
     }
 
     async fn failed(&self, _ctx: JobContext, job: FetchSource, error: String) -> anyhow::Result<()> {

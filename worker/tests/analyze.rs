@@ -6,31 +6,15 @@ use backend::{
     jobs::Analyze,
     queue::{EnqueueOptions, QueueName},
 };
-use domain::transcript::{Segment, Transcript, Word};
+use domain::transcript::Transcript;
 use testkit::{TestApp, eventually};
 use uuid::Uuid;
 
 mod common;
 use common::{InProcessWorker, spawn, status};
 
-/// `sentences` spoken at 2.5 words a second with 0.6 s pauses.
 fn transcript(sentences: &[&str]) -> Transcript {
-    let mut t = 0.0;
-    let mut segments = Vec::new();
-    for s in sentences {
-        let start = t;
-        let words: Vec<Word> = s
-            .split_whitespace()
-            .map(|w| {
-                let word = Word { start: t, end: t + 0.32, text: w.into() };
-                t += 0.4;
-                word
-            })
-            .collect();
-        segments.push(Segment { start, end: t, text: (*s).into(), words });
-        t += 0.6;
-    }
-    Transcript { language: "en".into(), segments, model: "test".into() }
+    testkit::speech::timed_transcript(sentences, 0.6)
 }
 
 /// A video of `user` waiting in `analyzing` with `transcript`.

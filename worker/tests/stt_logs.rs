@@ -1,10 +1,7 @@
 //! The transcription API keys (server's or user's) never reach the logs, even at trace level, across a run that
 //! retries, falls back and fails. One test per binary: it owns the global log subscriber.
 
-use std::{
-    process::Command,
-    sync::{Arc, Mutex},
-};
+use std::process::Command;
 
 use backend::{jobs::Transcribe, queue::EnqueueOptions};
 use testkit::{eventually, fake_stt::FakeStt};
@@ -13,28 +10,9 @@ use uuid::Uuid;
 mod common;
 use common::{InProcessWorker, spawn, status};
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn transcription_keys_never_reach_the_logs() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter(backend::telemetry::filter("trace"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    let capture = testkit::logs::LogCapture::install_trace();
 
     // Cloud.ru refuses its key; OpenAI is busy once, then answers.
     let (cloudru, openai) = (FakeStt::start(&[]).await, FakeStt::start(&[429]).await);
@@ -81,7 +59,7 @@ async fn transcription_keys_never_reach_the_logs() {
     worker.stop().await;
     assert_eq!((cloudru.calls(), openai.calls()), (1, 2), "401, then the fallback, busy once");
 
-    let log = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+    let log = capture.text();
     assert!(log.contains("transcription API busy") && log.contains("transcribed"), "the capture works");
     for secret in [refused_key, testkit::fake_stt::KEY] {
         assert!(!log.contains(secret), "an API key ({} chars) appears in the logs", secret.len());

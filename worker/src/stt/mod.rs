@@ -234,13 +234,7 @@ pub fn tidy(segments: &mut Vec<Segment>, duration: f64) {
 
 impl JobHandler<Transcribe> for TranscribeHandler {
     async fn run(&self, ctx: JobContext, job: Transcribe) -> anyhow::Result<()> {
-        match self.transcribe(&ctx, &job).await {
-            Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-                tracing::warn!(error = %e, "transcription cannot succeed");
-                videos::fail(&self.state, job.video_id, &e.to_string()).await
-            }
-            other => other,
-        }
+        crate::settle(&self.state, job.video_id, self.transcribe(&ctx, &job).await, false).await
     }
 
     async fn failed(&self, _ctx: JobContext, job: Transcribe, error: String) -> anyhow::Result<()> {
