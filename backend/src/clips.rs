@@ -5,7 +5,7 @@ use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
     PlanId, TextEnum as _, VideoStatus,
     analysis::{ClipCandidate, Virality},
-    videos::{LiveEvent, stage},
+    videos::stage,
 };
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use crate::{
     db::schema::{clips, users, videos},
     jobs::RenderClip,
     queue::{EnqueueOptions, subject_clip},
-    videos::{card_for_user, priority_for_video, publish},
+    videos::{announce, priority_of},
 };
 
 /// What the analysis stage needs to know about a video.
@@ -101,7 +101,7 @@ pub async fn save_candidates(
         })
         .await?;
     let Some((user_id, ids)) = saved else { return Ok(None) };
-    let priority = priority_for_video(state, video_id).await?;
+    let priority = priority_of(state, user_id).await?;
     for id in &ids {
         // One job per clip, holding the clip's live marker. If Redis is down the clip waits as pending (the clip
         // reconciler arrives with rendering).
@@ -111,9 +111,7 @@ pub async fn save_candidates(
             tracing::warn!(clip_id = %id, error = format!("{e:#}"), "enqueueing a render failed");
         }
     }
-    if let Some(card) = card_for_user(state, user_id, video_id).await? {
-        publish(&state.redis, user_id, &LiveEvent::Video(card)).await;
-    }
+    announce(state, user_id, video_id).await?;
     Ok(Some(ids))
 }
 

@@ -121,11 +121,9 @@ pub async fn complete(
         })
         .await?;
     let Some(user_id) = moved else { return Ok(false) };
-    let priority = crate::videos::priority_for_video(state, video_id).await?;
+    let priority = crate::videos::priority_of(state, user_id).await?;
     crate::videos::enqueue_stage(state, video_id, priority, &Analyze { video_id }).await;
-    if let Some(card) = crate::videos::card_for_user(state, user_id, video_id).await? {
-        crate::videos::publish(&state.redis, user_id, &domain::videos::LiveEvent::Video(card)).await;
-    }
+    crate::videos::announce(state, user_id, video_id).await?;
     Ok(true)
 }
 

@@ -96,7 +96,8 @@ pub async fn card_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> a
     Ok(row.map(CardRow::card))
 }
 
-async fn priority_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Priority> {
+/// The queue priority of `user_id`'s jobs (by plan).
+pub async fn priority_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Priority> {
     let mut conn = state.db.get().await?;
     let plan: String = users::table.find(user_id).select(users::plan_id).first(&mut conn).await?;
     Ok(Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free)))
@@ -166,22 +167,15 @@ pub async fn lock_in_status(
         .optional()?)
 }
 
-/// The owner's queue priority for `video_id`'s jobs.
-pub async fn priority_for_video(state: &AppState, video_id: Uuid) -> anyhow::Result<Priority> {
-    let mut conn = state.db.get().await?;
-    let plan: String = videos::table
-        .inner_join(users::table)
-        .filter(videos::id.eq(video_id))
-        .select(users::plan_id)
-        .first(&mut conn)
-        .await?;
-    Ok(Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free)))
-}
-
 /// Moves a just-uploaded video on to its `downloading` stage (validation) and tells its owner.
 pub async fn uploaded(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<()> {
     let priority = priority_of(state, user_id).await?;
     enqueue_fetch(state, video_id, priority).await;
+    announce(state, user_id, video_id).await
+}
+
+/// Publishes the video's current card to its owner's live channel.
+pub async fn announce(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<()> {
     if let Some(card) = card_for_user(state, user_id, video_id).await? {
         publish(&state.redis, user_id, &LiveEvent::Video(card)).await;
     }

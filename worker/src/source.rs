@@ -199,7 +199,7 @@ impl FetchSourceHandler {
             tracing::info!(duration_s = probe.duration_seconds, size, next = %next, "source stored and probed");
         }
         if next == VideoStatus::Transcribing {
-            let priority = videos::priority_for_video(state, id).await?;
+            let priority = videos::priority_of(state, info.user_id).await?;
             videos::enqueue_stage(state, id, priority, &Transcribe { video_id: id }).await;
         }
         Ok(())
