@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    db::schema::{clips, users, videos},
+    db::schema::{clips, usage_records, users, videos},
     jobs::RenderClip,
     queue::{EnqueueOptions, subject_clip},
     videos::{announce, priority_of},
@@ -26,23 +26,108 @@ pub struct AnalysisTarget {
     pub status: VideoStatus,
     /// The owner's plan (clips per video).
     pub plan: PlanId,
+    /// The owner's AI strategy (`ru` or `global`): which models the router uses.
+    pub strategy: String,
+    /// Clips the owner asks for; `None`: as many as the plan allows.
+    pub clip_count: Option<u32>,
+    /// The shortest clip the owner wants, seconds.
+    pub clip_min_seconds: u32,
+    /// The longest clip the owner wants, seconds.
+    pub clip_max_seconds: u32,
 }
 
 /// Reads [`AnalysisTarget`]; `None` if the video no longer exists.
 pub async fn analysis_target(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<AnalysisTarget>> {
     let mut conn = state.db.get().await?;
-    let row: Option<(Uuid, String, String)> = videos::table
+    type Row = (Uuid, String, String, String, Option<i16>, i16, i16);
+    let row: Option<Row> = videos::table
         .inner_join(users::table)
         .filter(videos::id.eq(video_id))
-        .select((videos::user_id, videos::status, users::plan_id))
+        .select((
+            videos::user_id,
+            videos::status,
+            users::plan_id,
+            users::llm_strategy,
+            users::clip_count,
+            users::clip_min_seconds,
+            users::clip_max_seconds,
+        ))
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.map(|(user_id, status, plan)| AnalysisTarget {
+    Ok(row.map(|(user_id, status, plan, strategy, count, min, max)| AnalysisTarget {
         user_id,
         status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
         plan: PlanId::parse(&plan).unwrap_or(PlanId::Free),
+        strategy,
+        clip_count: count.map(|c| c.max(1) as u32),
+        clip_min_seconds: min.max(1) as u32,
+        clip_max_seconds: max.max(1) as u32,
     }))
+}
+
+/// One LLM call's usage, as `usage_records` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LlmUsage {
+    /// The prompt's id and version (`moments.v1`).
+    pub task: String,
+    /// The router's tier, 0–3.
+    pub tier: i16,
+    /// The provider that answered.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// Prompt tokens.
+    pub tokens_in: u64,
+    /// Reply tokens.
+    pub tokens_out: u64,
+    /// What it cost us, kopecks (0 when the user's own key paid).
+    pub cost_kopecks: i64,
+    /// `server`, `user` or `server_after_user_refused`.
+    pub key_source: String,
+}
+
+/// Records `calls` made for `video_id` of `user_id`, one `llm` usage record each.
+pub async fn record_llm_usage(
+    state: &AppState,
+    user_id: Uuid,
+    video_id: Uuid,
+    calls: &[LlmUsage],
+) -> anyhow::Result<()> {
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = calls
+        .iter()
+        .map(|c| {
+            (
+                usage_records::user_id.eq(user_id),
+                usage_records::video_id.eq(Some(video_id)),
+                usage_records::kind.eq("llm"),
+                usage_records::llm_tokens_in.eq(c.tokens_in.min(i32::MAX as u64) as i32),
+                usage_records::llm_tokens_out.eq(c.tokens_out.min(i32::MAX as u64) as i32),
+                usage_records::llm_cost_kopecks.eq(c.cost_kopecks),
+                usage_records::provider.eq(Some(c.provider.as_str())),
+                usage_records::model.eq(Some(c.model.as_str())),
+                usage_records::tier.eq(Some(c.tier)),
+                usage_records::task.eq(Some(c.task.as_str())),
+                usage_records::key_source.eq(Some(c.key_source.as_str())),
+            )
+        })
+        .collect();
+    diesel::insert_into(usage_records::table).values(rows).execute(&mut state.db.get().await?).await?;
+    Ok(())
+}
+
+/// What the LLM calls for `video_id` have cost, in kopecks.
+pub async fn llm_cost_of_video(state: &AppState, video_id: Uuid) -> anyhow::Result<i64> {
+    let mut conn = state.db.get().await?;
+    let cost: i64 = usage_records::table
+        .filter(usage_records::video_id.eq(video_id).and(usage_records::kind.eq("llm")))
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("COALESCE(SUM(llm_cost_kopecks), 0)::bigint"))
+        .first(&mut conn)
+        .await?;
+    Ok(cost)
 }
 
 /// Stores `candidates` as pending clips of `video_id` (replacing pending ones a previous run left) and moves the

@@ -20,6 +20,9 @@ diesel::table! {
         caption_style -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        clip_count -> Nullable<Int2>,
+        clip_min_seconds -> Int2,
+        clip_max_seconds -> Int2,
     }
 }
 
@@ -230,6 +233,8 @@ diesel::table! {
         model -> Nullable<Text>,
         tier -> Nullable<Int2>,
         created_at -> Timestamptz,
+        task -> Nullable<Text>,
+        key_source -> Nullable<Text>,
     }
 }
 

@@ -1,0 +1,825 @@
+//! Typed configuration read from the environment.
+//!
+//! Every variable is documented in `.env.example` and in the README's configuration table. A missing or malformed
+//! variable stops start-up with a [`ConfigError`] that names it.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, str::FromStr, time::Duration};
+
+use url::Url;
+
+use crate::queue::QueueName;
+
+mod llm;
+
+pub use llm::{AnalyzerChoice, LlmApi, LlmConfig, LlmModel, LlmProvider, Rates, parse_model_spec, parse_rates};
+
+/// Which kind of deployment this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    /// A developer's machine: pretty logs, S3 proxy on by default.
+    Development,
+    /// The test suite.
+    Test,
+    /// Production: JSON logs, presigned S3 URLs, HSTS when served over HTTPS.
+    Production,
+}
+
+impl FromStr for AppEnv {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "development" => Ok(AppEnv::Development),
+            "test" => Ok(AppEnv::Test),
+            "production" => Ok(AppEnv::Production),
+            other => Err(format!("must be one of development, test, production (got {other:?})")),
+        }
+    }
+}
+
+/// A configuration variable that is missing or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration error: {var} {problem}")]
+pub struct ConfigError {
+    /// The environment variable's name.
+    pub var: &'static str,
+    /// What is wrong with it, including what a valid value looks like.
+    pub problem: String,
+}
+
+/// Web server settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The URL users reach the app at; used for Origin checks, links in emails and cookie security.
+    pub public_url: Url,
+    /// The socket the server listens on.
+    pub bind_addr: SocketAddr,
+    /// Path of the Leptos site settings file (output name, site root, pkg dir).
+    pub leptos_config: String,
+}
+
+impl HttpConfig {
+    /// Whether the app is served over HTTPS (then cookies are `Secure` and HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// Whether the public URL's host is this machine (plain-HTTP development: no HSTS, no `Secure` cookies).
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.public_url.host_str().unwrap_or(""), "localhost" | "127.0.0.1" | "[::1]" | "::1")
+    }
+}
+
+/// PostgreSQL settings.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    /// Connection URL.
+    pub url: String,
+    /// Maximum connections in the pool.
+    pub pool_size: usize,
+}
+
+/// Redis settings.
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// Connection URL (`redis://host:port/db`).
+    pub url: String,
+    /// Prepended to every key this app writes, so several apps (or tests) can share one Redis.
+    pub key_prefix: String,
+}
+
+/// S3-compatible object storage settings.
+#[derive(Clone)]
+pub struct StorageConfig {
+    /// Endpoint URL of the S3 API.
+    pub endpoint: String,
+    /// Endpoint browsers reach for presigned URLs (`S3_PUBLIC_ENDPOINT`, default: `endpoint`). Differs when the app
+    /// talks to S3 over an internal network name.
+    pub public_endpoint: String,
+    /// Region name used for request signing.
+    pub region: String,
+    /// Bucket that holds sources, clips and thumbnails.
+    pub bucket: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key (never logged).
+    pub secret_access_key: String,
+    /// Address buckets as `endpoint/bucket` rather than `bucket.endpoint`.
+    pub force_path_style: bool,
+    /// Stream media through the app instead of handing out presigned URLs.
+    pub use_proxy: bool,
+}
+
+/// Outgoing mail settings.
+#[derive(Clone)]
+pub struct MailConfig {
+    /// SMTP server URL, e.g. `smtp://127.0.0.1:1025` or `smtps://user:pass@smtp.example.com`.
+    pub smtp_url: String,
+    /// The From header of every message.
+    pub from: String,
+}
+
+/// Sign-in settings.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// Key that signs access tokens (HS256). At least 32 characters; never logged.
+    pub secret: String,
+    /// Mark new accounts verified without an email (the seed's development behaviour). Off unless set.
+    pub auto_verify_email: bool,
+    /// Sign-in, sign-up and reset attempts allowed per minute, per IP and per account (seed: 5).
+    pub attempts_per_minute: u32,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("secret", &"***")
+            .field("auto_verify_email", &self.auto_verify_email)
+            .finish()
+    }
+}
+
+/// VK ID sign-in (OAuth 2.1 with PKCE).
+#[derive(Debug, Clone)]
+pub struct VkConfig {
+    /// The VK ID app's client id; without it (and without `simulate`) the VK button is hidden.
+    pub client_id: Option<String>,
+    /// Base URL of VK ID (`https://id.vk.com`; tests point it at a fake server).
+    pub base_url: String,
+    /// Development simulation: sign in as a fixed demo VK user without contacting VK.
+    pub simulate: bool,
+}
+
+impl VkConfig {
+    /// Whether the VK button works in this deployment.
+    pub fn enabled(&self) -> bool {
+        self.client_id.is_some() || self.simulate
+    }
+}
+
+/// Background jobs and the worker.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// Attempts per job, the first included (seed: 3).
+    pub max_attempts: u32,
+    /// Delay before the first retry; each later retry doubles it (seed: 30 s, 60 s, 120 s).
+    pub backoff_base: Duration,
+    /// A running job whose worker has not heart-beaten for this long is taken over by another worker.
+    pub visibility_timeout: Duration,
+    /// How long an idempotency key is remembered.
+    pub idempotency_ttl: Duration,
+    /// How long running jobs may take to finish after SIGTERM before they are handed back.
+    pub shutdown_grace: Duration,
+    /// Jobs run at once per queue in one worker process.
+    pub concurrency: BTreeMap<QueueName, usize>,
+    /// The queues this worker process serves (`WORKER_QUEUES`, e.g. `stt` for a speech-recognition machine); all
+    /// when unset.
+    pub queues: Option<std::collections::BTreeSet<QueueName>>,
+    /// How often the reconciler compares the database with the queue.
+    pub reconcile_interval: Duration,
+    /// A video or clip in a non-terminal status with no live job for this long is enqueued again.
+    pub reconcile_after: Duration,
+    /// Where the worker serves `/metrics`; `None` turns it off.
+    pub worker_metrics_addr: Option<SocketAddr>,
+    /// When set, `/metrics` (server and worker) requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<MetricsToken>,
+    /// Length of the demo job's generated sample video, in seconds.
+    pub demo_sample_seconds: u32,
+    /// Largest file a URL import may download.
+    pub url_import_max_bytes: u64,
+    /// Tests only: loopback `host:port` pairs URL imports may reach (their fake servers). Refused in production.
+    pub url_import_allow: Vec<SocketAddr>,
+    /// The longest a URL import may take, from the first request to the last byte.
+    pub url_import_timeout: Duration,
+    /// The `yt-dlp` program that turns links to video platform pages into media URLs (`YTDLP_PATH`, default
+    /// `yt-dlp` on PATH; `off` disables page links).
+    pub ytdlp: Option<String>,
+}
+
+impl JobsConfig {
+    /// The SSRF-checked fetcher URL imports use.
+    pub fn safe_fetch(&self) -> crate::fetch::SafeFetch {
+        crate::fetch::SafeFetch::new().allowing(self.url_import_allow.iter().copied())
+    }
+}
+
+/// An API key or token from configuration or a user's vault; its `Debug` output is redacted and it is never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Which speech-to-text engine transcribes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SttEngine {
+    /// OpenAI Whisper through CTranslate2, in the worker process (no key needed).
+    Local,
+    /// The OpenAI-compatible transcription APIs (Cloud.ru, OpenAI), in the order the user's strategy gives.
+    Api,
+}
+
+/// One OpenAI-compatible transcription API.
+#[derive(Debug, Clone)]
+pub struct SttProvider {
+    /// Short name for logs and `usage_records.provider` (`cloudru`, `openai`).
+    pub name: &'static str,
+    /// Base URL; requests go to `{base_url}/audio/transcriptions`.
+    pub base_url: String,
+    /// Model id.
+    pub model: String,
+    /// The server's key, if configured.
+    pub key: Option<Secret>,
+}
+
+/// Speech-to-text settings.
+#[derive(Debug, Clone)]
+pub struct SttConfig {
+    /// The engine (`STT_ENGINE`, default `local`).
+    pub engine: SttEngine,
+    /// Directory of the local CTranslate2 Whisper model (model.bin, config.json, tokenizer.json).
+    pub model_dir: Option<std::path::PathBuf>,
+    /// CTranslate2 compute type: `int8`, `float32`, `int8_float32` or `auto`.
+    pub compute_type: String,
+    /// Language for multilingual local models (`auto` detects it).
+    pub language: String,
+    /// Threads the local engine uses; it runs on blocking threads so the async runtime stays responsive.
+    pub threads: usize,
+    /// Cloud.ru (the RU strategy's provider).
+    pub cloudru: SttProvider,
+    /// OpenAI (the Global strategy's provider).
+    pub openai: SttProvider,
+    /// Largest file sent to an API in one request; longer audio is split at silences.
+    pub api_max_bytes: u64,
+    /// Attempts per API request on 429 and 5xx.
+    pub api_attempts: u32,
+    /// Delay before the first API retry (doubles; a `Retry-After` header wins).
+    pub api_backoff: Duration,
+}
+
+/// The bearer token that guards `/metrics`; its `Debug` output is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
+}
+
+/// The default jobs-at-once per queue: rendering uses every core, the rest stay small.
+pub fn default_concurrency() -> BTreeMap<QueueName, usize> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    QueueName::ALL
+        .into_iter()
+        .map(|q| {
+            let n = match q {
+                QueueName::VideoRender => cores,
+                QueueName::LlmAnalyze | QueueName::Publish => 4,
+                QueueName::Download => 2,
+                _ => 1,
+            };
+            (q, n)
+        })
+        .collect()
+}
+
+/// Parses `WORKER_CONCURRENCY` (`queue=n,queue=n`) over the defaults.
+fn parse_concurrency(value: &str) -> Result<BTreeMap<QueueName, usize>, String> {
+    let mut map = default_concurrency();
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, n) = part.split_once('=').ok_or_else(|| format!("expected queue=number, got {part:?}"))?;
+        let queue: QueueName = name.trim().parse()?;
+        let n: usize = n.trim().parse().map_err(|_| format!("{:?} is not a number", n.trim()))?;
+        if n == 0 {
+            return Err(format!("{name} must run at least 1 job"));
+        }
+        map.insert(queue, n);
+    }
+    Ok(map)
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Deployment kind.
+    pub env: AppEnv,
+    /// Web server.
+    pub http: HttpConfig,
+    /// PostgreSQL.
+    pub database: DatabaseConfig,
+    /// Redis.
+    pub redis: RedisConfig,
+    /// Object storage.
+    pub storage: StorageConfig,
+    /// Mail.
+    pub mail: MailConfig,
+    /// Sign-in.
+    pub auth: AuthConfig,
+    /// VK ID.
+    pub vk: VkConfig,
+    /// Background jobs.
+    pub jobs: JobsConfig,
+    /// Speech-to-text.
+    pub stt: SttConfig,
+    /// The LLM router (analysis).
+    pub llm: LlmConfig,
+    /// How long a health check waits for each dependency.
+    pub health_timeout: Duration,
+}
+
+// Secrets must never reach the logs, so these Debug impls print only what is safe.
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<invalid url>".into(),
+    }
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &redact_url(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
+impl fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("endpoint", &self.endpoint)
+            .field("public_endpoint", &self.public_endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .field("force_path_style", &self.force_path_style)
+            .field("use_proxy", &self.use_proxy)
+            .finish()
+    }
+}
+
+impl fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailConfig").field("smtp_url", &redact_url(&self.smtp_url)).field("from", &self.from).finish()
+    }
+}
+
+/// Reads variables through a lookup function, so tests need not touch the process environment.
+struct Reader<F: Fn(&str) -> Option<String>> {
+    lookup: F,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn raw(&self, var: &'static str) -> Option<String> {
+        (self.lookup)(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, var: &'static str, hint: &str) -> Result<String, ConfigError> {
+        self.raw(var).ok_or_else(|| ConfigError { var, problem: format!("is missing ({hint})") })
+    }
+
+    fn or(&self, var: &'static str, default: &str) -> String {
+        self.raw(var).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parse<T: FromStr>(&self, var: &'static str, default: T, hint: &str) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.raw(var) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|e| ConfigError { var, problem: format!("is malformed: {e} ({hint})") }),
+        }
+    }
+
+    fn url(&self, var: &'static str, value: String, schemes: &[&str]) -> Result<String, ConfigError> {
+        let parsed =
+            Url::parse(&value).map_err(|e| ConfigError { var, problem: format!("is not a valid URL: {e}") })?;
+        if !schemes.contains(&parsed.scheme()) {
+            return Err(ConfigError {
+                var,
+                problem: format!("must use one of the schemes {} (got {:?})", schemes.join(", "), parsed.scheme()),
+            });
+        }
+        Ok(value)
+    }
+
+    fn bool(&self, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.raw(var).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
+            Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
+            Some(v) => Err(ConfigError { var, problem: format!("is malformed: expected true or false, got {v:?}") }),
+        }
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn millis(&self, var: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let ms: u64 = self.parse(var, default, "milliseconds")?;
+        if ms == 0 {
+            return Err(ConfigError { var, problem: "must be more than 0".into() });
+        }
+        Ok(Duration::from_millis(ms))
+    }
+
+    fn provider(
+        &self,
+        name: &'static str,
+        prefix: &'static str,
+        base: &str,
+        model: &str,
+    ) -> Result<SttProvider, ConfigError> {
+        let (base_var, model_var, key_var): (&'static str, &'static str, &'static str) = match prefix {
+            "CLOUDRU" => ("CLOUDRU_BASE_URL", "CLOUDRU_STT_MODEL", "CLOUDRU_API_KEY"),
+            _ => ("OPENAI_BASE_URL", "OPENAI_STT_MODEL", "OPENAI_API_KEY"),
+        };
+        let base_url = self.url(base_var, self.or(base_var, base), &["http", "https"])?;
+        Ok(SttProvider {
+            name,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            model: self.or(model_var, model),
+            key: self.raw(key_var).filter(|k| !k.trim().is_empty()).map(Secret),
+        })
+    }
+
+    fn stt(&self) -> Result<SttConfig, ConfigError> {
+        let engine = match self.or("STT_ENGINE", "local").as_str() {
+            "local" => SttEngine::Local,
+            "api" => SttEngine::Api,
+            other => {
+                return Err(ConfigError {
+                    var: "STT_ENGINE",
+                    problem: format!("must be local or api (got {other:?})"),
+                });
+            }
+        };
+        let compute_type = self.or("WHISPER_COMPUTE_TYPE", "int8");
+        if !["int8", "float32", "int8_float32", "auto"].contains(&compute_type.as_str()) {
+            return Err(ConfigError {
+                var: "WHISPER_COMPUTE_TYPE",
+                problem: "must be int8, float32, int8_float32 or auto".into(),
+            });
+        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let threads: usize = self.parse("STT_THREADS", cores, "a positive number")?;
+        let api_attempts: u32 = self.parse("STT_API_ATTEMPTS", 4, "a positive number")?;
+        if threads == 0 || api_attempts == 0 {
+            return Err(ConfigError { var: "STT_THREADS", problem: "must be at least 1".into() });
+        }
+        Ok(SttConfig {
+            engine,
+            model_dir: self.raw("WHISPER_MODEL_DIR").filter(|d| !d.trim().is_empty()).map(Into::into),
+            compute_type,
+            language: self.or("WHISPER_LANGUAGE", "auto"),
+            threads,
+            cloudru: self.provider(
+                "cloudru",
+                "CLOUDRU",
+                "https://foundation-models.api.cloud.ru/v1",
+                "openai/whisper-large-v3",
+            )?,
+            openai: self.provider("openai", "OPENAI", "https://api.openai.com/v1", "whisper-1")?,
+            api_max_bytes: self.parse("STT_API_MAX_BYTES", 20 * 1024 * 1024, "bytes")?,
+            api_attempts,
+            api_backoff: self.millis("STT_API_BACKOFF_MS", 1000)?,
+        })
+    }
+
+    fn jobs(&self) -> Result<JobsConfig, ConfigError> {
+        let max_attempts: u32 = self.parse("JOB_MAX_ATTEMPTS", 3, "a positive number")?;
+        if max_attempts == 0 {
+            return Err(ConfigError { var: "JOB_MAX_ATTEMPTS", problem: "must be at least 1".into() });
+        }
+        let concurrency = match self.raw("WORKER_CONCURRENCY") {
+            None => default_concurrency(),
+            Some(v) => parse_concurrency(&v).map_err(|e| ConfigError {
+                var: "WORKER_CONCURRENCY",
+                problem: format!("is malformed: {e} (e.g. download=2,video-render=4)"),
+            })?,
+        };
+        let queues = match self.raw("WORKER_QUEUES").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => Some(
+                v.split(',')
+                    .map(|q| q.trim().parse::<QueueName>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| ConfigError { var: "WORKER_QUEUES", problem: format!("is malformed: {e}") })?,
+            ),
+        };
+        let worker_metrics_addr = match self.raw("WORKER_METRICS_ADDR").as_deref() {
+            Some("off") => None,
+            _ => Some(self.parse(
+                "WORKER_METRICS_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 9464)),
+                "host:port, or off",
+            )?),
+        };
+        let demo_sample_seconds: u32 = self.parse("DEMO_SAMPLE_SECONDS", 8, "seconds, 1 to 600")?;
+        if !(1..=600).contains(&demo_sample_seconds) {
+            return Err(ConfigError { var: "DEMO_SAMPLE_SECONDS", problem: "must be between 1 and 600".into() });
+        }
+        let mut url_import_allow = Vec::new();
+        for part in self.raw("URL_IMPORT_ALLOW").unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty())
+        {
+            url_import_allow.push(part.parse().map_err(|_| ConfigError {
+                var: "URL_IMPORT_ALLOW",
+                problem: format!("is malformed: {part:?} is not host:port"),
+            })?);
+        }
+        Ok(JobsConfig {
+            url_import_max_bytes: self.parse("URL_IMPORT_MAX_BYTES", domain::upload::MAX_UPLOAD_BYTES, "bytes")?,
+            url_import_allow,
+            url_import_timeout: self.millis("URL_IMPORT_TIMEOUT_MS", 30 * 60 * 1000)?,
+            ytdlp: match self.or("YTDLP_PATH", "yt-dlp").trim() {
+                "" | "off" => None,
+                path => Some(path.to_owned()),
+            },
+            max_attempts,
+            backoff_base: self.millis("JOB_BACKOFF_MS", 30_000)?,
+            visibility_timeout: self.millis("JOB_VISIBILITY_TIMEOUT_MS", 30_000)?,
+            idempotency_ttl: self.millis("JOB_IDEMPOTENCY_TTL_MS", 24 * 3600 * 1000)?,
+            shutdown_grace: self.millis("WORKER_SHUTDOWN_GRACE_MS", 25_000)?,
+            concurrency,
+            queues,
+            reconcile_interval: self.millis("RECONCILE_INTERVAL_MS", 60_000)?,
+            reconcile_after: self.millis("RECONCILE_AFTER_MS", 120_000)?,
+            worker_metrics_addr,
+            metrics_token: self.raw("METRICS_TOKEN").map(MetricsToken),
+            demo_sample_seconds,
+        })
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `lookup` (variable name → value).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let r = Reader { lookup };
+        let env: AppEnv = r.parse("APP_ENV", AppEnv::Development, "development, test or production")?;
+
+        let public_url = r.url("PUBLIC_URL", r.or("PUBLIC_URL", "http://127.0.0.1:3000"), &["http", "https"])?;
+        let public_url = Url::parse(&public_url).expect("validated above");
+        let bind_addr =
+            r.parse("BIND_ADDR", SocketAddr::from(([127, 0, 0, 1], 3000)), "host:port, e.g. 127.0.0.1:3000")?;
+
+        let database_url =
+            r.required("DATABASE_URL", "PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/clipmaker")?;
+        let database_url = r.url("DATABASE_URL", database_url, &["postgres", "postgresql"])?;
+        let pool_size: usize = r.parse("DATABASE_POOL_SIZE", 10, "a positive number")?;
+        if pool_size == 0 {
+            return Err(ConfigError { var: "DATABASE_POOL_SIZE", problem: "must be at least 1".into() });
+        }
+
+        let redis_url = r.required("REDIS_URL", "e.g. redis://127.0.0.1:6379/0")?;
+        let redis_url = r.url("REDIS_URL", redis_url, &["redis", "rediss"])?;
+
+        let endpoint = r.required("S3_ENDPOINT", "URL of the S3 API, e.g. http://127.0.0.1:9000")?;
+        let endpoint = r.url("S3_ENDPOINT", endpoint, &["http", "https"])?;
+        let public_endpoint = r.url("S3_PUBLIC_ENDPOINT", r.or("S3_PUBLIC_ENDPOINT", &endpoint), &["http", "https"])?;
+
+        let smtp_url = r.required("SMTP_URL", "e.g. smtp://127.0.0.1:1025")?;
+        let smtp_url = r.url("SMTP_URL", smtp_url, &["smtp", "smtps"])?;
+
+        let secret =
+            r.required("AUTH_SECRET", "a random string of at least 32 characters, e.g. `openssl rand -hex 32`")?;
+        if secret.chars().count() < 32 {
+            return Err(ConfigError { var: "AUTH_SECRET", problem: "is too short: use at least 32 characters".into() });
+        }
+        let attempts_per_minute: u32 = r.parse("AUTH_ATTEMPTS_PER_MINUTE", 5, "a positive number")?;
+        if attempts_per_minute == 0 {
+            return Err(ConfigError { var: "AUTH_ATTEMPTS_PER_MINUTE", problem: "must be at least 1".into() });
+        }
+        let auth = AuthConfig { secret, auto_verify_email: r.bool("AUTO_VERIFY_EMAIL", false)?, attempts_per_minute };
+
+        let vk_simulate = r.bool("VK_SIMULATE", false)?;
+        if vk_simulate && env == AppEnv::Production {
+            return Err(ConfigError { var: "VK_SIMULATE", problem: "must not be on in production".into() });
+        }
+        let vk = VkConfig {
+            client_id: r.raw("VK_CLIENT_ID"),
+            base_url: r.url("VK_ID_BASE_URL", r.or("VK_ID_BASE_URL", "https://id.vk.com"), &["http", "https"])?,
+            simulate: vk_simulate,
+        };
+
+        let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
+        let jobs = r.jobs()?;
+        if env == AppEnv::Production && !jobs.url_import_allow.is_empty() {
+            return Err(ConfigError { var: "URL_IMPORT_ALLOW", problem: "must not be set in production".into() });
+        }
+
+        Ok(Config {
+            env,
+            http: HttpConfig { public_url, bind_addr, leptos_config: r.or("LEPTOS_CONFIG", "Leptos.toml") },
+            database: DatabaseConfig { url: database_url, pool_size },
+            redis: RedisConfig { url: redis_url, key_prefix: r.or("REDIS_KEY_PREFIX", "clipmaker:") },
+            storage: StorageConfig {
+                endpoint,
+                public_endpoint,
+                region: r.or("S3_REGION", "us-east-1"),
+                bucket: r.required("S3_BUCKET", "the bucket name, e.g. clipmaker")?,
+                access_key_id: r.required("S3_ACCESS_KEY_ID", "the S3 access key id")?,
+                secret_access_key: r.required("S3_SECRET_ACCESS_KEY", "the S3 secret key")?,
+                force_path_style: r.bool("S3_FORCE_PATH_STYLE", true)?,
+                use_proxy: r.bool("USE_S3_PROXY", env != AppEnv::Production)?,
+            },
+            mail: MailConfig { smtp_url, from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>") },
+            auth,
+            vk,
+            jobs,
+            stt: r.stt()?,
+            llm: r.llm()?,
+            health_timeout: Duration::from_millis(health_ms),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("DATABASE_URL", "postgres://postgres:hunter2@127.0.0.1:5432/clipmaker"),
+            ("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_BUCKET", "clipmaker"),
+            ("S3_ACCESS_KEY_ID", "key"),
+            ("S3_SECRET_ACCESS_KEY", "very-secret"),
+            ("SMTP_URL", "smtp://127.0.0.1:1025"),
+            ("AUTH_SECRET", "0123456789abcdef0123456789abcdef-secret"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn job_settings_default_to_the_seed_and_are_validated() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.jobs.max_attempts, 3);
+        assert_eq!(c.jobs.backoff_base, Duration::from_secs(30));
+        assert_eq!(c.jobs.concurrency[&QueueName::Download], 2);
+        assert!(c.jobs.concurrency[&QueueName::VideoRender] >= 1);
+        assert_eq!(c.jobs.worker_metrics_addr, Some(SocketAddr::from(([127, 0, 0, 1], 9464))));
+
+        let mut vars = base();
+        vars.insert("WORKER_CONCURRENCY", "video-render=3, stt=2");
+        vars.insert("WORKER_METRICS_ADDR", "off");
+        vars.insert("METRICS_TOKEN", "scrape-secret");
+        let c = load(&vars).unwrap();
+        assert_eq!((c.jobs.concurrency[&QueueName::VideoRender], c.jobs.concurrency[&QueueName::Stt]), (3, 2));
+        assert_eq!(c.jobs.concurrency[&QueueName::Download], 2, "unnamed queues keep their defaults");
+        assert_eq!(c.jobs.worker_metrics_addr, None);
+        assert!(!format!("{c:?}").contains("scrape-secret"), "the metrics token is redacted");
+
+        for (var, value) in [
+            ("WORKER_CONCURRENCY", "renders=2"),
+            ("WORKER_CONCURRENCY", "stt=0"),
+            ("WORKER_CONCURRENCY", "stt"),
+            ("JOB_MAX_ATTEMPTS", "0"),
+            ("JOB_BACKOFF_MS", "soon"),
+            ("DEMO_SAMPLE_SECONDS", "0"),
+        ] {
+            let mut vars = base();
+            vars.insert(var, value);
+            assert_eq!(load(&vars).unwrap_err().var, var, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn minimal_environment_gives_development_defaults() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.env, AppEnv::Development);
+        assert_eq!(c.http.bind_addr.to_string(), "127.0.0.1:3000");
+        assert!(c.storage.use_proxy);
+        assert!(!c.http.is_https());
+        assert!(c.http.is_loopback());
+        assert_eq!(c.redis.key_prefix, "clipmaker:");
+    }
+
+    #[test]
+    fn each_required_variable_is_named_when_missing() {
+        for var in [
+            "DATABASE_URL",
+            "REDIS_URL",
+            "S3_ENDPOINT",
+            "S3_BUCKET",
+            "S3_ACCESS_KEY_ID",
+            "S3_SECRET_ACCESS_KEY",
+            "SMTP_URL",
+        ] {
+            let mut vars = base();
+            vars.remove(var);
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.var, var);
+            assert!(err.to_string().contains(var) && err.to_string().contains("missing"), "{err}");
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        let cases = [
+            ("APP_ENV", "staging"),
+            ("BIND_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_POOL_SIZE", "many"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("REDIS_URL", "not a url"),
+            ("S3_FORCE_PATH_STYLE", "maybe"),
+            ("PUBLIC_URL", "ftp://example.com"),
+            ("AUTH_SECRET", "short"),
+            ("AUTO_VERIFY_EMAIL", "perhaps"),
+        ];
+        for (var, value) in cases {
+            let mut vars = base();
+            vars.insert(var, value);
+            let err = load(&vars).unwrap_err();
+            assert_eq!(err.var, var, "{var}={value} gave {err}");
+        }
+    }
+
+    #[test]
+    fn production_turns_the_proxy_off_and_https_is_detected() {
+        let mut vars = base();
+        vars.insert("APP_ENV", "production");
+        vars.insert("PUBLIC_URL", "https://clipmaker.example");
+        let c = load(&vars).unwrap();
+        assert!(!c.storage.use_proxy);
+        assert!(c.http.is_https());
+        assert!(!c.http.is_loopback());
+    }
+
+    #[test]
+    fn debug_output_never_contains_secrets() {
+        let c = load(&base()).unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(!printed.contains("abcdef-secret"), "{printed}");
+    }
+
+    #[test]
+    fn llm_tiers_default_to_the_seed_and_can_be_overridden() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.llm.analyzer, AnalyzerChoice::Auto);
+        assert_eq!(c.llm.ru[1].model, "t-tech/T-pro-it-2.1");
+        assert_eq!(c.llm.ru[1].rates, Rates { input_per_million: 3_500, output_per_million: 3_500 });
+        assert_eq!(c.llm.ru[0].rates.input_per_million, 1_000, "GigaChat3-10B: 10 RUB per million");
+        assert_eq!(c.llm.ru[2].rates, Rates { input_per_million: 1_700, output_per_million: 7_000 });
+        assert_eq!(c.llm.ru[3].rates.input_per_million, 5_500);
+        assert_eq!((c.llm.global[1].provider, c.llm.global[2].provider), ("google", "anthropic"));
+        assert!(c.llm.provider("cloudru").unwrap().key.is_none());
+        assert!(c.llm.provider("local").unwrap().base_url.is_none(), "no local server unless configured");
+
+        let mut vars = base();
+        vars.insert("LLM_RU_TIER1", "local:qwen2.5:7b");
+        vars.insert("LLM_LOCAL_BASE_URL", "http://127.0.0.1:11434/v1/");
+        vars.insert("ANTHROPIC_API_KEY", "sk-ant-do-not-print");
+        vars.insert("LLM_ANALYZER", "local");
+        let c = load(&vars).unwrap();
+        assert_eq!((c.llm.ru[1].provider, c.llm.ru[1].model.as_str()), ("local", "qwen2.5:7b"));
+        assert_eq!(c.llm.ru[1].rates.output_per_million, 0, "a local model is free unless priced");
+        let local = c.llm.provider("local").unwrap();
+        assert_eq!(local.base_url.as_deref(), Some("http://127.0.0.1:11434/v1"));
+        assert!(local.keyless);
+        assert_eq!(c.llm.analyzer, AnalyzerChoice::Local);
+        assert!(!format!("{c:?}").contains("do-not-print"));
+
+        for (var, value) in [
+            ("LLM_ANALYZER", "gpt"),
+            ("LLM_GLOBAL_TIER2", "claude-haiku"),
+            ("LLM_RU_TIER0_PRICE", "ten"),
+            ("LLM_ATTEMPTS", "0"),
+            ("GEMINI_BASE_URL", "ftp://example.com"),
+        ] {
+            let mut vars = base();
+            vars.insert(var, value);
+            assert_eq!(load(&vars).unwrap_err().var, var, "{var}={value}");
+        }
+    }
+}
