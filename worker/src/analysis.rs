@@ -35,6 +35,13 @@ pub struct Request {
     pub plan_max: usize,
 }
 
+impl Request {
+    /// How many clips to pick: the count asked for (else the plan's limit), never more than the plan allows.
+    pub fn wanted(&self) -> usize {
+        self.count.unwrap_or(self.plan_max).min(self.plan_max)
+    }
+}
+
 impl Default for Request {
     /// 15–60 s clips, as many as a Free plan allows (3).
     fn default() -> Self {
@@ -135,10 +142,65 @@ fn ends_sentence(word: &str) -> bool {
 }
 
 /// A sentence: indices into the flat word list.
-#[derive(Debug, Clone)]
-struct Sentence {
-    first: usize,
-    last: usize,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sentence {
+    /// Its first word.
+    pub first: usize,
+    /// Its last word.
+    pub last: usize,
+}
+
+/// A transcript as flat words and the sentences over them.
+pub(crate) struct Split {
+    /// Every word in order.
+    pub words: Vec<Word>,
+    /// Sentences, in order, covering every word.
+    pub sentences: Vec<Sentence>,
+}
+
+/// Splits `transcript` into words and sentences (see step 1 above).
+pub(crate) fn split(transcript: &Transcript) -> Split {
+    let words: Vec<Word> = transcript.words().cloned().collect();
+    let mut segment_ends = Vec::new();
+    let mut n = 0;
+    for s in &transcript.segments {
+        n += s.words.len();
+        if n > 0 {
+            segment_ends.push(n - 1);
+        }
+    }
+    let sentences = sentences(&words, &segment_ends);
+    Split { words, sentences }
+}
+
+/// Where a clip whose last word is `words[b]` ends: inside the following pause (at most 0.3 s), never into the next
+/// word.
+pub(crate) fn end_after(words: &[Word], b: usize) -> f64 {
+    let last_end = words[b].end;
+    if b + 1 < words.len() { (last_end + 0.3).min(words[b + 1].start).max(last_end) } else { last_end }
+}
+
+/// The total score from the four sub-scores with [`WEIGHTS`].
+pub fn weighted_total(hook: u8, engagement: u8, flow: u8, trend: u8) -> u8 {
+    let sum = 35 * u32::from(hook) + 25 * u32::from(engagement) + 20 * u32::from(flow) + 20 * u32::from(trend);
+    (sum as f64 / 100.0).round() as u8
+}
+
+/// Picks from `scored` best total first, skipping candidates that overlap one already chosen, up to the requested
+/// count and never more than the plan allows. Ties go to the earlier clip, so the result is deterministic.
+pub(crate) fn choose(mut scored: Vec<ClipCandidate>, request: Request) -> Vec<ClipCandidate> {
+    scored.sort_by(|x, y| y.virality.total.cmp(&x.virality.total).then(x.start.total_cmp(&y.start)));
+    let wanted = request.wanted();
+    let mut chosen: Vec<ClipCandidate> = Vec::new();
+    for c in scored {
+        if chosen.len() >= wanted {
+            break;
+        }
+        if chosen.iter().all(|k| c.end <= k.start || c.start >= k.end) {
+            chosen.push(c);
+        }
+    }
+    chosen
 }
 
 fn sentences(words: &[Word], segment_ends: &[usize]) -> Vec<Sentence> {
@@ -199,7 +261,8 @@ fn keywords(words: &[Word], n: usize) -> Vec<String> {
     ranked.into_iter().take(n).map(|(w, _)| w).collect()
 }
 
-fn title_from(words: &[Word]) -> String {
+/// A title from a sentence's words, at most 70 characters.
+pub(crate) fn title_from(words: &[Word]) -> String {
     let text = words.iter().map(|w| w.text.trim()).collect::<Vec<_>>().join(" ");
     let text = text.trim_end_matches(['.', ',', ';', ':']).to_owned();
     if text.chars().count() <= 70 {
@@ -210,7 +273,8 @@ fn title_from(words: &[Word]) -> String {
     format!("{cut}…")
 }
 
-fn cta_for(language: &str) -> String {
+/// The call-to-action template for `language`.
+pub(crate) fn cta_for(language: &str) -> String {
     if language == "ru" {
         "Подпишитесь, чтобы не пропустить продолжение".into()
     } else {
@@ -220,19 +284,10 @@ fn cta_for(language: &str) -> String {
 
 /// Picks and scores clips from `transcript` as `request` asks.
 pub fn analyze(transcript: &Transcript, request: Request) -> Vec<ClipCandidate> {
-    let words: Vec<Word> = transcript.words().cloned().collect();
+    let Split { words, sentences: sents } = split(transcript);
     if words.is_empty() {
         return Vec::new();
     }
-    let mut segment_ends = Vec::new();
-    let mut n = 0;
-    for s in &transcript.segments {
-        n += s.words.len();
-        if n > 0 {
-            segment_ends.push(n - 1);
-        }
-    }
-    let sents = sentences(&words, &segment_ends);
     let topics = keywords(&words, 10);
     let mut scored: Vec<ClipCandidate> = Vec::new();
     for i in 0..sents.len() {
@@ -279,9 +334,7 @@ pub fn analyze(transcript: &Transcript, request: Request) -> Vec<ClipCandidate> 
             if used >= 2.0 {
                 why.push("on the video's main topic");
             }
-            // End inside the following pause (at most 0.3 s), never into the next word.
-            let end =
-                if b + 1 < words.len() { (last_end + 0.3).min(words[b + 1].start).max(last_end) } else { last_end };
+            let end = end_after(&words, b);
             let strongest = (i..=j)
                 .map(|k| (hook_of(&words[sents[k].first..=sents[k].last]).0, k))
                 .fold((f64::MIN, i), |best, c| if c.0 > best.0 { c } else { best })
@@ -302,19 +355,7 @@ pub fn analyze(transcript: &Transcript, request: Request) -> Vec<ClipCandidate> 
             });
         }
     }
-    // Best first; ties go to the earlier clip, so the result is deterministic.
-    scored.sort_by(|x, y| y.virality.total.cmp(&x.virality.total).then(x.start.total_cmp(&y.start)));
-    let wanted = request.count.unwrap_or(request.plan_max).min(request.plan_max);
-    let mut chosen: Vec<ClipCandidate> = Vec::new();
-    for c in scored {
-        if chosen.len() >= wanted {
-            break;
-        }
-        if chosen.iter().all(|k| c.end <= k.start || c.start >= k.end) {
-            chosen.push(c);
-        }
-    }
-    chosen
+    choose(scored, request)
 }
 
 #[cfg(test)]

@@ -1,26 +1,67 @@
 //! The `analyzing` stage ([`Analyze`]): pick the clips from the transcript, score them, store them as pending clips
 //! and queue their renders.
 //!
-//! The local analyzer ([`crate::analysis`]) does the choosing: it needs no key. (The LLM router's providers are the
-//! rest of the analysis issue; they will take over when a key is configured.) Clips are 15–60 s, as many as the
-//! owner's plan allows. A transcript with no passage long enough fails the video with the reason.
+//! Which analyzer runs (`LLM_ANALYZER`): `auto` (the default) uses the LLM router ([`crate::llm`]) when a key (the
+//! user's or the server's) reaches the default tier's model of the owner's strategy, else the local analyzer
+//! ([`crate::analysis`]), which needs no key; `local` and `llm` force one. Every LLM call is recorded in
+//! `usage_records` with its tokens and cost, also when the analysis then fails. An LLM failure is retried by the
+//! queue; on the job's last attempt under `auto` the local analyzer steps in, so the video still gets clips.
+//!
+//! Clips follow the owner's preferences (count, 15–60 s by default), never more than the plan allows. A transcript
+//! with no passage long enough fails the video with the reason.
 //!
 //! Idempotent: a redelivered job finds the video past `analyzing` and does nothing; a rerun replaces the pending
 //! clips of the previous run.
 
 use backend::{
-    AppState, clips,
+    AppState,
+    ai::UserKeys,
+    clips::{self, AnalysisTarget, LlmUsage},
+    config::AnalyzerChoice,
     jobs::Analyze,
     queue::{JobContext, JobHandler},
     transcripts, videos,
 };
-use domain::{Plan, VideoStatus, videos::stage};
+use domain::{Plan, VideoStatus, analysis::ClipCandidate, transcript::Transcript, videos::stage};
 
-use crate::{Rejected, analysis, progress};
+use crate::{
+    Rejected, analysis,
+    llm::{
+        Tier,
+        moments::{self, AnalysisError},
+        router::{Call, Router},
+    },
+    progress,
+};
 
 /// Runs [`Analyze`] jobs.
 pub struct AnalyzeHandler {
     state: AppState,
+}
+
+/// The clip request a target's preferences and plan give.
+pub fn request_for(target: &AnalysisTarget) -> analysis::Request {
+    analysis::Request {
+        count: target.clip_count.map(|c| c as usize),
+        min_seconds: f64::from(target.clip_min_seconds),
+        max_seconds: f64::from(target.clip_max_seconds),
+        plan_max: Plan::get(target.plan).max_clips_per_video as usize,
+    }
+}
+
+impl From<&Call> for LlmUsage {
+    fn from(c: &Call) -> LlmUsage {
+        LlmUsage {
+            task: c.task.to_owned(),
+            tier: c.tier as i16,
+            provider: c.provider.to_owned(),
+            model: c.model.clone(),
+            tokens_in: c.tokens_in,
+            tokens_out: c.tokens_out,
+            cost_kopecks: c.cost_kopecks,
+            key_source: c.key_source.as_str().to_owned(),
+        }
+    }
 }
 
 impl AnalyzeHandler {
@@ -29,7 +70,26 @@ impl AnalyzeHandler {
         AnalyzeHandler { state }
     }
 
-    async fn analyze(&self, job: &Analyze) -> anyhow::Result<()> {
+    /// Picks clips with the LLM router, recording every call's usage.
+    async fn with_llm(
+        &self,
+        target: &AnalysisTarget,
+        video_id: uuid::Uuid,
+        router: &Router<'_>,
+        transcript: &Transcript,
+    ) -> Result<Vec<ClipCandidate>, AnalysisError> {
+        let mut calls = Vec::new();
+        let result = moments::pick(router, transcript, request_for(target), target.plan, &mut calls).await;
+        let usage: Vec<LlmUsage> = calls.iter().map(LlmUsage::from).collect();
+        if let Err(e) = clips::record_llm_usage(&self.state, target.user_id, video_id, &usage).await {
+            tracing::error!(error = format!("{e:#}"), calls = usage.len(), "recording LLM usage failed");
+        }
+        let cost: i64 = usage.iter().map(|u| u.cost_kopecks).sum();
+        tracing::info!(calls = usage.len(), cost_kopecks = cost, ok = result.is_ok(), "LLM analysis done");
+        result
+    }
+
+    async fn analyze(&self, ctx: &JobContext, job: &Analyze) -> anyhow::Result<()> {
         let state = &self.state;
         let id = job.video_id;
         let Some(target) = clips::analysis_target(state, id).await? else {
@@ -44,9 +104,40 @@ impl AnalyzeHandler {
             .await?
             .ok_or_else(|| Rejected("the video has no transcript to analyze".into()))?;
         progress::report(state, id, stage::SELECTING, 10).await;
-        let request =
-            analysis::Request { plan_max: Plan::get(target.plan).max_clips_per_video as usize, ..Default::default() };
-        let candidates = analysis::analyze(&transcript, request);
+        let request = request_for(&target);
+        // The vault issue supplies the user's own keys here.
+        let keys = UserKeys::default();
+        let router = Router::new(&state.config.llm, &keys, &target.strategy)?;
+        let choice = state.config.llm.analyzer;
+        let use_llm = match choice {
+            AnalyzerChoice::Local => false,
+            AnalyzerChoice::Llm => true,
+            AnalyzerChoice::Auto => router.available(Tier::Default),
+        };
+        if choice == AnalyzerChoice::Llm && !router.available(Tier::Default) {
+            let model = router.model(Tier::Default);
+            return Err(Rejected(format!(
+                "LLM_ANALYZER=llm but no API key reaches {} ({}); add a key or use the local analyzer",
+                model.model, model.provider
+            ))
+            .into());
+        }
+        let candidates = if use_llm {
+            match self.with_llm(&target, id, &router, &transcript).await {
+                Ok(c) if c.is_empty() => {
+                    tracing::info!("the LLM proposed no usable clip; the local analyzer looks too");
+                    analysis::analyze(&transcript, request)
+                }
+                Ok(c) => c,
+                Err(e) if choice == AnalyzerChoice::Auto && ctx.attempt >= ctx.max_attempts => {
+                    tracing::warn!(error = %e, "the LLM failed on the last attempt; the local analyzer picks the clips");
+                    analysis::analyze(&transcript, request)
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("LLM analysis")),
+            }
+        } else {
+            analysis::analyze(&transcript, request)
+        };
         if candidates.is_empty() {
             return Err(Rejected(format!(
                 "no clips: the video has no passage of at least {} s of speech",
@@ -55,15 +146,15 @@ impl AnalyzeHandler {
             .into());
         }
         if let Some(ids) = clips::save_candidates(state, id, &candidates).await? {
-            tracing::info!(clips = ids.len(), best = candidates[0].virality.total, "clips chosen");
+            tracing::info!(clips = ids.len(), best = candidates[0].virality.total, llm = use_llm, "clips chosen");
         }
         Ok(())
     }
 }
 
 impl JobHandler<Analyze> for AnalyzeHandler {
-    async fn run(&self, _ctx: JobContext, job: Analyze) -> anyhow::Result<()> {
-        crate::settle(&self.state, job.video_id, self.analyze(&job).await, false).await
+    async fn run(&self, ctx: JobContext, job: Analyze) -> anyhow::Result<()> {
+        crate::settle(&self.state, job.video_id, self.analyze(&ctx, &job).await, false).await
     }
 
     async fn failed(&self, _ctx: JobContext, job: Analyze, error: String) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ use backend::config::Secret;
 use domain::transcript::{Segment, Transcript, Word};
 use serde::Deserialize;
 
-use crate::media;
+use crate::{llm::providers::retry_after, media};
 
 /// One provider with the key to use for this job.
 #[derive(Debug, Clone)]
@@ -193,11 +193,6 @@ async fn request_once(
         .text("timestamp_granularities[]", "word")
         .text("timestamp_granularities[]", "segment");
     client.post(format!("{}/audio/transcriptions", p.base_url)).bearer_auth(&p.key.0).multipart(form).send().await
-}
-
-fn retry_after(res: &reqwest::Response) -> Option<Duration> {
-    let v = res.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<f64>().ok().map(|s| Duration::from_secs_f64(s.clamp(0.0, 120.0)))
 }
 
 /// Transcribes one piece with one provider, retrying 429, 5xx and network errors.
