@@ -12,6 +12,7 @@ mod app;
 mod bucket;
 mod db;
 mod fake;
+pub mod fake_llm;
 pub mod fake_stt;
 pub mod fake_vk;
 pub mod logs;

@@ -95,6 +95,31 @@ async fn a_transcribed_video_gets_scored_pending_clips_and_queued_renders() {
 }
 
 #[tokio::test]
+async fn the_owners_clip_count_and_length_are_followed() {
+    const BLAND: &str = "The weather was mild and the meeting went on as planned with the usual agenda items.";
+    let t = transcript(&[BLAND; 40]);
+    let app = spawn(&[]).await;
+    let (_, _, user) = app.signed_in().await;
+    app.db
+        .client()
+        .await
+        .execute(
+            "UPDATE users SET clip_count = 2, clip_min_seconds = 30, clip_max_seconds = 60 WHERE id = $1",
+            &[&user],
+        )
+        .await
+        .unwrap();
+    let id = analyzing_video(&app, user, &t).await;
+    let worker = InProcessWorker::start(&app);
+    app.state.queue.enqueue(&Analyze { video_id: id }, EnqueueOptions::new()).await.unwrap();
+    eventually("the clips are chosen", async || status(&app, &id.to_string()).await == "generating_clips").await;
+    let chosen = clips(&app, id).await;
+    assert_eq!(chosen.len(), 2, "{chosen:?}");
+    assert!(chosen.iter().all(|c| (30.0..=60.3).contains(&(c.2 - c.1))), "{chosen:?}");
+    worker.stop().await;
+}
+
+#[tokio::test]
 async fn a_transcript_too_short_for_a_clip_fails_the_video_with_the_reason() {
     let app = spawn(&[]).await;
     let (_, _, user) = app.signed_in().await;
