@@ -263,7 +263,7 @@ mod ssr {
                 AccountError::TokenExpired => ApiError::TokenExpired,
                 AccountError::TokenUsed => ApiError::TokenUsed,
                 AccountError::NameTooLong => ApiError::NameTooLong,
-                AccountError::UnknownCaptionStyle => ApiError::BadInput,
+                AccountError::UnknownCaptionStyle | AccountError::BadClipPreferences => ApiError::BadInput,
                 AccountError::Internal(e) => {
                     tracing::error!(error = format!("{e:#}"), "account operation failed");
                     ApiError::Internal
@@ -380,6 +380,16 @@ pub async fn update_settings(
     let user = ssr::require_user()?;
     backend::accounts::update_settings(&state, user, ui_language, llm_strategy, &caption_style).await?;
     ssr::set_lang_cookie(ui_language);
+    Ok(())
+}
+
+/// Sets how many clips analysis picks per video (`auto` or a number up to the plan's limit) and their length range
+/// (`15-60`, …) for the user's next videos.
+#[server(prefix = "/api", endpoint = "user/clip-preferences")]
+pub async fn update_clip_preferences(clip_count: String, clip_length: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::accounts::update_clip_preferences(&state, user, &clip_count, &clip_length).await?;
     Ok(())
 }
 

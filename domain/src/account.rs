@@ -126,6 +126,19 @@ mod tests {
     }
 
     #[test]
+    fn clip_preferences_parse_only_offered_values() {
+        assert_eq!(parse_clip_length("15-60"), Some((15, 60)));
+        assert_eq!(parse_clip_length(" 60 - 90 "), Some((60, 90)));
+        assert_eq!(parse_clip_length("5-600"), None);
+        assert_eq!(parse_clip_length("60"), None);
+        assert_eq!(parse_clip_count("auto", 3), Some(None));
+        assert_eq!(parse_clip_count("2", 3), Some(Some(2)));
+        assert_eq!(parse_clip_count("4", 3), None, "never more than the plan allows");
+        assert_eq!(parse_clip_count("0", 3), None);
+        assert_eq!(parse_clip_count("150", 1_000), None);
+    }
+
+    #[test]
     fn password_length_counts_characters_not_bytes() {
         assert_eq!(check_password_length("1234567"), Err(PasswordError::TooShort));
         assert_eq!(check_password_length("12345678"), Ok(()));
@@ -156,6 +169,32 @@ pub struct Me {
     pub caption_style: String,
     /// Whether a VK ID is linked.
     pub vk_linked: bool,
+    /// Clips wanted per video; `None`: as many as the plan allows.
+    pub clip_count: Option<u32>,
+    /// Clip length range in seconds, one of [`CLIP_LENGTHS`].
+    pub clip_length: (u16, u16),
+}
+
+/// Clip length ranges a user can ask for, in seconds (OpusClip-style presets); `(15, 60)` is the default.
+pub const CLIP_LENGTHS: [(u16, u16); 4] = [(15, 30), (15, 60), (30, 60), (60, 90)];
+
+/// Parses a clip length range written `min-max` (`15-60`); only [`CLIP_LENGTHS`] are accepted.
+pub fn parse_clip_length(value: &str) -> Option<(u16, u16)> {
+    let (a, b) = value.trim().split_once('-')?;
+    let range = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    CLIP_LENGTHS.contains(&range).then_some(range)
+}
+
+/// The most clips a user can ask for by number (the plan may allow more with `auto`).
+pub const CLIP_COUNT_MAX: u32 = 100;
+
+/// Parses a clip count: `auto` (as many as the plan allows: `Some(None)`) or 1 to `plan_max` (at most
+/// [`CLIP_COUNT_MAX`]: `Some(Some(n))`); `None` when it is neither.
+pub fn parse_clip_count(value: &str, plan_max: u32) -> Option<Option<u32>> {
+    match value.trim() {
+        "auto" | "" => Some(None),
+        n => n.parse::<u32>().ok().filter(|n| (1..=plan_max.min(CLIP_COUNT_MAX)).contains(n)).map(Some),
+    }
 }
 
 /// Caption styles a user can pick as their default (the renderer defines how each looks).

@@ -169,3 +169,44 @@ async fn protected_server_functions_answer_401_and_me_is_null_when_anonymous() {
         .unwrap();
     assert_eq!(res.status(), 422);
 }
+
+#[tokio::test]
+async fn clip_preferences_are_saved_within_the_plans_limit() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .browser()
+        .post(format!("{}/api/user/clip-preferences", app.url))
+        .form(&[("clip_count", "2"), ("clip_length", "30-60")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "anonymous");
+    let (browser, _, _) = app.signed_in().await;
+    let me = async || -> Value {
+        browser.post(format!("{}/api/user/me", app.url)).send().await.unwrap().json().await.unwrap()
+    };
+    let before = me().await;
+    assert_eq!(
+        (before["clip_count"].clone(), before["clip_length"].clone()),
+        (Value::Null, serde_json::json!([15, 60]))
+    );
+    let set = async |count: &str, length: &str| {
+        browser
+            .post(format!("{}/api/user/clip-preferences", app.url))
+            .form(&[("clip_count", count), ("clip_length", length)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(set("2", "30-60").await, 200);
+    let after = me().await;
+    assert_eq!(
+        (after["clip_count"].clone(), after["clip_length"].clone()),
+        (serde_json::json!(2), serde_json::json!([30, 60]))
+    );
+    assert_eq!(set("4", "30-60").await, 422, "a Free plan allows 3 clips per video");
+    assert_eq!(set("auto", "15-45").await, 422, "only the offered ranges");
+    assert_eq!(set("auto", "60-90").await, 200);
+    assert_eq!(me().await["clip_count"], Value::Null);
+}

@@ -11,7 +11,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::{
         ApiError, ForgotPassword, Login, Logout, LogoutEverywhere, Register, ResendVerification, ResetPassword,
-        UpdateProfile, UpdateSettings, VerifyEmail, get_me, vk_enabled,
+        UpdateClipPreferences, UpdateProfile, UpdateSettings, VerifyEmail, get_me, vk_enabled,
     },
     components::{Brand, LangSwitch},
     i18n::use_i18n,
@@ -528,6 +528,7 @@ fn ProfileForms(me: Me) -> impl IntoView {
                 {move || saved(matches!(settings.value().get(), Some(Ok(()))))}
             </ActionForm>
         </div>
+        <ClipPreferencesForm plan=me.plan count=me.clip_count length=me.clip_length />
         <div class="card">
             {if me.vk_linked {
                 view! { <p class="notice" data-testid="vk-linked">{move || i18n.t().auth.vk_linked}</p> }.into_any()
@@ -539,6 +540,56 @@ fn ProfileForms(me: Me) -> impl IntoView {
             <button class="btn" data-testid="logout-everywhere" on:click=move |_| { everywhere.dispatch(LogoutEverywhere {}); }>
                 {move || i18n.t().auth.logout_everywhere}
             </button>
+        </div>
+    }
+}
+
+/// How many clips analysis picks and how long they are, for the user's next videos.
+#[component]
+fn ClipPreferencesForm(plan: domain::PlanId, count: Option<u32>, length: (u16, u16)) -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<UpdateClipPreferences>::new();
+    login_again_on_unauthenticated(action.value());
+    let plan_max = domain::Plan::get(plan).max_clips_per_video.min(domain::account::CLIP_COUNT_MAX);
+    // A long list helps no one: the counts offered stop at 20.
+    let counts: Vec<u32> = (1..=plan_max.min(20)).collect();
+    view! {
+        <div class="card" data-testid="clip-preferences">
+            <h2>{move || i18n.t().auth.clips_title}</h2>
+            <p class="muted">{move || i18n.t().auth.clips_hint}</p>
+            <ActionForm action attr:class="form">
+                <label class="field">
+                    <span>{move || i18n.t().auth.clip_count}</span>
+                    <select name="clip_count">
+                        <option value="auto" selected=count.is_none()>{move || i18n.t().auth.clip_count_auto}</option>
+                        {counts
+                            .into_iter()
+                            .map(|n| view! { <option value=n.to_string() selected=count == Some(n)>{n}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{move || i18n.t().auth.clip_length}</span>
+                    <select name="clip_length">
+                        {domain::account::CLIP_LENGTHS
+                            .iter()
+                            .map(|&(a, b)| {
+                                view! {
+                                    <option value=format!("{a}-{b}") selected=(a, b) == length>
+                                        {move || format!("{a}–{b} {}", i18n.t().auth.seconds)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <p class="form-error" role="alert">{error_for(action.value(), None)}</p>
+                <button class="btn btn-primary" type="submit">{move || i18n.t().auth.save}</button>
+                {move || {
+                    matches!(action.value().get(), Some(Ok(())))
+                        .then(|| view! { <span class="notice" role="status">{move || i18n.t().auth.saved}</span> })
+                }}
+            </ActionForm>
         </div>
     }
 }

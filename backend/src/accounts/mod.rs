@@ -61,6 +61,9 @@ pub enum AccountError {
     /// The caption style is not one of the built-in ones.
     #[error("unknown caption style")]
     UnknownCaptionStyle,
+    /// A clip count above the plan's limit, or a length range not offered.
+    #[error("clip preferences out of range")]
+    BadClipPreferences,
     /// Anything else (database down ...): logged with its chain, shown as a generic error.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -560,6 +563,9 @@ struct MeRow {
     llm_strategy: String,
     caption_style: String,
     vk_user_id: Option<String>,
+    clip_count: Option<i16>,
+    clip_min_seconds: i16,
+    clip_max_seconds: i16,
 }
 
 /// The signed-in user's profile and settings.
@@ -576,6 +582,8 @@ pub async fn me(state: &AppState, user_id: Uuid) -> Result<Option<Me>, AccountEr
         llm_strategy: LlmStrategy::parse(&r.llm_strategy).unwrap_or(LlmStrategy::Ru),
         caption_style: r.caption_style,
         vk_linked: r.vk_user_id.is_some(),
+        clip_count: r.clip_count.map(|c| c.max(1) as u32),
+        clip_length: (r.clip_min_seconds.max(1) as u16, r.clip_max_seconds.max(1) as u16),
     }))
 }
 
@@ -587,6 +595,30 @@ pub async fn update_profile(state: &AppState, user_id: Uuid, name: &str) -> Resu
     }
     let mut conn = state.db.get().await?;
     diesel::update(users::table.find(user_id)).set(users::name.eq(name)).execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Sets what analysis picks for the user's videos from now on: `count` (`auto` or 1 to the plan's clips per video)
+/// and `length` (`min-max`, one of `domain::account::CLIP_LENGTHS`).
+pub async fn update_clip_preferences(
+    state: &AppState,
+    user_id: Uuid,
+    count: &str,
+    length: &str,
+) -> Result<(), AccountError> {
+    let mut conn = state.db.get().await?;
+    let plan: String = users::table.find(user_id).select(users::plan_id).first(&mut conn).await?;
+    let plan_max = domain::Plan::get(PlanId::parse(&plan).unwrap_or(PlanId::Free)).max_clips_per_video;
+    let count = domain::account::parse_clip_count(count, plan_max).ok_or(AccountError::BadClipPreferences)?;
+    let (min, max) = domain::account::parse_clip_length(length).ok_or(AccountError::BadClipPreferences)?;
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::clip_count.eq(count.map(|c| c as i16)),
+            users::clip_min_seconds.eq(min as i16),
+            users::clip_max_seconds.eq(max as i16),
+        ))
+        .execute(&mut conn)
+        .await?;
     Ok(())
 }
 
