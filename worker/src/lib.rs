@@ -7,6 +7,7 @@ pub mod llm;
 pub mod media;
 pub mod progress;
 pub mod reconcile;
+pub mod retry;
 pub mod scratch;
 pub mod source;
 pub mod stt;

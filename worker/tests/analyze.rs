@@ -11,32 +11,10 @@ use testkit::{TestApp, eventually};
 use uuid::Uuid;
 
 mod common;
-use common::{InProcessWorker, spawn, status};
+use common::{InProcessWorker, analyzing_video, spawn, status};
 
 fn transcript(sentences: &[&str]) -> Transcript {
     testkit::speech::timed_transcript(sentences, 0.6)
-}
-
-/// A video of `user` waiting in `analyzing` with `transcript`.
-async fn analyzing_video(app: &TestApp, user: Uuid, transcript: &Transcript) -> Uuid {
-    let id = Uuid::now_v7();
-    let db = app.db.client().await;
-    db.execute(
-        "INSERT INTO videos (id, user_id, title, status, source_kind, duration_seconds)
-         VALUES ($1, $2, 'talk', 'analyzing', 'file', 300)",
-        &[&id, &user],
-    )
-    .await
-    .unwrap();
-    let segments = serde_json::to_string(&transcript.segments).unwrap();
-    db.execute(
-        "INSERT INTO transcripts (video_id, language, segments, full_text, stt_model)
-         VALUES ($1, 'en', $2::text::jsonb, $3, 'test')",
-        &[&id, &segments, &transcript.full_text()],
-    )
-    .await
-    .unwrap();
-    id
 }
 
 async fn clips(app: &TestApp, video: Uuid) -> Vec<(String, f64, f64, String, i64)> {

@@ -14,10 +14,9 @@ use backend::{
 use domain::{PlanId, transcript::Transcript};
 use serde_json::{Value, json};
 use testkit::{
-    TestApp, eventually,
+    eventually,
     fake_llm::{Api, FakeLlm, KEY, Step, USAGE_IN, USAGE_OUT},
 };
-use uuid::Uuid;
 use worker::{
     analysis::Request,
     llm::{
@@ -28,7 +27,7 @@ use worker::{
 };
 
 mod common;
-use common::{InProcessWorker, spawn, status};
+use common::{InProcessWorker, analyzing_video, spawn, status};
 
 const BLAND: &str = "The weather was mild and the meeting went on as planned with the usual agenda items.";
 const T_PRO: &str = "t-tech/T-pro-it-2.1";
@@ -107,12 +106,18 @@ fn user_messages(req: &testkit::RecordedRequest) -> Vec<String> {
         .collect()
 }
 
+/// A fake Cloud.ru whose tier-1 model answers [`talk_reply`] and whose tier-0 model titles two clips.
+async fn cloudru_for_the_talk(t: &Transcript) -> FakeLlm {
+    let cloudru = FakeLlm::start(Api::OpenAi).await;
+    cloudru.script(T_PRO, [Step::Json(talk_reply(t))]);
+    cloudru.script(GIGACHAT, [Step::Json(titles_reply(2))]);
+    cloudru
+}
+
 #[tokio::test]
 async fn openai_compatible_happy_path_snaps_bounds_and_records_usage_and_cost() {
-    let cloudru = FakeLlm::start(Api::OpenAi).await;
     let t = talk();
-    cloudru.script(T_PRO, [Step::Json(talk_reply(&t))]);
-    cloudru.script(GIGACHAT, [Step::Json(titles_reply(2))]);
+    let cloudru = cloudru_for_the_talk(&t).await;
     let config = llm_config(&[("CLOUDRU_BASE_URL", cloudru.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
     let keys = UserKeys::default();
     let router = Router::new(&config, &keys, "ru").unwrap();
@@ -367,34 +372,10 @@ async fn long_transcripts_go_to_the_long_context_tier_in_chunks() {
 
 // The job.
 
-/// A video of `user` waiting in `analyzing` with `transcript`.
-async fn analyzing_video(app: &TestApp, user: Uuid, transcript: &Transcript) -> Uuid {
-    let id = Uuid::now_v7();
-    let db = app.db.client().await;
-    db.execute(
-        "INSERT INTO videos (id, user_id, title, status, source_kind, duration_seconds)
-         VALUES ($1, $2, 'talk', 'analyzing', 'file', 300)",
-        &[&id, &user],
-    )
-    .await
-    .unwrap();
-    let segments = serde_json::to_string(&transcript.segments).unwrap();
-    db.execute(
-        "INSERT INTO transcripts (video_id, language, segments, full_text, stt_model)
-         VALUES ($1, 'en', $2::text::jsonb, $3, 'test')",
-        &[&id, &segments, &transcript.full_text()],
-    )
-    .await
-    .unwrap();
-    id
-}
-
 #[tokio::test]
 async fn the_analyze_job_uses_the_llm_with_a_server_key_and_records_usage_per_video() {
-    let cloudru = FakeLlm::start(Api::OpenAi).await;
     let t = talk();
-    cloudru.script(T_PRO, [Step::Json(talk_reply(&t))]);
-    cloudru.script(GIGACHAT, [Step::Json(titles_reply(2))]);
+    let cloudru = cloudru_for_the_talk(&t).await;
     let base = cloudru.base_url();
     let app = spawn(&[("CLOUDRU_BASE_URL", &base), ("CLOUDRU_API_KEY", KEY), ("LLM_BACKOFF_MS", "5")]).await;
     let (_, _, user) = app.signed_in().await;

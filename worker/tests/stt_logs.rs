@@ -60,7 +60,7 @@ async fn transcription_keys_never_reach_the_logs() {
     assert_eq!((cloudru.calls(), openai.calls()), (1, 2), "401, then the fallback, busy once");
 
     let log = capture.text();
-    assert!(log.contains("transcription API busy") && log.contains("transcribed"), "the capture works");
+    assert!(log.contains("API busy; retrying") && log.contains("transcribed"), "the capture works");
     for secret in [refused_key, testkit::fake_stt::KEY] {
         assert!(!log.contains(secret), "an API key ({} chars) appears in the logs", secret.len());
     }

@@ -2,16 +2,16 @@
 //! OpenAI, Ollama, llama.cpp), Google Gemini `generateContent`, and Anthropic Messages. Each call returns the reply's
 //! text and the token usage the provider reports.
 //!
-//! 429, 5xx (Anthropic's 529 included) and dropped connections are retried with doubling backoff, honouring
-//! `Retry-After`; 401/403 (and Gemini's 400 `API_KEY_INVALID`) are [`CallError::Auth`], so the router can fall back
-//! to the server's key; any other refusal is final for this call.
-
-use std::time::Duration;
+//! 429, 5xx (Anthropic's 529 included) and dropped connections are retried ([`crate::retry`]); 401/403 (and
+//! Gemini's 400 `API_KEY_INVALID`) are [`CallError::Auth`], so the router can fall back to the server's key; any
+//! other refusal is final for this call.
 
 use backend::config::{LlmApi, Secret};
 use serde_json::{Value, json};
 
 use super::estimate_tokens;
+pub use crate::retry::Retry;
+use crate::retry::{self, Answer};
 
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,15 +68,6 @@ pub struct Endpoint<'a> {
     pub model: &'a str,
     /// The key (a local server may need none).
     pub key: Option<&'a Secret>,
-}
-
-/// Retry policy.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry {
-    /// Attempts in all.
-    pub attempts: u32,
-    /// First delay; doubles.
-    pub backoff: Duration,
 }
 
 /// Why a call failed.
@@ -224,23 +215,9 @@ pub fn parse_reply(to: &Endpoint<'_>, prompt: &Prompt, body: &[u8]) -> Result<Re
     })
 }
 
-/// The message of an error body (all three shapes put it at `error.message`).
-fn error_message(body: &[u8]) -> String {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect())
-}
-
 /// Whether a refusal is about the key: 401/403 everywhere, and Gemini's 400 with reason `API_KEY_INVALID`.
 fn is_auth(status: u16, body: &[u8]) -> bool {
     status == 401 || status == 403 || (status == 400 && String::from_utf8_lossy(body).contains("API_KEY_INVALID"))
-}
-
-/// The pause a `Retry-After` header asks for, in seconds (capped at 2 minutes).
-pub(crate) fn retry_after(res: &reqwest::Response) -> Option<Duration> {
-    let v = res.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<f64>().ok().map(|s| Duration::from_secs_f64(s.clamp(0.0, 120.0)))
 }
 
 fn send(client: &reqwest::Client, to: &Endpoint<'_>, url: &str, body: &Value) -> reqwest::RequestBuilder {
@@ -255,52 +232,24 @@ fn send(client: &reqwest::Client, to: &Endpoint<'_>, url: &str, body: &Value) ->
     }
 }
 
-/// Sends `prompt` to `to`, retrying 429, 5xx and network errors as `retry` says.
+/// Sends `prompt` to `to`, retrying 429, 5xx and network errors as `policy` says.
 pub async fn call(
     client: &reqwest::Client,
     to: &Endpoint<'_>,
     prompt: &Prompt,
-    retry: Retry,
+    policy: Retry,
 ) -> Result<Reply, CallError> {
     let (url, body) = request(to, prompt);
-    let mut last = String::new();
-    for attempt in 1..=retry.attempts {
-        let wait = retry.backoff * 2u32.saturating_pow(attempt - 1);
-        match send(client, to, &url, &body).send().await {
-            Ok(res) if res.status().is_success() => {
-                let bytes = res
-                    .bytes()
-                    .await
-                    .map_err(|e| CallError::Unavailable { provider: to.provider, detail: e.to_string() })?;
-                return parse_reply(to, prompt, &bytes);
-            }
-            Ok(res) => {
-                let status = res.status().as_u16();
-                if status == 429 || status >= 500 {
-                    let pause = retry_after(&res).unwrap_or(wait);
-                    last = format!("HTTP {status}: {}", error_message(&res.bytes().await.unwrap_or_default()));
-                    tracing::info!(provider = to.provider, model = to.model, status, attempt, "LLM busy; retrying");
-                    if attempt < retry.attempts {
-                        tokio::time::sleep(pause).await;
-                    }
-                    continue;
-                }
-                let bytes = res.bytes().await.unwrap_or_default();
-                if is_auth(status, &bytes) {
-                    return Err(CallError::Auth { provider: to.provider, status });
-                }
-                return Err(CallError::Refused { provider: to.provider, status, message: error_message(&bytes) });
-            }
-            Err(e) => {
-                last = format!("network: {e}");
-                tracing::info!(provider = to.provider, attempt, error = %e, "LLM unreachable; retrying");
-                if attempt < retry.attempts {
-                    tokio::time::sleep(wait).await;
-                }
-            }
+    match retry::send(to.provider, policy, || send(client, to, &url, &body).send()).await {
+        Answer::Success(bytes) => parse_reply(to, prompt, &bytes),
+        Answer::Refused { status, body } if is_auth(status, &body) => {
+            Err(CallError::Auth { provider: to.provider, status })
         }
+        Answer::Refused { status, body } => {
+            Err(CallError::Refused { provider: to.provider, status, message: retry::error_message(&body) })
+        }
+        Answer::Unavailable(detail) => Err(CallError::Unavailable { provider: to.provider, detail }),
     }
-    Err(CallError::Unavailable { provider: to.provider, detail: format!("{last} after {} attempts", retry.attempts) })
 }
 
 #[cfg(test)]

@@ -14,7 +14,10 @@ use backend::config::Secret;
 use domain::transcript::{Segment, Transcript, Word};
 use serde::Deserialize;
 
-use crate::{llm::providers::retry_after, media};
+use crate::{
+    media,
+    retry::{self, Answer},
+};
 
 /// One provider with the key to use for this job.
 #[derive(Debug, Clone)]
@@ -87,16 +90,6 @@ struct VerboseWord {
     word: String,
     start: f64,
     end: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorDetail {
-    message: String,
 }
 
 /// ISO 639-1 code for the language names verbose_json reports ("english", "russian", …).
@@ -203,45 +196,15 @@ async fn piece(
     offset: f64,
     settings: ApiSettings,
 ) -> Result<(Option<String>, Vec<Segment>), ApiError> {
-    let mut last = String::new();
-    for attempt in 1..=settings.attempts {
-        let wait = settings.backoff * 2u32.saturating_pow(attempt - 1);
-        match request_once(client, p, audio).await {
-            Ok(res) if res.status().is_success() => {
-                let body =
-                    res.bytes().await.map_err(|e| ApiError::Malformed { provider: p.name, detail: e.to_string() })?;
-                return parse(p.name, &body, offset);
-            }
-            Ok(res) => {
-                let status = res.status().as_u16();
-                if status == 401 || status == 403 {
-                    return Err(ApiError::Auth { provider: p.name, status });
-                }
-                if status == 429 || status >= 500 {
-                    let pause = retry_after(&res).unwrap_or(wait);
-                    last = format!("HTTP {status}");
-                    tracing::info!(provider = p.name, status, attempt, "transcription API busy; retrying");
-                    if attempt < settings.attempts {
-                        tokio::time::sleep(pause).await;
-                    }
-                    continue;
-                }
-                let body = res.bytes().await.unwrap_or_default();
-                let message = serde_json::from_slice::<ErrorBody>(&body)
-                    .map(|b| b.error.message)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(200).collect());
-                return Err(ApiError::Refused { provider: p.name, status, message });
-            }
-            Err(e) => {
-                last = format!("network: {e}");
-                tracing::info!(provider = p.name, attempt, error = %e, "transcription API unreachable; retrying");
-                if attempt < settings.attempts {
-                    tokio::time::sleep(wait).await;
-                }
-            }
+    let policy = retry::Retry { attempts: settings.attempts, backoff: settings.backoff };
+    match retry::send(p.name, policy, || request_once(client, p, audio)).await {
+        Answer::Success(body) => parse(p.name, &body, offset),
+        Answer::Refused { status: status @ (401 | 403), .. } => Err(ApiError::Auth { provider: p.name, status }),
+        Answer::Refused { status, body } => {
+            Err(ApiError::Refused { provider: p.name, status, message: retry::error_message(&body) })
         }
+        Answer::Unavailable(detail) => Err(ApiError::Unavailable { provider: p.name, detail }),
     }
-    Err(ApiError::Unavailable { provider: p.name, detail: format!("{last} after {} attempts", settings.attempts) })
 }
 
 /// Audio pieces: (offset seconds, file).

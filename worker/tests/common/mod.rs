@@ -72,3 +72,25 @@ pub async fn video(app: &TestApp, id: &str) -> (String, i16, Option<String>, Opt
 pub async fn status(app: &TestApp, id: &str) -> String {
     video(app, id).await.0
 }
+
+/// A video of `user` waiting in `analyzing` with `transcript`.
+pub async fn analyzing_video(app: &TestApp, user: Uuid, transcript: &domain::transcript::Transcript) -> Uuid {
+    let id = Uuid::now_v7();
+    let db = app.db.client().await;
+    db.execute(
+        "INSERT INTO videos (id, user_id, title, status, source_kind, duration_seconds)
+         VALUES ($1, $2, 'talk', 'analyzing', 'file', 300)",
+        &[&id, &user],
+    )
+    .await
+    .unwrap();
+    let segments = serde_json::to_string(&transcript.segments).unwrap();
+    db.execute(
+        "INSERT INTO transcripts (video_id, language, segments, full_text, stt_model)
+         VALUES ($1, 'en', $2::text::jsonb, $3, 'test')",
+        &[&id, &segments, &transcript.full_text()],
+    )
+    .await
+    .unwrap();
+    id
+}
