@@ -11,7 +11,7 @@ use backend::{
     jobs::Analyze,
     queue::EnqueueOptions,
 };
-use domain::{PlanId, transcript::Transcript};
+use domain::{PlanId, analysis::ClipCandidate, transcript::Transcript};
 use serde_json::{Value, json};
 use testkit::{
     eventually,
@@ -22,6 +22,7 @@ use worker::{
     llm::{
         Tier,
         moments::{self, AnalysisError},
+        providers::{Message, Prompt, Role},
         router::{Call, KeySource, Router},
     },
 };
@@ -106,6 +107,26 @@ fn user_messages(req: &testkit::RecordedRequest) -> Vec<String> {
         .collect()
 }
 
+/// A one-line prompt.
+fn hi() -> Prompt {
+    Prompt {
+        system: "s".into(),
+        messages: vec![Message { role: Role::User, text: "hi".into() }],
+        json: true,
+        max_tokens: 50,
+    }
+}
+
+/// Picks clips from `t` for a Free RU user with the server key at `cloudru`: the result and the calls made.
+async fn pick_ru(cloudru: &FakeLlm, t: &Transcript) -> (Result<Vec<ClipCandidate>, AnalysisError>, Vec<Call>) {
+    let config = llm_config(&[("CLOUDRU_BASE_URL", cloudru.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
+    let keys = UserKeys::default();
+    let router = Router::new(&config, &keys, "ru").unwrap();
+    let mut calls = Vec::new();
+    let result = moments::pick(&router, t, free(), PlanId::Free, &mut calls).await;
+    (result, calls)
+}
+
 /// A fake Cloud.ru whose tier-1 model answers [`talk_reply`] and whose tier-0 model titles two clips.
 async fn cloudru_for_the_talk(t: &Transcript) -> FakeLlm {
     let cloudru = FakeLlm::start(Api::OpenAi).await;
@@ -118,12 +139,8 @@ async fn cloudru_for_the_talk(t: &Transcript) -> FakeLlm {
 async fn openai_compatible_happy_path_snaps_bounds_and_records_usage_and_cost() {
     let t = talk();
     let cloudru = cloudru_for_the_talk(&t).await;
-    let config = llm_config(&[("CLOUDRU_BASE_URL", cloudru.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
-    let keys = UserKeys::default();
-    let router = Router::new(&config, &keys, "ru").unwrap();
-    assert!(router.available(Tier::Default));
-    let mut calls = Vec::new();
-    let clips = moments::pick(&router, &t, free(), PlanId::Free, &mut calls).await.unwrap();
+    let (clips, calls) = pick_ru(&cloudru, &t).await;
+    let clips = clips.unwrap();
 
     assert_eq!(clips.len(), 2, "{clips:#?}");
     // Snapped to the sentences' own bounds: never inside a word.
@@ -159,11 +176,8 @@ async fn malformed_json_is_repaired_once_with_the_problem_shown_to_the_model() {
     let truncated = format!("```json\n{}", &talk_reply(&t).to_string()[..60]);
     cloudru.script(T_PRO, [Step::Text(truncated.clone()), Step::Json(talk_reply(&t))]);
     cloudru.script(GIGACHAT, [Step::Json(titles_reply(2))]);
-    let config = llm_config(&[("CLOUDRU_BASE_URL", cloudru.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
-    let keys = UserKeys::default();
-    let router = Router::new(&config, &keys, "ru").unwrap();
-    let mut calls = Vec::new();
-    let clips = moments::pick(&router, &t, free(), PlanId::Free, &mut calls).await.unwrap();
+    let (clips, calls) = pick_ru(&cloudru, &t).await;
+    let clips = clips.unwrap();
     assert_eq!(clips[0].start, t.segments[20].start);
 
     let asked = cloudru.calls_for(T_PRO);
@@ -232,11 +246,8 @@ async fn rate_limits_and_server_errors_are_retried_and_a_dead_tier_falls_back() 
     cloudru.script(T_PRO, [Step::Status(429), Step::Status(429), Step::Status(429)]);
     cloudru.script(QWEN, [Step::Status(429), Step::Status(503), Step::Json(talk_reply(&t))]);
     cloudru.script(GIGACHAT, [Step::Json(titles_reply(2))]);
-    let config = llm_config(&[("CLOUDRU_BASE_URL", cloudru.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
-    let keys = UserKeys::default();
-    let router = Router::new(&config, &keys, "ru").unwrap();
-    let mut calls = Vec::new();
-    let clips = moments::pick(&router, &t, free(), PlanId::Free, &mut calls).await.unwrap();
+    let (clips, calls) = pick_ru(&cloudru, &t).await;
+    let clips = clips.unwrap();
     assert_eq!(clips.len(), 2);
     assert_eq!(cloudru.calls_for(T_PRO).len(), 3, "LLM_ATTEMPTS=3");
     assert_eq!(cloudru.calls_for(QWEN).len(), 3);
@@ -246,23 +257,16 @@ async fn rate_limits_and_server_errors_are_retried_and_a_dead_tier_falls_back() 
     let anthropic = FakeLlm::start(Api::Anthropic).await;
     anthropic.script("claude-haiku-4-5", [Step::Status(529), Step::Json(talk_reply(&t))]);
     let config = llm_config(&[("ANTHROPIC_BASE_URL", anthropic.base_url()), ("ANTHROPIC_API_KEY", KEY.into())]);
+    let keys = UserKeys::default();
     let router = Router::new(&config, &keys, "global").unwrap();
-    let prompt = worker::llm::providers::Prompt {
-        system: "s".into(),
-        messages: vec![worker::llm::providers::Message { role: worker::llm::providers::Role::User, text: "hi".into() }],
-        json: true,
-        max_tokens: 50,
-    };
     let mut calls = Vec::new();
-    router.complete("test", Tier::Quality, &prompt, &mut calls).await.unwrap();
+    router.complete("test", Tier::Quality, &hi(), &mut calls).await.unwrap();
     assert_eq!(anthropic.calls_for("claude-haiku-4-5").len(), 2);
 
     // Every tier failing: an error the job retries, with nothing charged.
     let dead = FakeLlm::start(Api::OpenAi).await;
-    let config = llm_config(&[("CLOUDRU_BASE_URL", dead.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
-    let router = Router::new(&config, &keys, "ru").unwrap();
-    let mut calls = Vec::new();
-    let err = moments::pick(&router, &t, free(), PlanId::Free, &mut calls).await.unwrap_err();
+    let (result, calls) = pick_ru(&dead, &t).await;
+    let err = result.unwrap_err();
     assert!(matches!(err, AnalysisError::Route(_)), "{err}");
     assert!(err.to_string().contains("404"), "{err}");
     assert!(calls.is_empty());
@@ -274,12 +278,7 @@ async fn byok_uses_the_users_key_then_openrouter_then_the_server_key_after_a_401
     let cloudru = FakeLlm::start(Api::OpenAi).await;
     cloudru.accept_key("sk-user-good");
     let config = llm_config(&[("CLOUDRU_BASE_URL", cloudru.base_url()), ("CLOUDRU_API_KEY", KEY.into())]);
-    let prompt = worker::llm::providers::Prompt {
-        system: "s".into(),
-        messages: vec![worker::llm::providers::Message { role: worker::llm::providers::Role::User, text: "hi".into() }],
-        json: true,
-        max_tokens: 50,
-    };
+    let prompt = hi();
     let ask = async |keys: &UserKeys| -> Vec<Call> {
         cloudru.script(T_PRO, [Step::Json(json!({}))]);
         let router = Router::new(&config, keys, "ru").unwrap();
