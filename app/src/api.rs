@@ -43,6 +43,8 @@ pub enum ApiError {
     NotFound,
     /// An upload was refused.
     Upload(domain::upload::UploadProblem),
+    /// The clip is being rendered; the change can wait until it is done.
+    ClipBusy,
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -82,6 +84,7 @@ impl ApiError {
             ApiError::BadInput => a.err_bad_input.into(),
             ApiError::NotFound => t.video_list.err_not_found.into(),
             ApiError::Upload(p) => t.video_list.upload_errors[p.index()].into(),
+            ApiError::ClipBusy => t.video_clips.err_busy.into(),
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -246,6 +249,18 @@ mod ssr {
                 E::BadUrl => fail(ApiError::Upload(P::BadUrl)),
                 E::RateLimited { retry_after_secs } => fail(ApiError::RateLimited { retry_after_secs }),
                 E::NotFound => fail(ApiError::NotFound),
+                E::Internal(e) => internal(e),
+            }
+        }
+    }
+
+    impl From<backend::clips::ClipEditError> for ApiError {
+        fn from(e: backend::clips::ClipEditError) -> Self {
+            use backend::clips::ClipEditError as E;
+            match e {
+                E::NotFound => fail(ApiError::NotFound),
+                E::BadInput => fail(ApiError::BadInput),
+                E::Busy => fail(ApiError::ClipBusy),
                 E::Internal(e) => internal(e),
             }
         }
@@ -517,11 +532,70 @@ pub async fn get_transcript(video_id: String) -> Result<Option<domain::transcrip
 pub async fn list_video_clips(video_id: String) -> Result<Vec<domain::analysis::ClipCard>, ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
-    let clips = backend::clips::for_video(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)?;
-    Ok(clips
-        .into_iter()
-        .map(|c| domain::analysis::ClipCard { id: c.id.to_string(), status: c.status, candidate: c.candidate })
-        .collect())
+    backend::clips::for_video(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)
+}
+
+/// The user's clips for the Clips page: `sort` is `score` or `newest`; `status` a clip status, or empty for all.
+#[server(prefix = "/api", endpoint = "clips/list")]
+pub async fn list_clips(sort: String, status: String) -> Result<Vec<domain::analysis::ClipDetail>, ApiError> {
+    use domain::TextEnum as _;
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let status = match status.as_str() {
+        "" | "all" => None,
+        s => Some(domain::ClipStatus::parse(s).map_err(|_| ssr::fail(ApiError::BadInput))?),
+    };
+    backend::clips::list_for_user(&state, user, domain::analysis::ClipSort::parse(&sort), status)
+        .await
+        .map_err(ssr::internal)
+}
+
+/// One of the user's clips.
+#[server(prefix = "/api", endpoint = "clips/get")]
+pub async fn get_clip(clip_id: String) -> Result<domain::analysis::ClipDetail, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::clips::detail_for_user(&state, user, ssr::id(&clip_id)?)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::fail(ApiError::NotFound))
+}
+
+/// Changes a clip's title and call to action.
+#[server(prefix = "/api", endpoint = "clips/update")]
+pub async fn update_clip(clip_id: String, title: String, cta: String) -> Result<domain::analysis::ClipCard, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::clips::update_texts(&state, user, ssr::id(&clip_id)?, &title, &cta).await?)
+}
+
+/// Changes a finished clip's caption style and layout and renders it again.
+#[server(prefix = "/api", endpoint = "clips/restyle")]
+pub async fn restyle_clip(
+    clip_id: String,
+    style: String,
+    layout: String,
+) -> Result<domain::analysis::ClipCard, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::clips::restyle(&state, user, ssr::id(&clip_id)?, &style, &layout).await?)
+}
+
+/// Where the browser downloads a ready clip (`clip.getDownloadUrl`): a presigned storage URL valid for an hour in
+/// production, the app's own authorised stream in development (`USE_S3_PROXY`).
+#[server(prefix = "/api", endpoint = "clips/download-url")]
+pub async fn clip_download_url(clip_id: String) -> Result<String, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let id = ssr::id(&clip_id)?;
+    let (key, name) = backend::clips::file_of(&state, user, id)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::fail(ApiError::NotFound))?;
+    if state.storage.use_proxy() {
+        return Ok(format!("/api/clips/{id}/stream?download=1"));
+    }
+    state.storage.presign_download(&key, &name, std::time::Duration::from_secs(3600)).await.map_err(ssr::internal)
 }
 
 /// Deletes one of the user's videos with its files; a queued job for it then does nothing.

@@ -18,8 +18,8 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        ForgotPasswordPage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage, ResetPasswordPage, Section,
-        SectionPage, VerifyEmailPage, VideoPage, VideosPage,
+        ClipPage, ClipsPage, ForgotPasswordPage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage,
+        ResetPasswordPage, Section, SectionPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -89,7 +89,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
                 <Route path=path!("/videos") view=VideosPage ssr=SsrMode::Async />
                 <Route path=path!("/videos/:id") view=VideoPage ssr=SsrMode::Async />
-                <Route path=path!("/clips") view=|| view! { <SectionPage section=Section::Clips /> } ssr=SsrMode::Async />
+                <Route path=path!("/clips") view=ClipsPage ssr=SsrMode::Async />
+                <Route path=path!("/clips/:id") view=ClipPage ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
                 <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />

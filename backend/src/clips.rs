@@ -1,11 +1,14 @@
 //! Clips: what the analysis stage reads and stores, and the candidates as their owner sees them.
 
-use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+use chrono::{DateTime, Utc};
+use diesel::{
+    BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _,
+};
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
-    PlanId, TextEnum as _, VideoStatus,
-    analysis::{ClipCandidate, Virality},
-    videos::stage,
+    ClipLayout, ClipStatus, PlanId, TextEnum as _, VideoStatus,
+    analysis::{ClipCandidate, ClipCard, ClipDetail, ClipSort, Virality},
+    videos::{LiveEvent, stage},
 };
 use uuid::Uuid;
 
@@ -14,7 +17,7 @@ use crate::{
     db::schema::{clips, usage_records, users, videos},
     jobs::RenderClip,
     queue::{EnqueueOptions, subject_clip},
-    videos::{announce, priority_of},
+    videos::{announce, priority_of, publish},
 };
 
 /// What the analysis stage needs to know about a video.
@@ -147,6 +150,7 @@ pub async fn save_candidates(
             diesel::delete(clips::table.filter(clips::video_id.eq(video_id).and(clips::status.eq("pending"))))
                 .execute(conn)
                 .await?;
+            let style: String = users::table.find(user_id).select(users::caption_style).first(conn).await?;
             let mut ids = Vec::with_capacity(candidates.len());
             for c in candidates {
                 let id = Uuid::now_v7();
@@ -168,6 +172,7 @@ pub async fn save_candidates(
                         clips::end_s.eq(c.end),
                         clips::virality.eq(virality),
                         clips::cta.eq(&c.cta),
+                        clips::subtitle_style.eq(&style),
                     ))
                     .execute(conn)
                     .await?;
@@ -188,62 +193,514 @@ pub async fn save_candidates(
     let Some((user_id, ids)) = saved else { return Ok(None) };
     let priority = priority_of(state, user_id).await?;
     for id in &ids {
-        // One job per clip, holding the clip's live marker. If Redis is down the clip waits as pending (the clip
-        // reconciler arrives with rendering).
-        let options =
-            EnqueueOptions::new().priority(priority).subject(subject_clip(*id)).key(format!("render-clip:{id}"));
-        if let Err(e) = state.queue.enqueue(&RenderClip { clip_id: *id }, options).await {
-            tracing::warn!(clip_id = %id, error = format!("{e:#}"), "enqueueing a render failed");
-        }
+        enqueue_render(state, *id, priority, None).await;
     }
     announce(state, user_id, video_id).await?;
     Ok(Some(ids))
 }
 
-/// A stored clip candidate: bounds, scores and texts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredClip {
-    /// The clip.
-    pub id: Uuid,
-    /// Its status.
-    pub status: String,
-    /// The candidate.
-    pub candidate: ClipCandidate,
+/// Enqueues the render of `clip_id`, holding the clip's live marker; `generation` tells a re-render apart from the
+/// first one (the queue keeps a job key for a day). If Redis is down the clip waits as pending and the reconciler
+/// enqueues it later, so a failure is logged, not returned.
+pub async fn enqueue_render(
+    state: &AppState,
+    clip_id: Uuid,
+    priority: crate::queue::Priority,
+    generation: Option<&str>,
+) {
+    let key = match generation {
+        None => format!("render-clip:{clip_id}"),
+        Some(g) => format!("render-clip:{clip_id}:{g}"),
+    };
+    let options = EnqueueOptions::new().priority(priority).subject(subject_clip(clip_id)).key(key);
+    if let Err(e) = state.queue.enqueue(&RenderClip { clip_id }, options).await {
+        tracing::warn!(%clip_id, error = format!("{e:#}"), "enqueueing a render failed; the reconciler will retry");
+    }
+}
+
+/// Object key of a clip's rendered file.
+pub fn file_key(video_id: Uuid, clip_id: Uuid) -> String {
+    format!("clips/{video_id}/{clip_id}.mp4")
+}
+
+/// Object key of a clip's thumbnail.
+pub fn thumbnail_key(video_id: Uuid, clip_id: Uuid) -> String {
+    format!("clips/{video_id}/{clip_id}.jpg")
+}
+
+/// Longest clip title.
+pub const TITLE_MAX_CHARS: usize = 100;
+/// Longest call to action.
+pub const CTA_MAX_CHARS: usize = 200;
+
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = clips)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct ClipRow {
+    id: Uuid,
+    video_id: Uuid,
+    user_id: Uuid,
+    title: String,
+    start_s: f64,
+    end_s: f64,
+    virality: serde_json::Value,
+    cta: Option<String>,
+    subtitle_style: String,
+    layout: String,
+    status: String,
+    thumbnail_key: Option<String>,
+    error: Option<String>,
+    progress: i16,
+    created_at: DateTime<Utc>,
+}
+
+impl ClipRow {
+    fn card(self) -> ClipCard {
+        let v = &self.virality;
+        let score = |k: &str| v[k].as_u64().unwrap_or(0).min(100) as u8;
+        ClipCard {
+            id: self.id.to_string(),
+            video_id: self.video_id.to_string(),
+            status: ClipStatus::parse(&self.status).unwrap_or(ClipStatus::Failed),
+            progress: self.progress.clamp(0, 100) as u8,
+            error: self.error,
+            candidate: ClipCandidate {
+                start: self.start_s,
+                end: self.end_s,
+                virality: Virality {
+                    hook: score("hook"),
+                    engagement: score("engagement"),
+                    flow: score("flow"),
+                    trend: score("trend"),
+                    total: score("total"),
+                },
+                title: self.title,
+                cta: self.cta.unwrap_or_default(),
+                reason: v["reason"].as_str().unwrap_or_default().to_owned(),
+            },
+            subtitle_style: self.subtitle_style,
+            layout: ClipLayout::parse(&self.layout).unwrap_or(ClipLayout::Crop),
+            has_thumbnail: self.thumbnail_key.is_some(),
+            created_at: self.created_at.to_rfc3339(),
+        }
+    }
 }
 
 /// The clips of one of the user's videos, best first.
-pub async fn for_video(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Vec<StoredClip>> {
+pub async fn for_video(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Vec<ClipCard>> {
     let mut conn = state.db.get().await?;
-    type Row = (Uuid, String, f64, f64, serde_json::Value, Option<String>, String);
-    let rows: Vec<Row> = clips::table
+    let rows: Vec<ClipRow> = clips::table
         .filter(clips::video_id.eq(video_id).and(clips::user_id.eq(user_id)))
-        .select((clips::id, clips::title, clips::start_s, clips::end_s, clips::virality, clips::cta, clips::status))
+        .select(ClipRow::as_select())
         .load(&mut conn)
         .await?;
-    let mut out: Vec<StoredClip> = rows
-        .into_iter()
-        .map(|(id, title, start, end, v, cta, status)| {
-            let score = |k: &str| v[k].as_u64().unwrap_or(0).min(100) as u8;
-            StoredClip {
-                id,
-                status,
-                candidate: ClipCandidate {
-                    start,
-                    end,
-                    virality: Virality {
-                        hook: score("hook"),
-                        engagement: score("engagement"),
-                        flow: score("flow"),
-                        trend: score("trend"),
-                        total: score("total"),
-                    },
-                    title,
-                    cta: cta.unwrap_or_default(),
-                    reason: v["reason"].as_str().unwrap_or_default().to_owned(),
-                },
-            }
-        })
-        .collect();
+    let mut out: Vec<ClipCard> = rows.into_iter().map(ClipRow::card).collect();
     out.sort_by(|a, b| b.candidate.virality.total.cmp(&a.candidate.virality.total).then(a.id.cmp(&b.id)));
     Ok(out)
+}
+
+/// Most clips the Clips page lists at once.
+pub const LIST_LIMIT: i64 = 200;
+
+/// The user's clips for the Clips page: by virality (best first) or newest first, optionally only one status.
+pub async fn list_for_user(
+    state: &AppState,
+    user_id: Uuid,
+    sort: ClipSort,
+    status: Option<ClipStatus>,
+) -> anyhow::Result<Vec<ClipDetail>> {
+    let mut conn = state.db.get().await?;
+    let mut query = clips::table.inner_join(videos::table).filter(clips::user_id.eq(user_id)).into_boxed();
+    if let Some(s) = status {
+        query = query.filter(clips::status.eq(s.as_str()));
+    }
+    query = match sort {
+        ClipSort::Score => query
+            .order(
+                diesel::dsl::sql::<diesel::sql_types::Integer>("COALESCE((clips.virality->>'total')::int, 0)").desc(),
+            )
+            .then_order_by(clips::id.desc()),
+        ClipSort::Newest => query.order(clips::id.desc()),
+    };
+    let rows: Vec<(ClipRow, String)> =
+        query.limit(LIST_LIMIT).select((ClipRow::as_select(), videos::title)).load(&mut conn).await?;
+    Ok(rows.into_iter().map(|(row, video_title)| ClipDetail { card: row.card(), video_title }).collect())
+}
+
+/// One of the user's clips with its video's title; `None` if missing or someone else's.
+pub async fn detail_for_user(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::Result<Option<ClipDetail>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<(ClipRow, String)> = clips::table
+        .inner_join(videos::table)
+        .filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)))
+        .select((ClipRow::as_select(), videos::title))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(row, video_title)| ClipDetail { card: row.card(), video_title }))
+}
+
+/// Reads `clip_id`'s card and publishes it to its owner's live channel.
+pub async fn announce_clip(state: &AppState, clip_id: Uuid) -> anyhow::Result<Option<ClipCard>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<ClipRow> =
+        clips::table.find(clip_id).select(ClipRow::as_select()).first(&mut conn).await.optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let user = row.user_id;
+    let card = row.card();
+    publish(&state.redis, user, &LiveEvent::Clip(card.clone())).await;
+    Ok(Some(card))
+}
+
+/// Why a clip edit was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ClipEditError {
+    /// No such clip of this user.
+    #[error("no such clip")]
+    NotFound,
+    /// Empty or too long title or CTA, or an unknown style or layout.
+    #[error("bad input")]
+    BadInput,
+    /// The clip is being rendered; wait until it finishes.
+    #[error("the clip is being rendered")]
+    Busy,
+    /// Anything else.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for ClipEditError {
+    fn from(e: diesel::result::Error) -> Self {
+        ClipEditError::Internal(e.into())
+    }
+}
+
+impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ClipEditError {
+    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
+        ClipEditError::Internal(anyhow::anyhow!("database pool: {e}"))
+    }
+}
+
+/// Changes one of the user's clips' title and call to action (not burned into the video: no re-render).
+pub async fn update_texts(
+    state: &AppState,
+    user_id: Uuid,
+    clip_id: Uuid,
+    title: &str,
+    cta: &str,
+) -> Result<ClipCard, ClipEditError> {
+    let (title, cta) = (title.trim(), cta.trim());
+    if title.is_empty() || title.chars().count() > TITLE_MAX_CHARS || cta.chars().count() > CTA_MAX_CHARS {
+        return Err(ClipEditError::BadInput);
+    }
+    let mut conn = state.db.get().await?;
+    let row: Option<ClipRow> =
+        diesel::update(clips::table.filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id))))
+            .set((clips::title.eq(title), clips::cta.eq((!cta.is_empty()).then_some(cta))))
+            .returning(ClipRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .optional()?;
+    let card = row.ok_or(ClipEditError::NotFound)?.card();
+    publish(&state.redis, user_id, &LiveEvent::Clip(card.clone())).await;
+    Ok(card)
+}
+
+/// Changes one of the user's clips' caption style and layout and renders it again (a finished clip only).
+pub async fn restyle(
+    state: &AppState,
+    user_id: Uuid,
+    clip_id: Uuid,
+    style: &str,
+    layout: &str,
+) -> Result<ClipCard, ClipEditError> {
+    let layout = ClipLayout::parse(layout).map_err(|_| ClipEditError::BadInput)?;
+    if !domain::captions::CaptionStyle::exists(style) {
+        return Err(ClipEditError::BadInput);
+    }
+    let mut conn = state.db.get().await?;
+    let mine = clips::table.filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)));
+    let status: Option<String> = mine.select(clips::status).first(&mut conn).await.optional()?;
+    let status = status.ok_or(ClipEditError::NotFound)?;
+    let finished = [ClipStatus::Ready, ClipStatus::Failed, ClipStatus::Published].map(|s| s.as_str());
+    if !finished.contains(&status.as_str()) {
+        return Err(ClipEditError::Busy);
+    }
+    let row: Option<ClipRow> = diesel::update(mine.filter(clips::status.eq_any(finished)))
+        .set((
+            clips::subtitle_style.eq(style),
+            clips::layout.eq(layout.as_str()),
+            clips::status.eq(ClipStatus::Pending.as_str()),
+            clips::progress.eq(0i16),
+            clips::error.eq(None::<String>),
+        ))
+        .returning(ClipRow::as_returning())
+        .get_result(&mut conn)
+        .await
+        .optional()?;
+    let card = row.ok_or(ClipEditError::Busy)?.card();
+    drop(conn);
+    let priority = priority_of(state, user_id).await?;
+    enqueue_render(state, clip_id, priority, Some(&Uuid::now_v7().to_string())).await;
+    publish(&state.redis, user_id, &LiveEvent::Clip(card.clone())).await;
+    Ok(card)
+}
+
+/// The stored file of one of the user's ready clips: (object key, a file name for downloads).
+pub async fn file_of(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
+    let mut conn = state.db.get().await?;
+    let row: Option<(Option<String>, String)> = clips::table
+        .filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)))
+        .select((clips::file_key, clips::title))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(key, title)| Some((key?, download_name(&title)))))
+}
+
+/// The stored thumbnail of one of the user's clips.
+pub async fn thumbnail_of(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::Result<Option<String>> {
+    let mut conn = state.db.get().await?;
+    let key: Option<Option<String>> = clips::table
+        .filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)))
+        .select(clips::thumbnail_key)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(key.flatten())
+}
+
+/// A safe file name for a downloaded clip: the title's letters, digits, spaces and dashes (Cyrillic kept), `.mp4`.
+pub fn download_name(title: &str) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let stem: String = cleaned.chars().take(80).collect();
+    if stem.is_empty() { "clip.mp4".into() } else { format!("{stem}.mp4") }
+}
+
+/// What the render job needs to know about a clip.
+#[derive(Debug, Clone)]
+pub struct RenderTarget {
+    /// The clip.
+    pub clip_id: Uuid,
+    /// Its video.
+    pub video_id: Uuid,
+    /// The owner.
+    pub user_id: Uuid,
+    /// The clip's status.
+    pub status: ClipStatus,
+    /// Bounds in the source, seconds.
+    pub start: f64,
+    /// End in the source, seconds.
+    pub end: f64,
+    /// Caption style preset id.
+    pub style: String,
+    /// Reframing.
+    pub layout: ClipLayout,
+    /// The stored source.
+    pub source_key: Option<String>,
+    /// The source's length, seconds, once probed.
+    pub source_seconds: Option<f64>,
+    /// The owner's plan (the watermark).
+    pub plan: PlanId,
+}
+
+/// Reads [`RenderTarget`]; `None` if the clip no longer exists.
+pub async fn render_target(state: &AppState, clip_id: Uuid) -> anyhow::Result<Option<RenderTarget>> {
+    let mut conn = state.db.get().await?;
+    type Row = (Uuid, Uuid, String, f64, f64, String, String, Option<String>, Option<f64>, String);
+    let row: Option<Row> = clips::table
+        .inner_join(videos::table)
+        .inner_join(users::table)
+        .filter(clips::id.eq(clip_id))
+        .select((
+            clips::video_id,
+            clips::user_id,
+            clips::status,
+            clips::start_s,
+            clips::end_s,
+            clips::subtitle_style,
+            clips::layout,
+            videos::file_key,
+            videos::duration_seconds,
+            users::plan_id,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(video_id, user_id, status, start, end, style, layout, source_key, source_seconds, plan)| {
+        RenderTarget {
+            clip_id,
+            video_id,
+            user_id,
+            status: ClipStatus::parse(&status).unwrap_or(ClipStatus::Failed),
+            start,
+            end,
+            style,
+            layout: ClipLayout::parse(&layout).unwrap_or(ClipLayout::Crop),
+            source_key,
+            source_seconds,
+            plan: PlanId::parse(&plan).unwrap_or(PlanId::Free),
+        }
+    }))
+}
+
+/// Moves a pending (or interrupted) clip to `rendering` at 0 % and tells its owner. False if it is no longer
+/// waiting for a render (a redelivered job after it finished), in which case nothing changes.
+pub async fn start_render(state: &AppState, clip_id: Uuid) -> anyhow::Result<bool> {
+    let mut conn = state.db.get().await?;
+    let waiting = [ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()];
+    let n = diesel::update(clips::table.find(clip_id).filter(clips::status.eq_any(waiting)))
+        .set((
+            clips::status.eq(ClipStatus::Rendering.as_str()),
+            clips::stage.eq(Some(stage::RENDERING)),
+            clips::progress.eq(0i16),
+            clips::error.eq(None::<String>),
+        ))
+        .execute(&mut conn)
+        .await?;
+    drop(conn);
+    if n == 1 {
+        announce_clip(state, clip_id).await?;
+    }
+    Ok(n == 1)
+}
+
+/// Records a rendering clip's progress and tells its owner.
+pub async fn report_render_progress(state: &AppState, clip_id: Uuid, pct: u8) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    diesel::update(clips::table.find(clip_id).filter(clips::status.eq(ClipStatus::Rendering.as_str())))
+        .set(clips::progress.eq(i16::from(pct.min(100))))
+        .execute(&mut conn)
+        .await?;
+    drop(conn);
+    announce_clip(state, clip_id).await?;
+    Ok(())
+}
+
+/// How a render ended.
+#[derive(Debug, Clone)]
+pub enum RenderOutcome {
+    /// Stored under these keys.
+    Ready {
+        /// The clip's file.
+        file_key: String,
+        /// Its thumbnail.
+        thumbnail_key: String,
+    },
+    /// Failed for good, with the reason its owner reads.
+    Failed(String),
+}
+
+/// Records how `clip_id`'s render ended, tells its owner, and moves its video on: `completed` once no clip of it is
+/// pending or rendering, otherwise the share of finished clips as the video's progress.
+pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutcome) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    let live = [ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()];
+    let target = clips::table.find(clip_id).filter(clips::status.eq_any(live));
+    let video: Option<Uuid> = match outcome {
+        RenderOutcome::Ready { file_key, thumbnail_key } => diesel::update(target)
+            .set((
+                clips::status.eq(ClipStatus::Ready.as_str()),
+                clips::stage.eq(None::<String>),
+                clips::progress.eq(100i16),
+                clips::file_key.eq(file_key),
+                clips::thumbnail_key.eq(thumbnail_key),
+                clips::error.eq(None::<String>),
+            ))
+            .returning(clips::video_id)
+            .get_result(&mut conn)
+            .await
+            .optional()?,
+        RenderOutcome::Failed(error) => diesel::update(target)
+            .set((
+                clips::status.eq(ClipStatus::Failed.as_str()),
+                clips::stage.eq(None::<String>),
+                clips::error.eq(error),
+            ))
+            .returning(clips::video_id)
+            .get_result(&mut conn)
+            .await
+            .optional()?,
+    };
+    drop(conn);
+    let Some(video_id) = video else { return Ok(()) };
+    announce_clip(state, clip_id).await?;
+    settle_video(state, video_id).await
+}
+
+/// Moves a video in `generating_clips` on from its clips: `completed` when none is pending or rendering, otherwise
+/// its progress is the share of clips finished. Serialised on the video's row, so the last clip completes it once.
+pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    let user: Option<Uuid> = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            let Some(user) = crate::videos::lock_in_status(conn, video_id, VideoStatus::GeneratingClips).await? else {
+                return Ok(None);
+            };
+            let statuses: Vec<String> =
+                clips::table.filter(clips::video_id.eq(video_id)).select(clips::status).load(conn).await?;
+            let total = statuses.len().max(1);
+            let live = statuses.iter().filter(|s| *s == "pending" || *s == "rendering").count();
+            let update = diesel::update(videos::table.find(video_id));
+            if live == 0 {
+                update
+                    .set((
+                        videos::status.eq(VideoStatus::Completed.as_str()),
+                        videos::stage.eq(None::<String>),
+                        videos::progress.eq(100i16),
+                    ))
+                    .execute(conn)
+                    .await?;
+            } else {
+                let pct = ((total - live) * 100 / total) as i16;
+                update.set((videos::stage.eq(stage::RENDERING), videos::progress.eq(pct))).execute(conn).await?;
+            }
+            Ok(Some(user))
+        })
+        .await?;
+    if let Some(user) = user {
+        announce(state, user, video_id).await?;
+    }
+    Ok(())
+}
+
+/// Clips waiting for a render (pending, or rendering with no sign of life) not changed since `before`, with their
+/// owner's queue priority: candidates for the reconciler.
+pub async fn stale_renders(
+    state: &AppState,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> anyhow::Result<Vec<(Uuid, crate::queue::Priority)>> {
+    let mut conn = state.db.get().await?;
+    let rows: Vec<(Uuid, String)> = clips::table
+        .inner_join(users::table)
+        .filter(clips::status.eq_any([ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()]))
+        .filter(clips::updated_at.lt(before))
+        .order(clips::updated_at.asc())
+        .limit(limit)
+        .select((clips::id, users::plan_id))
+        .load(&mut conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, plan)| (id, crate::queue::Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free))))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_keep_letters_and_drop_path_characters() {
+        assert_eq!(download_name("Как начать: 3 шага / ../x"), "Как начать 3 шага x.mp4");
+        assert_eq!(download_name("  ?? "), "clip.mp4");
+        assert_eq!(download_name(&"a".repeat(200)).len(), 84);
+    }
 }

@@ -49,8 +49,8 @@ impl Job for Analyze {
     const QUEUE: QueueName = QueueName::LlmAnalyze;
 }
 
-/// Renders one clip (the rendering issue implements its handler; until then these jobs wait in their queue and the
-/// clips show as pending).
+/// Renders one clip: trim, reframe to 9:16, burn in the captions (and the watermark on Free), encode, thumbnail,
+/// store; the clip becomes ready or failed and its video completes when no clip is left to render.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderClip {
     /// The clip.
@@ -60,4 +60,16 @@ pub struct RenderClip {
 impl Job for RenderClip {
     const NAME: &'static str = "render-clip";
     const QUEUE: QueueName = QueueName::VideoRender;
+}
+
+/// The daily retention pass ([`crate::retention`]), enqueued by the worker's cron.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cleanup {
+    /// The cron tick (RFC 3339) that enqueued it.
+    pub tick: String,
+}
+
+impl Job for Cleanup {
+    const NAME: &'static str = "cleanup";
+    const QUEUE: QueueName = QueueName::Cleanup;
 }

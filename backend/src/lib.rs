@@ -16,6 +16,7 @@ pub mod process;
 pub mod queue;
 pub mod ratelimit;
 pub mod redis;
+pub mod retention;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

@@ -139,6 +139,36 @@ impl Storage {
         Ok(req.uri().to_owned())
     }
 
+    /// A URL that GETs `key` from the internal endpoint, valid for `ttl`: what ffmpeg reads a source from, seeking
+    /// with HTTP Range, so a clip's render fetches only its part of a long video.
+    pub async fn presign_read(&self, key: &str, ttl: Duration) -> anyhow::Result<String> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(ttl).context("presigning settings")?;
+        let req = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .context("presigning a GET")?;
+        Ok(req.uri().to_owned())
+    }
+
+    /// A URL the browser downloads `key` from (the public endpoint), saved as `filename`, valid for `ttl`.
+    pub async fn presign_download(&self, key: &str, filename: &str, ttl: Duration) -> anyhow::Result<String> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(ttl).context("presigning settings")?;
+        let req = self
+            .presigner
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_disposition(content_disposition(filename))
+            .presigned(config)
+            .await
+            .context("presigning a download")?;
+        Ok(req.uri().to_owned())
+    }
+
     /// The object's size, or `None` if there is no object under `key`.
     pub async fn size(&self, key: &str) -> anyhow::Result<Option<i64>> {
         match self.client.head_object().bucket(&self.bucket).key(key).send().await {
@@ -216,4 +246,23 @@ impl Storage {
         }
         Ok(())
     }
+}
+
+/// `attachment` with `filename` as RFC 6266 wants it: an ASCII fallback and the UTF-8 name percent-encoded.
+pub fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let encoded: String = filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -350,7 +350,8 @@ pub async fn abort(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<()
     Ok(())
 }
 
-/// Deletes every stored object of a video (`sources/<id>/…`).
+/// Deletes every stored object of a video: its source (`sources/<id>/…`) and its rendered clips (`clips/<id>/…`).
 pub async fn delete_objects(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
-    state.storage.delete_prefix(&format!("sources/{video_id}/")).await
+    state.storage.delete_prefix(&format!("sources/{video_id}/")).await?;
+    state.storage.delete_prefix(&format!("clips/{video_id}/")).await
 }

@@ -33,6 +33,7 @@ struct CardRow {
     progress: i16,
     duration_seconds: Option<f64>,
     error: Option<String>,
+    expired_at: Option<DateTime<Utc>>,
 }
 
 impl CardRow {
@@ -45,6 +46,7 @@ impl CardRow {
             progress: self.progress.clamp(0, 100) as u8,
             duration_seconds: self.duration_seconds,
             error: self.error,
+            expired: self.expired_at.is_some(),
         }
     }
 }

@@ -63,6 +63,7 @@ async fn check_constraints_list_exactly_the_domain_enum_values() {
         ("videos_status_check", names::<VideoStatus>()),
         ("videos_source_kind_check", names::<SourceKind>()),
         ("clips_status_check", names::<ClipStatus>()),
+        ("clips_layout_check", names::<ClipLayout>()),
         ("platform_connections_platform_check", names::<Platform>()),
         ("publications_platform_check", names::<Platform>()),
         ("publications_status_check", names::<PublicationStatus>()),

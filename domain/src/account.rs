@@ -197,8 +197,9 @@ pub fn parse_clip_count(value: &str, plan_max: u32) -> Option<Option<u32>> {
     }
 }
 
-/// Caption styles a user can pick as their default (the renderer defines how each looks).
-pub const CAPTION_STYLES: [&str; 3] = ["classic", "highlight", "minimal"];
+/// Caption styles a user can pick as their default: the ids of [`crate::captions::PRESETS`], in order.
+pub const CAPTION_STYLES: [&str; 3] =
+    [crate::captions::PRESETS[0].id, crate::captions::PRESETS[1].id, crate::captions::PRESETS[2].id];
 
 /// Where to send the browser after signing in: a same-site path from `?next=`, else the dashboard. Anything that
 /// could leave the site (`https://…`, `//host`, `/\\host`) is ignored, so the parameter cannot be an open redirect.

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{ClipLayout, ClipStatus};
+
 /// Virality scores, each 0–100, stored as `clips.virality`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Virality {
@@ -35,13 +37,86 @@ pub struct ClipCandidate {
     pub reason: String,
 }
 
-/// A clip as the video page lists it.
+/// A clip as the pages show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClipCard {
     /// The clip's id (UUID).
     pub id: String,
-    /// Its status (`pending`, `rendering`, `ready`, `published`, `failed`).
-    pub status: String,
+    /// The video it was cut from (UUID).
+    pub video_id: String,
+    /// Where rendering is.
+    pub status: ClipStatus,
+    /// Rendering progress, 0–100.
+    pub progress: u8,
+    /// Why rendering failed.
+    pub error: Option<String>,
     /// Bounds, scores and texts.
     pub candidate: ClipCandidate,
+    /// Caption style preset id ([`crate::captions::PRESETS`]).
+    pub subtitle_style: String,
+    /// How the frame is reframed to 9:16.
+    pub layout: ClipLayout,
+    /// Whether a thumbnail is stored (`/api/clips/<id>/thumbnail`).
+    pub has_thumbnail: bool,
+    /// When the clip was chosen, RFC 3339.
+    pub created_at: String,
+}
+
+impl ClipCard {
+    /// Length in seconds.
+    pub fn duration(&self) -> f64 {
+        self.candidate.end - self.candidate.start
+    }
+
+    /// Whether the rendered file can be played and downloaded.
+    pub fn playable(&self) -> bool {
+        matches!(self.status, ClipStatus::Ready | ClipStatus::Published)
+    }
+
+    /// The thumbnail's URL.
+    pub fn thumbnail_url(&self) -> String {
+        format!("/api/clips/{}/thumbnail", self.id)
+    }
+
+    /// The rendered file, streamed with HTTP Range for the player.
+    pub fn stream_url(&self) -> String {
+        format!("/api/clips/{}/stream", self.id)
+    }
+}
+
+/// One clip on its own page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClipDetail {
+    /// The clip.
+    pub card: ClipCard,
+    /// The title of the video it comes from.
+    pub video_title: String,
+}
+
+/// How the Clips page orders clips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ClipSort {
+    /// Highest virality total first.
+    #[default]
+    Score,
+    /// Newest first.
+    Newest,
+}
+
+impl ClipSort {
+    /// Both orders, the default first.
+    pub const ALL: [ClipSort; 2] = [ClipSort::Score, ClipSort::Newest];
+
+    /// The name used in the page's query string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClipSort::Score => "score",
+            ClipSort::Newest => "newest",
+        }
+    }
+
+    /// Reads the query-string name; unknown names give the default.
+    pub fn parse(s: &str) -> ClipSort {
+        ClipSort::ALL.into_iter().find(|o| o.as_str() == s).unwrap_or_default()
+    }
 }

@@ -116,6 +116,11 @@ impl ClipStatus {
 }
 
 text_enum!(
+    /// How a clip's frame becomes 9:16: the centre cropped (the default), or the whole frame over a blurred copy.
+    ClipLayout { Crop = "crop", Fit = "fit" }
+);
+
+text_enum!(
     /// A platform clips are published to.
     Platform { Vk = "vk", Rutube = "rutube", Dzen = "dzen", Telegram = "telegram" }
 );

@@ -300,6 +300,56 @@ pub struct ClipsText {
     pub total: &'static str,
     /// Shown on a clip waiting for rendering.
     pub pending: &'static str,
+    /// Names of the clip statuses, in `ClipStatus::ALL` order.
+    pub status_names: [&'static str; 5],
+    /// Under a failed clip: what to do.
+    pub failed_hint: &'static str,
+    /// Opens the clip's page.
+    pub open: &'static str,
+    /// Downloads the rendered clip.
+    pub download: &'static str,
+    /// Label before the analysis's reason.
+    pub reason: &'static str,
+    /// Label of the title field.
+    pub title_label: &'static str,
+    /// Label of the call-to-action field.
+    pub cta_label: &'static str,
+    /// Saves title and CTA.
+    pub save: &'static str,
+    /// Confirms a save.
+    pub saved: &'static str,
+    /// Label of the caption style choice.
+    pub style_label: &'static str,
+    /// Label of the layout choice.
+    pub layout_label: &'static str,
+    /// Names of the layouts, in `ClipLayout::ALL` order.
+    pub layout_names: [&'static str; 2],
+    /// Renders the clip again with the chosen style and layout.
+    pub rerender: &'static str,
+    /// Shown where the player will be while the clip is not rendered.
+    pub not_ready: &'static str,
+    /// Label before the source video's title.
+    pub from_video: &'static str,
+    /// Label of the sort choice, and the names of the orders in `ClipSort::ALL` order.
+    pub sort_label: &'static str,
+    /// Names of the orders.
+    pub sort_names: [&'static str; 2],
+    /// Label of the status filter.
+    pub filter_label: &'static str,
+    /// The filter's "every status" option.
+    pub filter_all: &'static str,
+    /// The Clips page's text under the heading.
+    pub intro: &'static str,
+    /// The Clips page with no clips.
+    pub empty: &'static str,
+    /// On a video whose files retention deleted.
+    pub expired: &'static str,
+    /// A style change while the clip is rendering.
+    pub err_busy: &'static str,
+    /// Link back to the clip's video.
+    pub back: &'static str,
+    /// Label of the clip's length.
+    pub length: &'static str,
 }
 
 /// The transcript viewer.
@@ -355,7 +405,7 @@ pub struct VideosText {
     /// Names of the statuses, in `VideoStatus::ALL` order.
     pub status_names: [&'static str; 7],
     /// Names of the stages, in `videos::stage::ALL` order.
-    pub stage_names: [&'static str; 11],
+    pub stage_names: [&'static str; 12],
     /// Accessible label of a progress bar.
     pub progress_label: &'static str,
     /// "Length: 0:08".
@@ -575,7 +625,8 @@ pub static RU: Dict = Dict {
             "Распознаём речь",
             "Расшифровка готова и ждёт анализа",
             "Выбираем лучшие моменты",
-            "Клипы выбраны и ждут монтажа (монтаж появится в следующем обновлении)",
+            "Клипы выбраны и ждут монтажа",
+            "Монтируем клипы",
         ],
         progress_label: "Прогресс обработки",
         length: "Длительность",
@@ -630,6 +681,31 @@ pub static RU: Dict = Dict {
         scores: ["Зацепка", "Вовлечение", "Темп", "Тема"],
         total: "Виральность",
         pending: "Ждёт монтажа",
+        status_names: ["В очереди на монтаж", "Монтируется", "Готов", "Опубликован", "Ошибка монтажа"],
+        failed_hint: "Клип не удалось смонтировать. Смените стиль или раскладку и запустите монтаж ещё раз.",
+        open: "Открыть",
+        download: "Скачать",
+        reason: "Почему этот момент",
+        title_label: "Заголовок",
+        cta_label: "Призыв к действию",
+        save: "Сохранить",
+        saved: "Сохранено",
+        style_label: "Стиль субтитров",
+        layout_label: "Кадрирование",
+        layout_names: ["По центру (обрезка)", "Целиком на размытом фоне"],
+        rerender: "Смонтировать заново",
+        not_ready: "Видео клипа появится здесь после монтажа.",
+        from_video: "Из видео",
+        sort_label: "Сортировка",
+        sort_names: ["По виральности", "Сначала новые"],
+        filter_label: "Статус",
+        filter_all: "Все",
+        intro: "Все клипы из ваших видео: вертикальные 9:16 с субтитрами, с оценкой виральности.",
+        empty: "Клипов пока нет. Загрузите видео — клипы появятся здесь, когда оно обработается.",
+        expired: "Срок хранения по тарифу истёк: исходное видео и клипы удалены. Расшифровка осталась.",
+        err_busy: "Клип сейчас монтируется. Дождитесь окончания и попробуйте снова.",
+        back: "← К видео",
+        length: "Длительность",
     },
 };
 
@@ -807,7 +883,8 @@ pub static EN: Dict = Dict {
             "Recognizing speech",
             "Transcribed and waiting for analysis",
             "Choosing the best moments",
-            "Clips chosen and waiting for rendering (rendering arrives in the next update)",
+            "Clips chosen and waiting for rendering",
+            "Rendering the clips",
         ],
         progress_label: "Processing progress",
         length: "Length",
@@ -862,6 +939,31 @@ pub static EN: Dict = Dict {
         scores: ["Hook", "Engagement", "Flow", "Trend"],
         total: "Virality",
         pending: "Waiting for rendering",
+        status_names: ["Waiting to render", "Rendering", "Ready", "Published", "Render failed"],
+        failed_hint: "This clip could not be rendered. Change the style or layout and render it again.",
+        open: "Open",
+        download: "Download",
+        reason: "Why this moment",
+        title_label: "Title",
+        cta_label: "Call to action",
+        save: "Save",
+        saved: "Saved",
+        style_label: "Caption style",
+        layout_label: "Framing",
+        layout_names: ["Centre (cropped)", "Whole frame on a blurred background"],
+        rerender: "Render again",
+        not_ready: "The clip's video appears here once it is rendered.",
+        from_video: "From the video",
+        sort_label: "Sort",
+        sort_names: ["By virality", "Newest first"],
+        filter_label: "Status",
+        filter_all: "All",
+        intro: "Every clip from your videos: vertical 9:16 with captions and a virality score.",
+        empty: "No clips yet. Upload a video; its clips appear here once it is processed.",
+        expired: "Your plan's storage period is over: the source video and its clips were deleted. The transcript stays.",
+        err_busy: "The clip is being rendered. Wait until it is done and try again.",
+        back: "← Back to the video",
+        length: "Length",
     },
 };
 

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod analysis;
+pub mod captions;
 pub mod cookie;
 pub mod enums;
 pub mod i18n;

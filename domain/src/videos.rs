@@ -28,8 +28,10 @@ pub mod stage {
     pub const SELECTING: &str = "selecting";
     /// Clips chosen; waiting for rendering.
     pub const WAITING_RENDER: &str = "waiting_render";
+    /// Rendering the clips (progress = share of the clips finished).
+    pub const RENDERING: &str = "rendering";
     /// Every stage the UI knows.
-    pub const ALL: [&str; 11] = [
+    pub const ALL: [&str; 12] = [
         QUEUED,
         GENERATING,
         UPLOADING,
@@ -41,6 +43,7 @@ pub mod stage {
         WAITING_ANALYSIS,
         SELECTING,
         WAITING_RENDER,
+        RENDERING,
     ];
 }
 
@@ -64,6 +67,9 @@ pub struct VideoCard {
     pub duration_seconds: Option<f64>,
     /// What went wrong, when `status` is failed.
     pub error: Option<String>,
+    /// Retention deleted its source and clips (the plan's storage days passed).
+    #[serde(default)]
+    pub expired: bool,
 }
 
 impl VideoCard {
@@ -94,6 +100,8 @@ pub struct VideoDetail {
 pub enum LiveEvent {
     /// A video of this user changed.
     Video(VideoCard),
+    /// A clip of this user changed (rendering progress, ready, failed, edited).
+    Clip(crate::analysis::ClipCard),
 }
 
 /// `m:ss` (or `h:mm:ss`) for a duration in seconds.
@@ -125,6 +133,7 @@ mod tests {
             progress: 40,
             duration_seconds: None,
             error: None,
+            expired: false,
         });
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["type"], "video");

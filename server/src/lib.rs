@@ -67,6 +67,8 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part))
         .route("/api/videos/{video}/source", get(uploads::source))
+        .route("/api/clips/{clip}/stream", get(uploads::clip_stream))
+        .route("/api/clips/{clip}/thumbnail", get(uploads::clip_thumbnail))
         .route("/api/videos/{video}/{file}", get(transcripts::download))
         .route("/auth/vk/start", get(vk::start))
         .route("/auth/vk/callback", get(vk::callback))

@@ -1,6 +1,8 @@
 //! Byte routes of uploads and playback: `PUT /api/uploads/{video}/parts/{n}` streams one part to S3 (development's
 //! `USE_S3_PROXY` path; production browsers PUT to presigned URLs), and `GET /api/videos/{video}/source` streams the
-//! stored source with HTTP Range support for the player. Both serve the signed-in owner only.
+//! stored source with HTTP Range support for the player; `GET /api/clips/{clip}/stream` and `/thumbnail` do the same
+//! for rendered clips (development's download path; production downloads from presigned URLs). All serve the
+//! signed-in owner only.
 
 use aws_sdk_s3::primitives::ByteStream;
 use axum::{
@@ -70,21 +72,80 @@ pub async fn source(
     headers: HeaderMap,
 ) -> Response {
     let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
-    let source = match backend::videos::source_of(&app, user_id, video_id).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no such video"),
+    match backend::videos::source_of(&app, user_id, video_id).await {
+        Ok(Some((key, mime))) => stream_object(&app, &key, &mime, &headers, None).await,
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no such video"),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "looking up a video source failed");
-            return refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
         }
-    };
+    }
+}
+
+/// Query of the clip stream: `?download=1` saves the file under the clip's title instead of playing it.
+#[derive(Debug, serde::Deserialize)]
+pub struct StreamQuery {
+    #[serde(default)]
+    download: Option<String>,
+}
+
+/// `GET /api/clips/{clip}/stream`: the rendered clip with Range support (the player), or as an attachment named
+/// after its title with `?download=1`. The owner only.
+pub async fn clip_stream(
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(clip_id): Path<Uuid>,
+    axum::extract::Query(query): axum::extract::Query<StreamQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
+    match backend::clips::file_of(&app, user_id, clip_id).await {
+        Ok(Some((key, name))) => {
+            let disposition = query.download.is_some().then(|| backend::storage::content_disposition(&name));
+            stream_object(&app, &key, "video/mp4", &headers, disposition).await
+        }
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no such clip, or it is not rendered yet"),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "looking up a clip failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
+        }
+    }
+}
+
+/// `GET /api/clips/{clip}/thumbnail`: the clip's JPEG thumbnail. The owner only.
+pub async fn clip_thumbnail(
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(clip_id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
+    match backend::clips::thumbnail_of(&app, user_id, clip_id).await {
+        Ok(Some(key)) => stream_object(&app, &key, "image/jpeg", &headers, None).await,
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no thumbnail"),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "looking up a thumbnail failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
+        }
+    }
+}
+
+/// Streams the object `key` from storage: whole (200) or the requested range (206), with `content_type` and, when
+/// given, a `Content-Disposition`.
+async fn stream_object(
+    app: &AppState,
+    key: &str,
+    content_type: &str,
+    headers: &HeaderMap,
+    disposition: Option<String>,
+) -> Response {
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).filter(|r| r.starts_with("bytes="));
     let object = app
         .storage
         .client()
         .get_object()
         .bucket(app.storage.bucket())
-        .key(&source.0)
+        .key(key)
         .set_range(range.map(str::to_owned))
         .send()
         .await;
@@ -93,16 +154,23 @@ pub async fn source(
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
             return refuse(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable");
         }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+            return refuse(StatusCode::NOT_FOUND, "the file is no longer stored");
+        }
         Err(e) => {
-            tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "reading a video source failed");
+            tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), "reading a stored file failed");
             return refuse(StatusCode::BAD_GATEWAY, "the file could not be read");
         }
     };
     let mut res = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(object.body.into_async_read())));
     let h = res.headers_mut();
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if let Ok(v) = HeaderValue::from_str(&source.1) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
+    if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Some(v) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
     if let Some(len) = object.content_length {
         h.insert(header::CONTENT_LENGTH, len.into());

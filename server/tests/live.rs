@@ -21,6 +21,7 @@ fn card(id: &str) -> LiveEvent {
         progress: 40,
         duration_seconds: None,
         error: None,
+        expired: false,
     })
 }
 

@@ -70,23 +70,14 @@ impl AnalyzeHandler {
         AnalyzeHandler { state }
     }
 
-    /// Picks clips with the LLM router, recording every call's usage.
-    async fn with_llm(
-        &self,
-        target: &AnalysisTarget,
-        video_id: uuid::Uuid,
-        router: &Router<'_>,
-        transcript: &Transcript,
-    ) -> Result<Vec<ClipCandidate>, AnalysisError> {
-        let mut calls = Vec::new();
-        let result = moments::pick(router, transcript, request_for(target), target.plan, &mut calls).await;
+    /// Records the LLM calls made for `video_id` (also those of a failed analysis).
+    async fn record(&self, target: &AnalysisTarget, video_id: uuid::Uuid, calls: &[Call]) {
         let usage: Vec<LlmUsage> = calls.iter().map(LlmUsage::from).collect();
         if let Err(e) = clips::record_llm_usage(&self.state, target.user_id, video_id, &usage).await {
             tracing::error!(error = format!("{e:#}"), calls = usage.len(), "recording LLM usage failed");
         }
         let cost: i64 = usage.iter().map(|u| u.cost_kopecks).sum();
-        tracing::info!(calls = usage.len(), cost_kopecks = cost, ok = result.is_ok(), "LLM analysis done");
-        result
+        tracing::info!(calls = usage.len(), cost_kopecks = cost, "LLM calls recorded");
     }
 
     async fn analyze(&self, ctx: &JobContext, job: &Analyze) -> anyhow::Result<()> {
@@ -108,36 +99,13 @@ impl AnalyzeHandler {
         // The vault issue supplies the user's own keys here.
         let keys = UserKeys::default();
         let router = Router::new(&state.config.llm, &keys, &target.strategy)?;
-        let choice = state.config.llm.analyzer;
-        let use_llm = match choice {
-            AnalyzerChoice::Local => false,
-            AnalyzerChoice::Llm => true,
-            AnalyzerChoice::Auto => router.available(Tier::Default),
-        };
-        if choice == AnalyzerChoice::Llm && !router.available(Tier::Default) {
-            let model = router.model(Tier::Default);
-            return Err(Rejected(format!(
-                "LLM_ANALYZER=llm but no API key reaches {} ({}); add a key or use the local analyzer",
-                model.model, model.provider
-            ))
-            .into());
+        let mut calls = Vec::new();
+        let last_attempt = ctx.attempt >= ctx.max_attempts;
+        let chosen = choose_clips(&router, &transcript, request, target.plan, last_attempt, &mut calls).await;
+        if !calls.is_empty() {
+            self.record(&target, id, &calls).await;
         }
-        let candidates = if use_llm {
-            match self.with_llm(&target, id, &router, &transcript).await {
-                Ok(c) if c.is_empty() => {
-                    tracing::info!("the LLM proposed no usable clip; the local analyzer looks too");
-                    analysis::analyze(&transcript, request)
-                }
-                Ok(c) => c,
-                Err(e) if choice == AnalyzerChoice::Auto && ctx.attempt >= ctx.max_attempts => {
-                    tracing::warn!(error = %e, "the LLM failed on the last attempt; the local analyzer picks the clips");
-                    analysis::analyze(&transcript, request)
-                }
-                Err(e) => return Err(anyhow::Error::new(e).context("LLM analysis")),
-            }
-        } else {
-            analysis::analyze(&transcript, request)
-        };
+        let (candidates, use_llm) = chosen?;
         if candidates.is_empty() {
             return Err(Rejected(format!(
                 "no clips: the video has no passage of at least {} s of speech",
@@ -149,6 +117,52 @@ impl AnalyzeHandler {
             tracing::info!(clips = ids.len(), best = candidates[0].virality.total, llm = use_llm, "clips chosen");
         }
         Ok(())
+    }
+}
+
+/// Picks the clips of `transcript` as `LLM_ANALYZER` says (see the module docs): the LLM router when it may and
+/// can, else the local analyzer; `last_attempt` lets the local analyzer stand in for a failing LLM under `auto`.
+/// Every LLM call made lands in `calls`. Returns the clips and whether the LLM chose them. The job and
+/// `worker process` both pick clips here.
+pub async fn choose_clips(
+    router: &Router<'_>,
+    transcript: &Transcript,
+    request: analysis::Request,
+    plan: domain::PlanId,
+    last_attempt: bool,
+    calls: &mut Vec<Call>,
+) -> anyhow::Result<(Vec<ClipCandidate>, bool)> {
+    let choice = router.config().analyzer;
+    let use_llm = match choice {
+        AnalyzerChoice::Local => false,
+        AnalyzerChoice::Llm => true,
+        AnalyzerChoice::Auto => router.available(Tier::Default),
+    };
+    if choice == AnalyzerChoice::Llm && !router.available(Tier::Default) {
+        let model = router.model(Tier::Default);
+        return Err(Rejected(format!(
+            "LLM_ANALYZER=llm but no API key reaches {} ({}); add a key or use the local analyzer",
+            model.model, model.provider
+        ))
+        .into());
+    }
+    if !use_llm {
+        return Ok((analysis::analyze(transcript, request), false));
+    }
+    let result: Result<Vec<ClipCandidate>, AnalysisError> =
+        moments::pick(router, transcript, request, plan, calls).await;
+    tracing::info!(calls = calls.len(), ok = result.is_ok(), "LLM analysis done");
+    match result {
+        Ok(c) if c.is_empty() => {
+            tracing::info!("the LLM proposed no usable clip; the local analyzer looks too");
+            Ok((analysis::analyze(transcript, request), false))
+        }
+        Ok(c) => Ok((c, true)),
+        Err(e) if choice == AnalyzerChoice::Auto && last_attempt => {
+            tracing::warn!(error = %e, "the LLM failed on the last attempt; the local analyzer picks the clips");
+            Ok((analysis::analyze(transcript, request), false))
+        }
+        Err(e) => Err(anyhow::Error::new(e).context("LLM analysis")),
     }
 }
 

@@ -3,10 +3,13 @@
 
 pub mod analysis;
 pub mod analyze;
+pub mod cleanup;
+pub mod cli;
 pub mod llm;
 pub mod media;
 pub mod progress;
 pub mod reconcile;
+pub mod render;
 pub mod retry;
 pub mod scratch;
 pub mod source;
@@ -51,7 +54,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::{Analyze, FetchSource, Transcribe},
+    jobs::{Analyze, Cleanup, FetchSource, RenderClip, Transcribe},
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -71,6 +74,15 @@ pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
     }
     if serves(<Analyze as backend::queue::Job>::QUEUE) {
         runtime = runtime.handle::<Analyze, _>(analyze::AnalyzeHandler::new(state.clone()));
+    }
+    if serves(<RenderClip as backend::queue::Job>::QUEUE) {
+        runtime = runtime.handle::<RenderClip, _>(render::job::RenderClipHandler::new(state.clone()));
+    }
+    if serves(<Cleanup as backend::queue::Job>::QUEUE) {
+        runtime = runtime
+            .handle::<Cleanup, _>(cleanup::CleanupHandler::new(state.clone()))
+            .cron::<Cleanup>(&jobs.cleanup_cron, |tick| Cleanup { tick: tick.to_rfc3339() })
+            .expect("CLEANUP_CRON is validated with the configuration");
     }
     for (queue, n) in &jobs.concurrency {
         runtime = runtime.concurrency(*queue, *n);

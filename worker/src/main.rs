@@ -1,6 +1,7 @@
 //! The `worker` binary: connects to the same database, Redis and storage as the server and works through the job
 //! queues until SIGTERM, then stops taking jobs, lets running ones finish within the grace period and hands back
-//! the rest.
+//! the rest. `worker process <file>` and `worker render <file> …` run the pipeline on local files instead
+//! ([`worker::cli`]).
 
 use std::{process::ExitCode, sync::Arc, time::Duration};
 
@@ -10,6 +11,16 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(result) = worker::cli::run(&args).await {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match backend::process::start() {
         Ok(c) => c,
         Err(code) => return code,

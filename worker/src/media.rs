@@ -6,31 +6,62 @@ use anyhow::Context as _;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 /// Produces a `seconds`-long test-pattern video with a tone at `out` (H.264 + AAC in MP4), reading its inputs at
-/// real-time speed so it takes about `seconds` — the demo's stand-in for a download. `on_progress` gets the share
-/// done, 0.0–1.0, through
-/// `progress`.
+/// real-time speed so it takes about `seconds` — the demo's stand-in for a download. `progress` gets the share done,
+/// 0.0–1.0.
 pub async fn generate_sample(
     out: &Path,
     seconds: u32,
     progress: tokio::sync::watch::Sender<f64>,
 ) -> anyhow::Result<()> {
     let d = seconds.to_string();
-    let mut child = tokio::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=640x360:rate=25:duration={d}"))
-        .args(["-re", "-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=440:sample_rate=44100:duration={d}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"])
-        .args(["-movflags", "+faststart", "-f", "mp4", "-progress", "pipe:1", "-y"])
-        .arg(out)
+    let args: Vec<std::ffi::OsString> = [
+        "-re".to_owned(),
+        "-f".into(),
+        "lavfi".into(),
+        "-i".into(),
+        format!("testsrc2=size=640x360:rate=25:duration={d}"),
+        "-re".into(),
+        "-f".into(),
+        "lavfi".into(),
+        "-i".into(),
+        format!("sine=frequency=440:sample_rate=44100:duration={d}"),
+    ]
+    .into_iter()
+    .map(Into::into)
+    .chain(
+        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]
+            .into_iter()
+            .chain(["-movflags", "+faststart", "-f", "mp4", "-y"])
+            .map(Into::into),
+    )
+    .chain([out.as_os_str().to_owned()])
+    .collect();
+    run_with_progress(&args, f64::from(seconds), None, progress).await
+}
+
+/// Runs ffmpeg with `args` (in `dir` when given), following its `-progress` output: `progress` gets the share of
+/// `total_seconds` written so far, 0.0–1.0. Fails with ffmpeg's message.
+pub async fn run_with_progress(
+    args: &[std::ffi::OsString],
+    total_seconds: f64,
+    dir: Option<&Path>,
+    progress: tokio::sync::watch::Sender<f64>,
+) -> anyhow::Result<()> {
+    let mut command = tokio::process::Command::new("ffmpeg");
+    command
+        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1"])
+        .args(args)
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting ffmpeg (is it installed?)")?;
+        .kill_on_drop(true);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let mut child = command.spawn().context("starting ffmpeg (is it installed?)")?;
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let total_us = f64::from(seconds) * 1_000_000.0;
+    let total_us = total_seconds.max(0.001) * 1_000_000.0;
     while let Some(line) = lines.next_line().await? {
         if let Some(us) = line.strip_prefix("out_time_us=").and_then(|v| v.trim().parse::<f64>().ok()) {
             progress.send_replace((us / total_us).clamp(0.0, 1.0));

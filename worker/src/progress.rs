@@ -13,14 +13,20 @@ pub async fn report(state: &AppState, video_id: Uuid, stage: &str, pct: u8) {
 }
 
 /// Follows `rx` until its sender is dropped, reporting `stage` at `from + share × (to − from)` percent.
-pub async fn forward(state: &AppState, video_id: Uuid, stage: &str, from: u8, to: u8, mut rx: watch::Receiver<f64>) {
+pub async fn forward(state: &AppState, video_id: Uuid, stage: &str, from: u8, to: u8, rx: watch::Receiver<f64>) {
+    follow(rx, from, to, |pct| report(state, video_id, stage, pct)).await
+}
+
+/// Follows `rx` until its sender is dropped, calling `write` with `from + share × (to − from)` percent each time it
+/// has moved on by 5 points.
+pub async fn follow<F: Future<Output = ()>>(mut rx: watch::Receiver<f64>, from: u8, to: u8, write: impl Fn(u8) -> F) {
     let mut last = from;
     while rx.changed().await.is_ok() {
         let share = rx.borrow_and_update().clamp(0.0, 1.0);
         let pct = from + (share * f64::from(to.saturating_sub(from))) as u8;
         if pct >= last + 5 {
             last = pct;
-            report(state, video_id, stage, pct).await;
+            write(pct).await;
         }
     }
 }

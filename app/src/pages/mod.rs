@@ -1,7 +1,7 @@
 //! Pages, one module each.
 
 pub mod auth;
-mod clip_list;
+mod clips;
 mod landing;
 mod not_found;
 pub mod section;
@@ -10,6 +10,7 @@ mod upload;
 mod videos;
 
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
+pub use clips::{ClipPage, ClipsPage};
 pub use landing::Landing;
 pub use not_found::NotFound;
 pub use section::{Section, SectionPage};

@@ -18,7 +18,7 @@ use crate::{
     api::{DeleteVideo, ListVideos, StartDemoVideo, get_transcript, get_video, list_video_clips, list_videos},
     components::ProgressBar,
     i18n::use_i18n,
-    pages::{auth::RequireUser, clip_list::ClipList, section::AppLayout, transcript::TranscriptViewer},
+    pages::{auth::RequireUser, clips::ClipGrid, section::AppLayout, transcript::TranscriptViewer},
 };
 
 /// Asks the browser's confirmation dialog; on the server (never clicked there) it says no.
@@ -48,8 +48,10 @@ pub fn VideoPage() -> impl IntoView {
     let transcript = Resource::new(move || (id(), reread.get()), |(id, _)| get_transcript(id));
     let clips = Resource::new(move || (id(), reread.get()), |(id, _)| list_video_clips(id));
     follow_live_events(
-        move |LiveEvent::Video(card)| {
-            if card.id == id() {
+        move |event| {
+            if let LiveEvent::Video(card) = event
+                && card.id == id()
+            {
                 let moved = live.get_untracked().map(|c| c.status) != Some(card.status);
                 live.set(Some(card));
                 if moved {
@@ -110,7 +112,7 @@ pub fn VideoPage() -> impl IntoView {
                                         }}
                                         <ul class="video-list">{move || view! { <VideoRow card=shown() on_delete=None /> }}</ul>
                                         <Transition fallback=|| ()>
-                                            {move || clips.get().map(|r| view! { <ClipList clips=r.unwrap_or_default() player /> })}
+                                            {move || clips.get().map(|r| view! { <ClipGrid clips=r.unwrap_or_default() player /> })}
                                         </Transition>
                                         <Transition fallback=|| ()>
                                             {move || {
@@ -221,8 +223,10 @@ fn VideoList() -> impl IntoView {
         }
     });
     follow_live_events(
-        move |event| match event {
-            LiveEvent::Video(card) => upsert(card),
+        move |event| {
+            if let LiveEvent::Video(card) = event {
+                upsert(card)
+            }
         },
         move || {
             // (Re)connected or behind: the database is the truth; live events after this override it.
@@ -311,7 +315,7 @@ fn VideoList() -> impl IntoView {
 #[component]
 fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoView {
     let i18n = use_i18n();
-    let VideoCard { id, title, status, stage, progress, duration_seconds, error, .. } = card;
+    let VideoCard { id, title, status, stage, progress, duration_seconds, error, expired } = card;
     let running = !matches!(status, VideoStatus::Completed | VideoStatus::Failed | VideoStatus::Uploading);
     let failed = status == VideoStatus::Failed;
     let stage_text = move || stage.as_deref().map(|s| i18n.t().video_list.stage(s)).unwrap_or_default();
@@ -349,6 +353,8 @@ fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoVi
                         </button>
                     }
                 })}
+            {expired
+                .then(|| view! { <p class="notice small" data-testid="video-expired">{move || i18n.t().video_clips.expired}</p> })}
             {failed
                 .then(|| {
                     view! {
@@ -367,7 +373,7 @@ fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoVi
 /// whether the stream is up. The browser retries a dropped stream by itself; a stream the server closed for good
 /// is reopened after a pause.
 #[allow(unused_variables)]
-fn follow_live_events(
+pub(crate) fn follow_live_events(
     on_event: impl Fn(LiveEvent) + Clone + 'static,
     on_sync: impl Fn() + Clone + 'static,
     on_state: impl Fn(bool) + Clone + 'static,
@@ -454,6 +460,7 @@ mod tests {
             progress,
             duration_seconds: None,
             error: None,
+            expired: false,
         }
     }
 

@@ -193,6 +193,8 @@ pub struct JobsConfig {
     /// The `yt-dlp` program that turns links to video platform pages into media URLs (`YTDLP_PATH`, default
     /// `yt-dlp` on PATH; `off` disables page links).
     pub ytdlp: Option<String>,
+    /// When retention runs (`CLEANUP_CRON`, seconds first; default daily at 03:30 UTC).
+    pub cleanup_cron: String,
 }
 
 impl JobsConfig {
@@ -301,6 +303,38 @@ fn parse_concurrency(value: &str) -> Result<BTreeMap<QueueName, usize>, String> 
     Ok(map)
 }
 
+/// How clips are rendered.
+#[derive(Debug, Clone)]
+pub struct RenderConfig {
+    /// Fonts the captions and the watermark use (`RENDER_FONTS_DIR`; Debian's DejaVu, which has Cyrillic).
+    pub fonts_dir: std::path::PathBuf,
+    /// The watermark on Free-plan clips (`RENDER_WATERMARK`).
+    pub watermark: String,
+    /// x264 preset (`RENDER_PRESET`, the seed's `fast`).
+    pub preset: String,
+    /// x264 quality (`RENDER_CRF`, the seed's 23).
+    pub crf: u8,
+}
+
+/// What `worker process` needs: the speech, analysis and rendering settings, without the services.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Speech-to-text.
+    pub stt: SttConfig,
+    /// The analyzer and the LLM router.
+    pub llm: LlmConfig,
+    /// Rendering.
+    pub render: RenderConfig,
+}
+
+impl PipelineConfig {
+    /// Reads the pipeline's settings from the process environment (no database, Redis or storage needed).
+    pub fn from_env() -> Result<PipelineConfig, ConfigError> {
+        let r = Reader { lookup: |k: &str| std::env::var(k).ok() };
+        Ok(PipelineConfig { stt: r.stt()?, llm: r.llm()?, render: r.render()? })
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -326,6 +360,8 @@ pub struct Config {
     pub stt: SttConfig,
     /// The LLM router (analysis).
     pub llm: LlmConfig,
+    /// Rendering.
+    pub render: RenderConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -504,6 +540,28 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         })
     }
 
+    fn render(&self) -> Result<RenderConfig, ConfigError> {
+        let crf: u8 = self.parse("RENDER_CRF", 23, "0 to 51")?;
+        if crf > 51 {
+            return Err(ConfigError { var: "RENDER_CRF", problem: "must be between 0 and 51".into() });
+        }
+        let preset = self.or("RENDER_PRESET", "fast");
+        const PRESETS: [&str; 9] =
+            ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
+        if !PRESETS.contains(&preset.as_str()) {
+            return Err(ConfigError {
+                var: "RENDER_PRESET",
+                problem: format!("must be one of {}", PRESETS.join(", ")),
+            });
+        }
+        Ok(RenderConfig {
+            fonts_dir: self.or("RENDER_FONTS_DIR", "/usr/share/fonts/truetype/dejavu").into(),
+            watermark: self.or("RENDER_WATERMARK", "ClipMaker"),
+            preset,
+            crf,
+        })
+    }
+
     fn jobs(&self) -> Result<JobsConfig, ConfigError> {
         let max_attempts: u32 = self.parse("JOB_MAX_ATTEMPTS", 3, "a positive number")?;
         if max_attempts == 0 {
@@ -565,6 +623,14 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             worker_metrics_addr,
             metrics_token: self.raw("METRICS_TOKEN").map(MetricsToken),
             demo_sample_seconds,
+            cleanup_cron: {
+                let c = self.or("CLEANUP_CRON", "0 30 3 * * *");
+                <cron::Schedule as FromStr>::from_str(&c).map_err(|e| ConfigError {
+                    var: "CLEANUP_CRON",
+                    problem: format!("is not a cron schedule (sec min hour day month weekday): {e}"),
+                })?;
+                c
+            },
         })
     }
 }
@@ -651,6 +717,7 @@ impl Config {
             jobs,
             stt: r.stt()?,
             llm: r.llm()?,
+            render: r.render()?,
             health_timeout: Duration::from_millis(health_ms),
         })
     }

@@ -107,6 +107,7 @@ diesel::table! {
         stage -> Nullable<Text>,
         progress -> Int2,
         upload_id -> Nullable<Text>,
+        expired_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -141,6 +142,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         stage -> Nullable<Text>,
         progress -> Int2,
+        layout -> Text,
     }
 }
 
