@@ -1,0 +1,109 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hydrated, signUpAndLogIn } from './helpers';
+
+let dir: string;
+let talk: string;
+
+// A two-minute talk: espeak-ng reads a few paragraphs over a moving test pattern.
+const paragraphs = [
+  'Welcome back to the channel. Today I want to show you how to turn one long recording into many short clips.',
+  'The first secret is the hook. You have three seconds to make people stop scrolling, so start with a question.',
+  'Why do most videos fail? Because they start slowly. Nobody waits for a long introduction any more.',
+  'The second secret is subtitles. Most people watch with the sound off, so every word must be on the screen.',
+  'The third secret is length. Keep each clip between fifteen and sixty seconds and cut every pause.',
+  'Here is a simple plan. Record once a week, pick the five best moments, and publish one clip every day.',
+  'Remember to end with a call to action. Ask people to follow you for the next part of the story.',
+  'That is all for today. Try it this week and tell me in the comments how many views you got.',
+];
+
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cm-e2e-clips-'));
+  const wavs: string[] = [];
+  paragraphs.forEach((text, i) => {
+    const wav = join(dir, `p${i}.wav`);
+    execFileSync('espeak-ng', ['-v', 'en-us', '-s', '135', '-g', '6', '-w', wav, text]);
+    wavs.push(wav);
+  });
+  const speech = join(dir, 'speech.wav');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error',
+    ...wavs.flatMap((w) => ['-i', w]),
+    '-filter_complex', `${wavs.map((_, i) => `[${i}:a]apad=pad_dur=1.2[a${i}]`).join(';')};` +
+      `${wavs.map((_, i) => `[a${i}]`).join('')}concat=n=${wavs.length}:v=0:a=1`,
+    '-y', speech,
+  ]);
+  talk = join(dir, 'talk.mp4');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', speech,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    '-movflags', '+faststart', '-y', talk,
+  ]);
+});
+
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays and downloads', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  test.setTimeout(420_000);
+  await signUpAndLogIn(page, request, baseURL!);
+  // One short clip keeps the test quick; the job follows the preference.
+  const prefs = await page.request.post('/api/user/clip-preferences', {
+    form: { clip_count: '1', clip_length: '15-30' },
+    headers: { Origin: baseURL! },
+  });
+  expect(prefs.status()).toBe(200);
+  await page.goto('/videos');
+  await hydrated(page);
+  await page.getByTestId('file-input').setInputFiles(talk);
+  await expect(page.getByTestId('upload-progress')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+
+  await page.locator('.video-row', { hasText: 'talk' }).first().locator('a.video-title').click();
+  await hydrated(page);
+  // Follow the status chip without reloading: it must pass through transcription and rendering to the end.
+  const row = page.locator('.video-row').first();
+  const seen = new Set<string>();
+  const deadline = Date.now() + 360_000;
+  while (Date.now() < deadline) {
+    const status = await row.getAttribute('data-status');
+    if (status) seen.add(status);
+    if (status === 'completed' || status === 'failed') break;
+    await page.waitForTimeout(250);
+  }
+  expect(seen.has('failed'), `statuses seen: ${[...seen].join(', ')}`).toBe(false);
+  expect([...seen]).toEqual(expect.arrayContaining(['transcribing', 'generating_clips', 'completed']));
+
+  const clip = page.locator('[data-testid="clip"][data-status="ready"]').first();
+  await expect(clip).toBeVisible({ timeout: 30_000 });
+  await expect(clip.getByTestId('clip-total')).toContainText(/\d+/);
+  await expect(clip.locator('.clip-thumb img')).toBeVisible();
+
+  await clip.locator('a.clip-title').click();
+  await hydrated(page);
+  const player = page.getByTestId('clip-player');
+  await expect(player).toBeVisible();
+  await expect
+    .poll(() => player.evaluate((v: HTMLVideoElement) => [v.videoWidth, v.videoHeight].join('x')), { timeout: 20_000 })
+    .toBe('1080x1920');
+  await player.evaluate(async (v: HTMLVideoElement) => {
+    v.muted = true;
+    await v.play();
+  });
+  await expect.poll(() => player.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.5);
+  await player.evaluate((v: HTMLVideoElement) => v.pause());
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('clip-download').click()]);
+  expect(download.suggestedFilename()).toMatch(/\.mp4$/);
+  const file = join(dir, 'downloaded.mp4');
+  await download.saveAs(file);
+  const bytes = readFileSync(file);
+  expect(bytes.length).toBeGreaterThan(50_000);
+  expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+});
