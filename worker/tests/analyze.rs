@@ -17,6 +17,9 @@ fn transcript(sentences: &[&str]) -> Transcript {
     testkit::speech::timed_transcript(sentences, 0.6)
 }
 
+/// These tests look at the clips as analysis leaves them, so this worker renders nothing.
+const ANALYSIS_ONLY: &[(&str, &str)] = &[("WORKER_QUEUES", "llm-analyze")];
+
 async fn clips(app: &TestApp, video: Uuid) -> Vec<(String, f64, f64, String, i64)> {
     app.db
         .client()
@@ -40,7 +43,7 @@ async fn a_transcribed_video_gets_scored_pending_clips_and_queued_renders() {
     sentences[20] = "Why do 90 percent of your videos never get views?";
     sentences[21] = "Because you bury the best moment at the end, so move it to the first three seconds.";
     let t = transcript(&sentences);
-    let app = spawn(&[]).await;
+    let app = spawn(ANALYSIS_ONLY).await;
     let (_, _, user) = app.signed_in().await;
     let id = analyzing_video(&app, user, &t).await;
     let worker = InProcessWorker::start(&app);
@@ -76,7 +79,7 @@ async fn a_transcribed_video_gets_scored_pending_clips_and_queued_renders() {
 async fn the_owners_clip_count_and_length_are_followed() {
     const BLAND: &str = "The weather was mild and the meeting went on as planned with the usual agenda items.";
     let t = transcript(&[BLAND; 40]);
-    let app = spawn(&[]).await;
+    let app = spawn(ANALYSIS_ONLY).await;
     let (_, _, user) = app.signed_in().await;
     app.db
         .client()
@@ -99,7 +102,7 @@ async fn the_owners_clip_count_and_length_are_followed() {
 
 #[tokio::test]
 async fn a_transcript_too_short_for_a_clip_fails_the_video_with_the_reason() {
-    let app = spawn(&[]).await;
+    let app = spawn(ANALYSIS_ONLY).await;
     let (_, _, user) = app.signed_in().await;
     let id = analyzing_video(&app, user, &transcript(&["Hello there.", "Short talk."])).await;
     let worker = InProcessWorker::start(&app);

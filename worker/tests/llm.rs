@@ -376,7 +376,13 @@ async fn the_analyze_job_uses_the_llm_with_a_server_key_and_records_usage_per_vi
     let t = talk();
     let cloudru = cloudru_for_the_talk(&t).await;
     let base = cloudru.base_url();
-    let app = spawn(&[("CLOUDRU_BASE_URL", &base), ("CLOUDRU_API_KEY", KEY), ("LLM_BACKOFF_MS", "5")]).await;
+    let app = spawn(&[
+        ("CLOUDRU_BASE_URL", &base),
+        ("CLOUDRU_API_KEY", KEY),
+        ("LLM_BACKOFF_MS", "5"),
+        ("WORKER_QUEUES", "llm-analyze"),
+    ])
+    .await;
     let (_, _, user) = app.signed_in().await;
     let id = analyzing_video(&app, user, &t).await;
     let worker = InProcessWorker::start(&app);
@@ -422,7 +428,13 @@ async fn when_every_llm_tier_fails_on_the_last_attempt_the_local_analyzer_keeps_
     // The provider knows no model: tier 1 and its fallback both get 404.
     let cloudru = FakeLlm::start(Api::OpenAi).await;
     let base = cloudru.base_url();
-    let app = spawn(&[("CLOUDRU_BASE_URL", &base), ("CLOUDRU_API_KEY", KEY), ("JOB_MAX_ATTEMPTS", "2")]).await;
+    let app = spawn(&[
+        ("CLOUDRU_BASE_URL", &base),
+        ("CLOUDRU_API_KEY", KEY),
+        ("JOB_MAX_ATTEMPTS", "2"),
+        ("WORKER_QUEUES", "llm-analyze"),
+    ])
+    .await;
     let (_, _, user) = app.signed_in().await;
     let t = talk();
     let id = analyzing_video(&app, user, &t).await;
