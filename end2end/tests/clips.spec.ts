@@ -1,9 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hydrated, signUpAndLogIn } from './helpers';
+import { hydrated, signUpAndLogIn, talkVideo } from './helpers';
 
 let dir: string;
 let talk: string;
@@ -22,27 +21,7 @@ const paragraphs = [
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cm-e2e-clips-'));
-  const wavs: string[] = [];
-  paragraphs.forEach((text, i) => {
-    const wav = join(dir, `p${i}.wav`);
-    execFileSync('espeak-ng', ['-v', 'en-us', '-s', '135', '-g', '6', '-w', wav, text]);
-    wavs.push(wav);
-  });
-  const speech = join(dir, 'speech.wav');
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error',
-    ...wavs.flatMap((w) => ['-i', w]),
-    '-filter_complex', `${wavs.map((_, i) => `[${i}:a]apad=pad_dur=1.2[a${i}]`).join(';')};` +
-      `${wavs.map((_, i) => `[a${i}]`).join('')}concat=n=${wavs.length}:v=0:a=1`,
-    '-y', speech,
-  ]);
-  talk = join(dir, 'talk.mp4');
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', speech,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
-    '-movflags', '+faststart', '-y', talk,
-  ]);
+  talk = talkVideo(dir, paragraphs, 135);
 });
 
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));

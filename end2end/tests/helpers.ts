@@ -1,4 +1,6 @@
 import { APIRequestContext, Page, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
 const MAIL_API = process.env.MAIL_API_URL ?? 'http://127.0.0.1:1080';
 export const PASSWORD = 'Надёжный пароль 2026';
@@ -41,4 +43,32 @@ export async function signUpAndLogIn(page: Page, request: APIRequestContext, bas
   await page.click('button[type=submit]');
   await expect(page).toHaveURL(/\/dashboard$/);
   return email;
+}
+
+/**
+ * A talk video in `dir`: espeak-ng reads each paragraph (words per minute `speed`), 1.2 s of silence after each,
+ * over a moving 640×360 test pattern. Returns the file's path (`talk.mp4`).
+ */
+export function talkVideo(dir: string, paragraphs: string[], speed = 150): string {
+  const wavs = paragraphs.map((text, i) => {
+    const wav = join(dir, `p${i}.wav`);
+    execFileSync('espeak-ng', ['-v', 'en-us', '-s', String(speed), '-g', '6', '-w', wav, text]);
+    return wav;
+  });
+  const speech = join(dir, 'speech.wav');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error',
+    ...wavs.flatMap((w) => ['-i', w]),
+    '-filter_complex', `${wavs.map((_, i) => `[${i}:a]apad=pad_dur=1.2[a${i}]`).join(';')};` +
+      `${wavs.map((_, i) => `[a${i}]`).join('')}concat=n=${wavs.length}:v=0:a=1`,
+    '-y', speech,
+  ]);
+  const talk = join(dir, 'talk.mp4');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', speech,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
+    '-movflags', '+faststart', '-y', talk,
+  ]);
+  return talk;
 }

@@ -1,27 +1,17 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hydrated, signUpAndLogIn } from './helpers';
+import { hydrated, signUpAndLogIn, talkVideo } from './helpers';
 
 let dir: string;
 let talk: string;
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cm-e2e-talk-'));
-  const wav = join(dir, 'speech.wav');
-  execFileSync('espeak-ng', [
-    '-v', 'en-us', '-s', '150', '-w', wav,
+  talk = talkVideo(dir, [
     'Welcome to the show. Today we talk about making short videos from long recordings. ' +
       'Subtitles help because many people watch videos with the sound turned off.',
-  ]);
-  talk = join(dir, 'talk.mp4');
-  execFileSync('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', wav,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
-    '-movflags', '+faststart', '-y', talk,
   ]);
 });
 

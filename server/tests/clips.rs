@@ -60,34 +60,17 @@ async fn only_the_owner_streams_and_downloads_a_clip_by_range() {
     assert_eq!((thumb.status().as_u16(), thumb.headers()["content-type"].to_str().unwrap()), (200, "image/jpeg"));
 
     // The download URL (clip.getDownloadUrl) in development is the app's own stream.
-    let url = owner
-        .post(format!("{}/api/clips/download-url", app.url))
-        .form(&[("clip_id", clip.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let url = app.call(&owner, "clips/download-url", &[("clip_id", &clip.to_string())]).await;
     assert_eq!(url.status(), 200);
     assert_eq!(url.json::<String>().await.unwrap(), format!("/api/clips/{clip}/stream?download=1"));
 
     let (stranger, _, _) = app.signed_in().await;
     assert_eq!(stranger.get(&stream).send().await.unwrap().status(), 404);
     assert_eq!(app.browser().get(&stream).send().await.unwrap().status(), 401);
-    let theirs = stranger
-        .post(format!("{}/api/clips/download-url", app.url))
-        .form(&[("clip_id", clip.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let theirs = app.call(&stranger, "clips/download-url", &[("clip_id", &clip.to_string())]).await;
     assert_eq!(theirs.status(), 404);
-    let list: Value = stranger
-        .post(format!("{}/api/videos/clips", app.url))
-        .form(&[("video_id", video.to_string())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value =
+        app.call(&stranger, "videos/clips", &[("video_id", &video.to_string())]).await.json().await.unwrap();
     assert_eq!(list, serde_json::json!([]), "someone else's clips are not listed");
 }
 
@@ -100,15 +83,8 @@ async fn without_the_proxy_downloads_are_presigned_storage_urls() {
     let (owner, _, user) = app.signed_in().await;
     let data = bytes();
     let (_, clip) = ready_clip(&app, user, &data).await;
-    let url: String = owner
-        .post(format!("{}/api/clips/download-url", app.url))
-        .form(&[("clip_id", clip.to_string())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url: String =
+        app.call(&owner, "clips/download-url", &[("clip_id", &clip.to_string())]).await.json().await.unwrap();
     assert!(url.starts_with(&testkit::services::s3_endpoint()) && url.contains("X-Amz-Signature="), "{url}");
     let res = reqwest::get(&url).await.unwrap();
     assert_eq!(res.status(), 200, "the signature is the authority");
@@ -121,34 +97,41 @@ async fn the_owner_edits_title_and_cta_and_restyles_a_finished_clip() {
     let (owner, _, user) = app.signed_in().await;
     let (_, clip) = ready_clip(&app, user, &bytes()).await;
     let id = clip.to_string();
-    let post = async |client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]| {
-        client.post(format!("{}/api/clips/{endpoint}", app.url)).form(form).send().await.unwrap()
-    };
-    let res = post(&owner, "update", &[("clip_id", &id), ("title", " Новый заголовок "), ("cta", "Подпишитесь")]).await;
+    let res = app
+        .call(&owner, "clips/update", &[("clip_id", &id), ("title", " Новый заголовок "), ("cta", "Подпишитесь")])
+        .await;
     assert_eq!(res.status(), 200);
     let card: Value = res.json().await.unwrap();
     assert_eq!(
         (card["candidate"]["title"].as_str(), card["candidate"]["cta"].as_str()),
         (Some("Новый заголовок"), Some("Подпишитесь"))
     );
-    assert_eq!(post(&owner, "update", &[("clip_id", &id), ("title", ""), ("cta", "")]).await.status(), 422);
+    assert_eq!(app.call(&owner, "clips/update", &[("clip_id", &id), ("title", ""), ("cta", "")]).await.status(), 422);
     let (stranger, _, _) = app.signed_in().await;
-    assert_eq!(post(&stranger, "update", &[("clip_id", &id), ("title", "mine"), ("cta", "")]).await.status(), 404);
+    assert_eq!(
+        app.call(&stranger, "clips/update", &[("clip_id", &id), ("title", "mine"), ("cta", "")]).await.status(),
+        404
+    );
 
-    assert_eq!(post(&owner, "restyle", &[("clip_id", &id), ("style", "neon"), ("layout", "crop")]).await.status(), 422);
-    let res = post(&owner, "restyle", &[("clip_id", &id), ("style", "highlight"), ("layout", "fit")]).await;
+    assert_eq!(
+        app.call(&owner, "clips/restyle", &[("clip_id", &id), ("style", "neon"), ("layout", "crop")]).await.status(),
+        422
+    );
+    let res = app.call(&owner, "clips/restyle", &[("clip_id", &id), ("style", "highlight"), ("layout", "fit")]).await;
     assert_eq!(res.status(), 200);
     let card: Value = res.json().await.unwrap();
     assert_eq!(
         (card["status"].as_str(), card["subtitle_style"].as_str(), card["layout"].as_str()),
         (Some("pending"), Some("highlight"), Some("fit"))
     );
-    let busy = post(&owner, "restyle", &[("clip_id", &id), ("style", "classic"), ("layout", "crop")]).await;
+    let busy = app.call(&owner, "clips/restyle", &[("clip_id", &id), ("style", "classic"), ("layout", "crop")]).await;
     assert_eq!(busy.status(), 422, "a clip waiting for its render cannot be restyled again yet");
-    let detail: Value = post(&owner, "get", &[("clip_id", &id)]).await.json().await.unwrap();
+    let detail: Value = app.call(&owner, "clips/get", &[("clip_id", &id)]).await.json().await.unwrap();
     assert_eq!(detail["video_title"], "talk");
-    let listed: Value = post(&owner, "list", &[("sort", "newest"), ("status", "pending")]).await.json().await.unwrap();
+    let listed: Value =
+        app.call(&owner, "clips/list", &[("sort", "newest"), ("status", "pending")]).await.json().await.unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1);
-    let none: Value = post(&owner, "list", &[("sort", "score"), ("status", "ready")]).await.json().await.unwrap();
+    let none: Value =
+        app.call(&owner, "clips/list", &[("sort", "score"), ("status", "ready")]).await.json().await.unwrap();
     assert_eq!(none, serde_json::json!([]));
 }

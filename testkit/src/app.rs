@@ -109,6 +109,11 @@ impl TestApp {
             .expect("HTTP client")
     }
 
+    /// Calls the server function at `/api/{name}` as `client`, with `form` as its arguments, as the pages do.
+    pub async fn call(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        client.post(format!("{}/api/{name}", self.url)).form(form).send().await.expect("server function call")
+    }
+
     /// [`Self::browser_in`] Russian, the default language.
     pub fn browser(&self) -> reqwest::Client {
         self.browser_in("ru")
