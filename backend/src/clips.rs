@@ -646,7 +646,8 @@ pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()
             let statuses: Vec<String> =
                 clips::table.filter(clips::video_id.eq(video_id)).select(clips::status).load(conn).await?;
             let total = statuses.len().max(1);
-            let live = statuses.iter().filter(|s| *s == "pending" || *s == "rendering").count();
+            let unfinished = [ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()];
+            let live = statuses.iter().filter(|s| unfinished.contains(&s.as_str())).count();
             let update = diesel::update(videos::table.find(video_id));
             if live == 0 {
                 update

@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hydrated, signUpAndLogIn, talkVideo } from './helpers';
+import { hydrated, signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
 
 let dir: string;
 let talk: string;
@@ -39,13 +39,7 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
     headers: { Origin: baseURL! },
   });
   expect(prefs.status()).toBe(200);
-  await page.goto('/videos');
-  await hydrated(page);
-  await page.getByTestId('file-input').setInputFiles(talk);
-  await expect(page.getByTestId('upload-progress')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
-
-  await page.locator('.video-row', { hasText: 'talk' }).first().locator('a.video-title').click();
-  await hydrated(page);
+  await uploadAndOpen(page, talk, 'talk');
   // Follow the status chip without reloading: it must pass through transcription and rendering to the end.
   const row = page.locator('.video-row').first();
   const seen = new Set<string>();

@@ -72,3 +72,13 @@ export function talkVideo(dir: string, paragraphs: string[], speed = 150): strin
   ]);
   return talk;
 }
+
+/** Uploads `file` on the videos page, waits for the upload to finish, and opens the video named `title`. */
+export async function uploadAndOpen(page: Page, file: string, title: string): Promise<void> {
+  await page.goto('/videos');
+  await hydrated(page);
+  await page.getByTestId('file-input').setInputFiles(file);
+  await expect(page.getByTestId('upload-progress')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  await page.locator('.video-row', { hasText: title }).first().locator('a.video-title').click();
+  await hydrated(page);
+}

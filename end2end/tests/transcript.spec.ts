@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hydrated, signUpAndLogIn, talkVideo } from './helpers';
+import { signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
 
 let dir: string;
 let talk: string;
@@ -24,14 +24,8 @@ test('the transcript of an uploaded talk appears on its page and a click on a wo
 }) => {
   test.setTimeout(180_000);
   await signUpAndLogIn(page, request, baseURL!);
-  await page.goto('/videos');
-  await hydrated(page);
-  await page.getByTestId('file-input').setInputFiles(talk);
-  await expect(page.getByTestId('upload-progress')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
-
   // Open the video while it is still being processed: the transcript arrives without a reload.
-  await page.locator('.video-row', { hasText: 'talk' }).first().locator('a.video-title').click();
-  await hydrated(page);
+  await uploadAndOpen(page, talk, 'talk');
   const transcript = page.getByTestId('transcript');
   await expect(transcript).toBeVisible({ timeout: 120_000 });
   await expect(transcript).toContainText(/short videos/i);
