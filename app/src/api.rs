@@ -116,7 +116,7 @@ mod ssr {
         AppState,
         accounts::{
             AccountError, ClientInfo,
-            web::{CurrentUser, REFRESH_COOKIE, clear_cookies, read_cookie, session_cookies},
+            web::{ClientIp, CurrentUser, clear_cookies, read_cookie, refresh_cookie, session_cookies},
         },
     };
     use http::{HeaderValue, StatusCode, header, request::Parts};
@@ -137,10 +137,7 @@ mod ssr {
     pub fn client() -> ClientInfo {
         let parts = parts();
         ClientInfo {
-            ip: parts
-                .as_ref()
-                .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
-                .map(|c| c.0.ip().to_string()),
+            ip: parts.as_ref().and_then(|p| p.extensions.get::<ClientIp>()).map(|c| c.0.to_string()),
             user_agent: parts
                 .as_ref()
                 .and_then(|p| p.headers.get(header::USER_AGENT))
@@ -159,10 +156,10 @@ mod ssr {
         user().ok_or_else(|| fail(ApiError::Unauthenticated))
     }
 
-    pub fn refresh_cookie() -> Option<String> {
+    pub fn refresh_cookie_value(state: &AppState) -> Option<String> {
         let parts = parts()?;
         let cookies = parts.headers.get(header::COOKIE)?.to_str().ok()?;
-        read_cookie(cookies, REFRESH_COOKIE).map(str::to_owned)
+        read_cookie(cookies, refresh_cookie(&state.config)).map(str::to_owned)
     }
 
     fn set_header(name: header::HeaderName, value: &str) {
@@ -228,12 +225,9 @@ mod ssr {
         limit: &backend::ratelimit::Limit,
         subject: &str,
     ) -> Result<(), ApiError> {
-        use backend::ratelimit::{Decision, hit};
-        match hit(&state.redis, limit, subject).await.map_err(internal)? {
-            Decision::Allowed { .. } => Ok(()),
-            Decision::Limited { retry_after } => {
-                Err(fail(ApiError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) }))
-            }
+        match backend::ratelimit::over(&state.redis, limit, subject).await {
+            None => Ok(()),
+            Some(wait) => Err(fail(ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) })),
         }
     }
 
@@ -325,7 +319,7 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), ApiError> {
     let state = ssr::state()?;
-    if let Some(refresh) = ssr::refresh_cookie() {
+    if let Some(refresh) = ssr::refresh_cookie_value(&state) {
         backend::accounts::logout(&state, &refresh, chrono::Utc::now()).await?;
     }
     ssr::clear_session(&state);
@@ -371,7 +365,7 @@ pub async fn forgot_password(email: String, lang: Lang) -> Result<(), ApiError> 
 #[server(prefix = "/api", endpoint = "auth/reset-password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), ApiError> {
     let state = ssr::state()?;
-    backend::accounts::reset_password(&state, &token, &password, chrono::Utc::now()).await?;
+    backend::accounts::reset_password(&state, &token, &password, &ssr::client(), chrono::Utc::now()).await?;
     Ok(())
 }
 
@@ -433,6 +427,8 @@ pub async fn list_videos(before: Option<String>) -> Result<Vec<domain::videos::V
 pub async fn start_demo_video(lang: Lang) -> Result<domain::videos::VideoCard, ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
+    let demo = backend::ratelimit::Limit::per_hour("demo", state.config.limits.demo_per_hour);
+    ssr::check_rate(&state, &demo, &user.to_string()).await?;
     ssr::check_rate(&state, &backend::ratelimit::Limit::UPLOADS_PER_USER, &user.to_string()).await?;
     backend::videos::start_demo(&state, user, lang.dict().video_list.demo_title).await.map_err(ssr::internal)
 }
@@ -466,11 +462,13 @@ pub async fn upload_start(filename: String, mime: String, size: u64, head: Vec<u
     })
 }
 
-/// A presigned URL to PUT part `part` (1-based) of the upload straight to S3, valid for an hour.
+/// A presigned URL to PUT part `part` (1-based) of the upload straight to S3, valid for an hour. Counts against
+/// the upload-parts budget (`RATE_UPLOAD_PARTS_PER_HOUR`).
 #[server(prefix = "/api", endpoint = "videos/upload/part-url")]
 pub async fn upload_part_url(video_id: String, part: u32) -> Result<String, ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
+    ssr::check_rate(&state, &backend::uploads::parts_limit(&state.config), &user.to_string()).await?;
     Ok(backend::uploads::presign_part(&state, user, ssr::id(&video_id)?, part).await?)
 }
 
@@ -578,6 +576,8 @@ pub async fn restyle_clip(
 ) -> Result<domain::analysis::ClipCard, ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
+    let budget = backend::ratelimit::Limit::per_hour("restyle", state.config.limits.restyle_per_hour);
+    ssr::check_rate(&state, &budget, &user.to_string()).await?;
     Ok(backend::clips::restyle(&state, user, ssr::id(&clip_id)?, &style, &layout).await?)
 }
 

@@ -355,3 +355,8 @@ pub async fn delete_objects(state: &AppState, video_id: Uuid) -> anyhow::Result<
     state.storage.delete_prefix(&format!("sources/{video_id}/")).await?;
     state.storage.delete_prefix(&format!("clips/{video_id}/")).await
 }
+
+/// The budget shared by presigned part URLs and proxied part PUTs, per user (`RATE_UPLOAD_PARTS_PER_HOUR`).
+pub fn parts_limit(config: &crate::Config) -> crate::ratelimit::Limit {
+    crate::ratelimit::Limit::per_hour("upload-parts", config.limits.upload_parts_per_hour)
+}

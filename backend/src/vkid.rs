@@ -90,7 +90,7 @@ fn redirect_uri(state: &AppState) -> String {
 }
 
 /// Makes the authorize URL (or, in simulation, our own callback URL) and remembers the PKCE verifier.
-pub async fn start(state: &AppState, link_to: Option<Uuid>, next: &str) -> Result<String, VkError> {
+pub async fn start(state: &AppState, link_to: Option<Uuid>, next: &str) -> Result<Started, VkError> {
     let vk = &state.config.vk;
     if !vk.enabled() {
         return Err(VkError::Unavailable);
@@ -107,7 +107,10 @@ pub async fn start(state: &AppState, link_to: Option<Uuid>, next: &str) -> Resul
         .context("saving VK state")?;
     if vk.client_id.is_none() {
         // Simulation: straight back to our callback as if VK had approved.
-        return Ok(format!("/auth/vk/callback?code=simulated&state={st}&device_id=simulated"));
+        return Ok(Started {
+            url: format!("/auth/vk/callback?code=simulated&state={st}&device_id=simulated"),
+            state: st,
+        });
     }
     let mut url =
         url::Url::parse(&format!("{}/authorize", vk.base_url.trim_end_matches('/'))).context("VK_ID_BASE_URL")?;
@@ -119,7 +122,22 @@ pub async fn start(state: &AppState, link_to: Option<Uuid>, next: &str) -> Resul
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
         .append_pair("scope", "email");
-    Ok(url.to_string())
+    Ok(Started { url: url.to_string(), state: st })
+}
+
+/// Where [`start`] sends the browser, and the `state` the browser must also present in the
+/// [`state_cookie`] at the callback (login CSRF: a callback URL made in another browser is refused).
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// VK's authorize URL (or, in simulation, our callback).
+    pub url: String,
+    /// The flow's `state`.
+    pub state: String,
+}
+
+/// The name of the short-lived HttpOnly cookie that binds a VK ID flow to the browser that started it.
+pub fn state_cookie(config: &crate::Config) -> &'static str {
+    if crate::accounts::web::secure_cookies(config) { "__Host-cm_vk" } else { "cm_vk" }
 }
 
 #[derive(Deserialize)]

@@ -49,9 +49,16 @@ async fn register_verify_login_rotate_detect_reuse_and_logout() {
     assert_ne!(second.refresh, first.refresh);
     let third = accounts::refresh(s, &second.refresh, &client("10.0.0.1"), Utc::now()).await.unwrap();
 
-    // The first token again: reuse. The whole family dies, including the newest token.
+    // The first token again, past the grace period of concurrent tabs: reuse. The whole family dies, including
+    // the newest token.
     assert!(matches!(
-        accounts::refresh(s, &first.refresh, &client("10.0.0.9"), Utc::now()).await,
+        accounts::refresh(
+            s,
+            &first.refresh,
+            &client("10.0.0.9"),
+            Utc::now() + accounts::REFRESH_GRACE + Duration::seconds(1)
+        )
+        .await,
         Err(AccountError::SessionReused)
     ));
     assert!(matches!(
@@ -115,25 +122,131 @@ async fn registration_rules_and_a_login_error_that_reveals_nothing() {
 }
 
 #[tokio::test]
-async fn the_sixth_attempt_in_a_minute_is_limited_per_account_and_per_ip() {
+async fn an_attacker_exhausting_attempts_from_one_address_does_not_lock_the_owner_out() {
     let app = TestApp::spawn().await;
     let s = &app.state;
     let email = mailbox::unique_address("limit");
     register(s, &email).await;
     for i in 0..5 {
-        let r = accounts::login(s, &email, "wrong password!", &client(&format!("10.1.0.{i}")), Utc::now()).await;
+        let r = accounts::login(s, &email, "wrong password!", &client("10.1.0.66"), Utc::now()).await;
         assert!(matches!(r, Err(AccountError::InvalidCredentials)), "attempt {i}: {r:?}");
     }
-    // Sixth attempt on the same account from yet another IP, even with the right password.
-    match accounts::login(s, &email, PASSWORD, &client("10.1.0.99"), Utc::now()).await {
+    // The attacker's sixth attempt is refused, even with the right password.
+    match accounts::login(s, &email, PASSWORD, &client("10.1.0.66"), Utc::now()).await {
         Err(AccountError::RateLimited { retry_after_secs }) => assert!((1..=60).contains(&retry_after_secs)),
         other => panic!("{other:?}"),
     }
+    // The owner, from their own address, still signs in.
+    accounts::login(s, &email, PASSWORD, &client("10.1.0.7"), Utc::now()).await.expect("the owner signs in");
+
     // One IP trying five different accounts is limited on the sixth too.
     for i in 0..5 {
         let _ = accounts::login(s, &format!("x{i}@clipmaker.test"), "whatever!", &client("10.2.0.1"), Utc::now()).await;
     }
     let r = accounts::login(s, "x9@clipmaker.test", "whatever!", &client("10.2.0.1"), Utc::now()).await;
+    assert!(matches!(r, Err(AccountError::RateLimited { .. })), "{r:?}");
+}
+
+#[tokio::test]
+async fn many_addresses_together_hit_the_per_account_ceiling() {
+    let app = TestApp::spawn_with(|v| {
+        v.insert("AUTH_ATTEMPTS_PER_ACCOUNT_PER_HOUR", "8".into());
+    })
+    .await;
+    let s = &app.state;
+    let email = mailbox::unique_address("ceiling");
+    register(s, &email).await;
+    for i in 0..8 {
+        let r = accounts::login(s, &email, "wrong password!", &client(&format!("10.6.0.{i}")), Utc::now()).await;
+        assert!(matches!(r, Err(AccountError::InvalidCredentials)), "attempt {i}: {r:?}");
+    }
+    let r = accounts::login(s, &email, PASSWORD, &client("10.6.1.1"), Utc::now()).await;
+    assert!(matches!(r, Err(AccountError::RateLimited { .. })), "{r:?}");
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_with_the_same_token_get_the_same_new_pair() {
+    let app = TestApp::spawn().await;
+    let s = &app.state;
+    let email = mailbox::unique_address("tabs");
+    let reg = register(s, &email).await;
+    let first = accounts::login(s, &email, PASSWORD, &client("10.7.0.1"), Utc::now()).await.unwrap();
+    let tab = client("10.7.0.1");
+    let (a, b) = tokio::join!(
+        accounts::refresh(s, &first.refresh, &tab, Utc::now()),
+        accounts::refresh(s, &first.refresh, &tab, Utc::now()),
+    );
+    let (a, b) = (a.expect("first tab"), b.expect("second tab"));
+    assert_eq!((a.session_id, &a.refresh), (b.session_id, &b.refresh));
+    assert_eq!(accounts::authenticate(s, &b.access, Utc::now()).await.unwrap(), Some(reg.user_id));
+    // The family is intact: the new pair keeps working.
+    let next = accounts::refresh(s, &a.refresh, &client("10.7.0.1"), Utc::now()).await.expect("family intact");
+    // Once the pair handed out in the grace period has itself been rotated, the old token is reuse again.
+    assert!(matches!(
+        accounts::refresh(s, &first.refresh, &client("10.7.0.9"), Utc::now()).await,
+        Err(AccountError::SessionReused)
+    ));
+    assert!(accounts::refresh(s, &next.refresh, &client("10.7.0.1"), Utc::now()).await.is_err());
+    // Redis holds the parked pair sealed, never the new refresh secret in the clear.
+    use fred::prelude::KeysInterface as _;
+    let key =
+        s.redis.key(&format!("refresh-grace:{}", hex::encode(backend::auth::tokens::hash_secret(&first.refresh))));
+    let parked: Option<String> = s.redis.client().get(&key).await.unwrap();
+    let parked = parked.expect("the pair is parked for the grace period");
+    assert!(parked.contains(&a.session_id.to_string()) && !parked.contains(&a.refresh), "{parked}");
+}
+
+#[tokio::test]
+async fn an_access_token_naming_another_users_session_is_refused() {
+    let app = TestApp::spawn().await;
+    let s = &app.state;
+    let (alice, bob) = (mailbox::unique_address("alice"), mailbox::unique_address("bob"));
+    register(s, &alice).await;
+    let bob_id = register(s, &bob).await.user_id;
+    let alice_session = accounts::login(s, &alice, PASSWORD, &client("10.8.0.1"), Utc::now()).await.unwrap();
+    // A token signed with our key (as a leaked key or a bug would allow) that pairs Bob with Alice's session.
+    let forged =
+        backend::auth::tokens::issue_access(&s.config.auth.secret, bob_id, alice_session.session_id, Utc::now());
+    assert_eq!(accounts::authenticate(s, &forged, Utc::now()).await.unwrap(), None);
+    assert!(accounts::authenticate(s, &alice_session.access, Utc::now()).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn registration_refuses_an_overlong_name_and_resends_are_limited() {
+    let app = TestApp::spawn().await;
+    let s = &app.state;
+    let email = mailbox::unique_address("longname");
+    let name = "я".repeat(domain::account::NAME_MAX_CHARS + 1);
+    let r = accounts::register(
+        s,
+        Registration { email: &email, password: PASSWORD, name: &name, lang: Lang::Ru },
+        Utc::now(),
+    )
+    .await;
+    assert!(matches!(r, Err(AccountError::NameTooLong)), "{r:?}");
+
+    let reg = register(s, &email).await;
+    for _ in 0..3 {
+        accounts::resend_verification(s, reg.user_id, Utc::now()).await.expect("a few resends an hour");
+    }
+    assert!(matches!(
+        accounts::resend_verification(s, reg.user_id, Utc::now()).await,
+        Err(AccountError::RateLimited { .. })
+    ));
+    // Password reset requests: five an hour per address and per account.
+    for i in 0..5 {
+        accounts::request_password_reset(s, &email, Lang::Ru, &client(&format!("10.9.1.{i}")), Utc::now())
+            .await
+            .unwrap();
+    }
+    let r = accounts::request_password_reset(s, &email, Lang::Ru, &client("10.9.2.1"), Utc::now()).await;
+    assert!(matches!(r, Err(AccountError::RateLimited { .. })), "{r:?}");
+    // Reset submissions are limited before any password hashing: a flood of made-up tokens from one address.
+    for _ in 0..10 {
+        let r = accounts::reset_password(s, "made-up", "a fine new password", &client("10.9.3.1"), Utc::now()).await;
+        assert!(matches!(r, Err(AccountError::TokenInvalid)), "{r:?}");
+    }
+    let r = accounts::reset_password(s, "made-up-2", "a fine new password", &client("10.9.3.1"), Utc::now()).await;
     assert!(matches!(r, Err(AccountError::RateLimited { .. })), "{r:?}");
 }
 
@@ -152,12 +265,15 @@ async fn password_reset_flow_and_its_single_use_expiring_link() {
 
     // A refused password leaves the link usable.
     assert!(matches!(
-        accounts::reset_password(s, &token, "1234567", Utc::now()).await,
+        accounts::reset_password(s, &token, "1234567", &client("10.9.0.1"), Utc::now()).await,
         Err(AccountError::Password(PasswordError::TooShort))
     ));
-    assert_eq!(accounts::reset_password(s, &token, "новый пароль ещё длиннее", Utc::now()).await.unwrap(), reg.user_id);
+    assert_eq!(
+        accounts::reset_password(s, &token, "новый пароль ещё длиннее", &client("10.9.0.1"), Utc::now()).await.unwrap(),
+        reg.user_id
+    );
     assert!(matches!(
-        accounts::reset_password(s, &token, "another new password", Utc::now()).await,
+        accounts::reset_password(s, &token, "another new password", &client("10.9.0.1"), Utc::now()).await,
         Err(AccountError::TokenUsed)
     ));
     // Old password gone, new one works, and the earlier session was signed out.
@@ -188,12 +304,12 @@ async fn expired_links_and_sessions_are_refused() {
     let reset = token_from(&reset_mail.first_link().unwrap());
     let two_hours = Utc::now() + Duration::hours(2);
     assert!(matches!(
-        accounts::reset_password(s, &reset, "a fine new password", two_hours).await,
+        accounts::reset_password(s, &reset, "a fine new password", &client("10.9.0.1"), two_hours).await,
         Err(AccountError::TokenExpired)
     ));
     // A verification token is not a reset token.
     assert!(matches!(
-        accounts::reset_password(s, &verify, "a fine new password", Utc::now()).await,
+        accounts::reset_password(s, &verify, "a fine new password", &client("10.9.0.1"), Utc::now()).await,
         Err(AccountError::TokenInvalid)
     ));
 

@@ -16,13 +16,13 @@ use std::{
 use axum::{
     Extension,
     extract::State,
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
     },
 };
-use backend::{accounts::web::CurrentUser, config::RedisConfig};
+use backend::{AppState, accounts::web::CurrentUser, config::RedisConfig, ratelimit::Lease};
 use fred::prelude::{
     Builder, ClientLike as _, Config as FredConfig, EventInterface as _, PubsubInterface as _, ReconnectPolicy,
 };
@@ -89,12 +89,67 @@ impl EventHub {
     }
 }
 
-/// `GET /api/events`: the signed-in user's live events as Server-Sent Events; 401 without a session.
-pub async fn events(State(hub): State<Arc<EventHub>>, Extension(user): Extension<CurrentUser>) -> Response {
+/// How long a stream's slot lives without renewal (a server that died without releasing its slots frees them after
+/// this); streams renew every third of it.
+const SLOT_TTL: Duration = Duration::from_secs(60);
+
+/// One of a user's `LIVE_STREAMS_PER_USER` stream slots, renewed while the stream is open and given back when it
+/// closes (the guard is dropped with the stream).
+struct StreamSlot(tokio_util::sync::CancellationToken);
+
+impl StreamSlot {
+    fn hold(redis: backend::redis::Redis, lease: Lease) -> StreamSlot {
+        let token = tokio_util::sync::CancellationToken::new();
+        let closed = token.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = closed.cancelled() => break,
+                    _ = tokio::time::sleep(SLOT_TTL / 3) => {
+                        if let Err(e) = lease.renew(&redis, SLOT_TTL).await {
+                            tracing::warn!(error = format!("{e:#}"), "renewing a live stream slot failed");
+                        }
+                    }
+                }
+            }
+            lease.release(&redis).await;
+        });
+        StreamSlot(token)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// `GET /api/events`: the signed-in user's live events as Server-Sent Events; 401 without a session, 429 when the
+/// user already holds `LIVE_STREAMS_PER_USER` streams open.
+pub async fn events(
+    State(hub): State<Arc<EventHub>>,
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    headers: HeaderMap,
+) -> Response {
     let Some(user_id) = user.0 else {
         return (StatusCode::UNAUTHORIZED, "sign in to receive live events").into_response();
     };
-    let stream = BroadcastStream::new(hub.subscribe(user_id)).map(|item| {
+    let max = app.config.limits.live_streams_per_user;
+    let slot = match Lease::acquire(&app.redis, "live-streams", &user_id.to_string(), max, SLOT_TTL).await {
+        Ok(Some(lease)) => Some(StreamSlot::hold(app.redis.clone(), lease)),
+        Ok(None) => {
+            tracing::info!(%user_id, max, "too many live streams open");
+            return crate::limits::too_many(crate::limits::lang_of(&headers), false, SLOT_TTL / 3);
+        }
+        Err(e) => {
+            // Fail open, like the request budget: an unreachable Redis must not stop the page's progress.
+            tracing::error!(error = format!("{e:#}"), "live stream slots unavailable; allowing");
+            None
+        }
+    };
+    let stream = BroadcastStream::new(hub.subscribe(user_id)).map(move |item| {
+        let _held = &slot;
         Ok::<_, Infallible>(match item {
             Ok(payload) => Event::default().data(&*payload),
             // Fell behind: the page re-reads everything from the database.

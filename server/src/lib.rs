@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod health;
+pub mod limits;
 pub mod metrics;
 pub mod security;
 pub mod session;
@@ -85,7 +86,9 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .layer(axum::middleware::from_fn_with_state(limits::RequestLimits::new(app.clone()), limits::limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), session::session))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), session::client_address))
         .layer(axum::middleware::from_fn_with_state(origin_check, security::check_origin))
         .layer(axum::middleware::from_fn_with_state(security, security::apply))
         .layer(

@@ -7,7 +7,6 @@ use axum::{
     response::{IntoResponse as _, Response},
 };
 use backend::{Config, config::AppEnv};
-use domain::Lang;
 
 /// What the middleware needs to know, computed once from configuration.
 #[derive(Clone, Debug)]
@@ -113,12 +112,7 @@ pub async fn check_origin(State(check): State<OriginCheck>, request: Request, ne
     if check.allows(request.method(), request.uri().path(), request.headers()) {
         return next.run(request).await;
     }
-    let lang = request
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_cookie_header)
-        .unwrap_or_default();
+    let lang = crate::limits::lang_of(request.headers());
     tracing::warn!(
         method = %request.method(),
         path = request.uri().path(),

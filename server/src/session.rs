@@ -14,14 +14,25 @@ use backend::{
     AppState,
     accounts::{
         self, ClientInfo,
-        web::{ACCESS_COOKIE, CurrentUser, REFRESH_COOKIE, clear_cookies, read_cookie, session_cookies},
+        web::{ClientIp, CurrentUser, access_cookie, clear_cookies, read_cookie, refresh_cookie, session_cookies},
     },
 };
 
-/// Who is calling: the peer address and the User-Agent.
+/// Establishes the client's address once per request ([`ClientIp`]): the TCP peer, or the rightmost untrusted
+/// `X-Forwarded-For` hop when the peer is one of `TRUSTED_PROXIES`.
+pub async fn client_address(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if let Some(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
+        let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        let ip = state.config.http.trusted_proxies.client_address(peer, forwarded);
+        request.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(request).await
+}
+
+/// Who is calling: the client's address and the User-Agent.
 pub fn client_info(request: &Request) -> ClientInfo {
     ClientInfo {
-        ip: request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        ip: request.extensions().get::<ClientIp>().map(|c| c.0.to_string()),
         user_agent: request.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
     }
 }
@@ -35,7 +46,8 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     let cookies = request.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let now = chrono::Utc::now();
     let mut user = None;
-    if let Some(access) = read_cookie(&cookies, ACCESS_COOKIE) {
+    let (access_name, refresh_name) = (access_cookie(&state.config), refresh_cookie(&state.config));
+    if let Some(access) = read_cookie(&cookies, access_name) {
         user = accounts::authenticate(&state, access, now).await.unwrap_or_else(|e| {
             tracing::error!(error = format!("{e:#}"), "checking the session failed");
             None
@@ -43,7 +55,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     }
     let mut set_cookies: Vec<String> = Vec::new();
     if user.is_none()
-        && let Some(refresh) = read_cookie(&cookies, REFRESH_COOKIE)
+        && let Some(refresh) = read_cookie(&cookies, refresh_name)
     {
         match accounts::refresh(&state, refresh, &client_info(&request), now).await {
             Ok(tokens) => {
@@ -61,7 +73,7 @@ pub async fn session(State(state): State<AppState>, mut request: Request, next: 
     // The handler's own session cookies (sign-in, sign-out) win over the middleware's.
     let handler_set_session = response.headers().get_all(header::SET_COOKIE).iter().any(|v| {
         v.to_str()
-            .is_ok_and(|v| v.starts_with(&format!("{ACCESS_COOKIE}=")) || v.starts_with(&format!("{REFRESH_COOKIE}=")))
+            .is_ok_and(|v| v.starts_with(&format!("{access_name}=")) || v.starts_with(&format!("{refresh_name}=")))
     });
     if !handler_set_session {
         for c in set_cookies {

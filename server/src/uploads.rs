@@ -49,6 +49,11 @@ pub async fn put_part(
     body: Body,
 ) -> Response {
     let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to upload") };
+    if let Some(wait) =
+        backend::ratelimit::over(&app.redis, &uploads::parts_limit(&app.config), &user_id.to_string()).await
+    {
+        return crate::limits::too_many(crate::limits::lang_of(&headers), false, wait);
+    }
     let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
     else {
         return refuse(StatusCode::LENGTH_REQUIRED, "Content-Length is required");

@@ -30,12 +30,32 @@ fn to_login(error: &vkid::VkError) -> Response {
     Redirect::to(&format!("/login?error={}", error.code())).into_response()
 }
 
-/// Redirects to VK ID's authorize page (or, in simulation, straight to the callback).
+fn state_cookie(state: &AppState, value: &str, max_age: i64) -> Option<HeaderValue> {
+    let secure = if backend::accounts::web::secure_cookies(&state.config) { "; Secure" } else { "" };
+    let name = vkid::state_cookie(&state.config);
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")).ok()
+}
+
+/// Redirects to VK ID's authorize page (or, in simulation, straight to the callback), binding the flow to this
+/// browser with a 10-minute HttpOnly cookie. Limited per client address (`RATE_VK_START_PER_MINUTE`): each start
+/// stores a pending flow in Redis.
 pub async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>, request: Request) -> Response {
+    let client = crate::session::client_info(&request);
+    let budget = backend::ratelimit::Limit::per_minute("vk-start", state.config.limits.vk_start_per_minute);
+    if let Some(wait) = backend::ratelimit::over(&state.redis, &budget, client.ip.as_deref().unwrap_or("unknown")).await
+    {
+        return crate::limits::too_many(crate::limits::lang_of(request.headers()), false, wait);
+    }
     let user = request.extensions().get::<CurrentUser>().and_then(|c| c.0);
     let link_to = if q.link.as_deref() == Some("1") { user } else { None };
     match vkid::start(&state, link_to, &domain::account::safe_next_path(q.next.as_deref())).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok(started) => {
+            let mut response = Redirect::to(&started.url).into_response();
+            if let Some(cookie) = state_cookie(&state, &started.state, 600) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Err(e) => to_login(&e),
     }
 }
@@ -49,9 +69,16 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-/// Finishes the flow: sets the session cookies and redirects on.
+/// Finishes the flow: checks that this browser started it, sets the session cookies and redirects on.
 pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQuery>, request: Request) -> Response {
     let client = crate::session::client_info(&request);
+    let cookies = request.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bound = backend::accounts::web::read_cookie(cookies, vkid::state_cookie(&state.config));
+    if bound.is_none() || bound != q.state.as_deref() {
+        tracing::warn!("VK ID callback without the state cookie of the browser that started the flow");
+        return to_login(&vkid::VkError::State);
+    }
+    let clear = state_cookie(&state, "", 0);
     let result = vkid::finish(
         &state,
         q.code.as_deref(),
@@ -62,7 +89,7 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
         chrono::Utc::now(),
     )
     .await;
-    match result {
+    let mut response = match result {
         Ok(done) => {
             let mut response = Redirect::to(&done.next).into_response();
             if let Some(tokens) = done.tokens {
@@ -75,5 +102,9 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
             response
         }
         Err(e) => to_login(&e),
+    };
+    if let Some(clear) = clear {
+        response.headers_mut().append(header::SET_COOKIE, clear);
     }
+    response
 }

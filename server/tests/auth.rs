@@ -115,11 +115,19 @@ async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie_and_logout_
     assert_ne!(new_refresh, refresh);
     assert!(cookie_value(&renewed, "cm_at").is_some());
 
-    // The old refresh token again: reuse, so the family is revoked and the cookies cleared.
+    // A second tab presenting the old refresh token a moment later gets the same new pair.
+    let res = page(format!("cm_rt={refresh}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(cookie_value(&set_cookies(&res), "cm_rt"), Some(new_refresh.clone()));
+
+    // Once that pair has been rotated in turn, the old token is reuse: the family is revoked, the cookies cleared.
+    let res = page(format!("cm_rt={new_refresh}")).await;
+    assert_eq!(res.status(), 200);
+    let newest = cookie_value(&set_cookies(&res), "cm_rt").expect("rotated again");
     let res = page(format!("cm_rt={refresh}")).await;
     assert_eq!(res.status(), 302);
     assert_eq!(cookie_value(&set_cookies(&res), "cm_rt").as_deref(), Some(""));
-    let res = page(format!("cm_rt={new_refresh}")).await;
+    let res = page(format!("cm_rt={newest}")).await;
     assert_eq!(res.status(), 302, "the whole family is revoked");
 
     // Log out through the server function: cookies cleared, session gone.

@@ -19,7 +19,7 @@ use crate::{
     auth::{password, tokens},
     db::schema::{email_tokens, sessions, users},
     mail::Template,
-    ratelimit::{self, Decision, Limit},
+    ratelimit::{self, Limit},
 };
 
 /// Why an account operation was refused. The edge turns each into a translated message.
@@ -156,35 +156,43 @@ fn link(state: &AppState, path: &str, token: &str) -> String {
 }
 
 async fn over_limit(state: &AppState, limit: &Limit, subject: &str) -> Option<u64> {
-    match ratelimit::hit(&state.redis, limit, subject).await {
-        Ok(Decision::Limited { retry_after }) => Some(retry_after.as_secs().max(1)),
-        Ok(Decision::Allowed { .. }) => None,
-        Err(e) => {
-            // Availability over strictness: a Redis outage must not lock everyone out.
-            tracing::error!(error = format!("{e:#}"), limit = limit.name, "rate limiter unavailable; allowing");
-            None
-        }
-    }
+    ratelimit::over(&state.redis, limit, subject).await.map(|wait| wait.as_secs().max(1))
 }
 
-/// Counts one authentication attempt against the per-IP and per-account limits.
-pub async fn check_auth_rate(state: &AppState, client: &ClientInfo, account: &str) -> Result<(), AccountError> {
-    let max = state.config.auth.attempts_per_minute;
-    let by_ip = match &client.ip {
-        Some(ip) => over_limit(state, &Limit { max, ..Limit::AUTH_PER_IP }, ip).await,
-        None => None,
-    };
-    let by_account = over_limit(state, &Limit { max, ..Limit::AUTH_PER_ACCOUNT }, &account.trim().to_lowercase()).await;
-    match by_ip.max(by_account) {
+fn refuse_after(waits: impl IntoIterator<Item = Option<u64>>) -> Result<(), AccountError> {
+    match waits.into_iter().flatten().max() {
         Some(retry_after_secs) => Err(AccountError::RateLimited { retry_after_secs }),
         None => Ok(()),
     }
+}
+
+/// Counts one authentication attempt on `account` from `client`: per client IP and per (account, IP) at
+/// `AUTH_ATTEMPTS_PER_MINUTE`, and per account from all addresses at the much higher
+/// `AUTH_ATTEMPTS_PER_ACCOUNT_PER_HOUR`, so whoever exhausts the attempts from their own address cannot lock the
+/// owner out.
+pub async fn check_auth_rate(state: &AppState, client: &ClientInfo, account: &str) -> Result<(), AccountError> {
+    let max = state.config.auth.attempts_per_minute;
+    let account = account.trim().to_lowercase();
+    let ip = client.ip.as_deref().unwrap_or("unknown");
+    refuse_after([
+        over_limit(state, &Limit { max, ..Limit::AUTH_PER_IP }, ip).await,
+        over_limit(state, &Limit { max, ..Limit::AUTH_PER_ACCOUNT_IP }, &format!("{account}|{ip}")).await,
+        over_limit(
+            state,
+            &Limit { max: state.config.limits.auth_per_account_per_hour, ..Limit::AUTH_PER_ACCOUNT },
+            &account,
+        )
+        .await,
+    ])
 }
 
 /// Creates an account. Unless `AUTO_VERIFY_EMAIL` is on, a verification email is sent; if sending fails the
 /// account is kept and the failure reported in [`Registered::mail_sent`].
 pub async fn register(state: &AppState, r: Registration<'_>, now: DateTime<Utc>) -> Result<Registered, AccountError> {
     let email = Email::parse(r.email)?;
+    if r.name.trim().chars().count() > NAME_MAX_CHARS {
+        return Err(AccountError::NameTooLong);
+    }
     password::check_new_password(r.password)?;
     let hash = password::hash(r.password.to_owned()).await?;
     let auto = state.config.auth.auto_verify_email;
@@ -256,8 +264,11 @@ async fn send_verification(
     })
 }
 
-/// Sends a new verification email to a signed-in user who has not confirmed yet.
+/// Sends a new verification email to a signed-in user who has not confirmed yet, a few times an hour at most
+/// (`RATE_RESEND_VERIFICATION_PER_HOUR`).
 pub async fn resend_verification(state: &AppState, user_id: Uuid, now: DateTime<Utc>) -> Result<(), AccountError> {
+    let limit = Limit::per_hour("resend-verification", state.config.limits.resend_verification_per_hour);
+    refuse_after([over_limit(state, &limit, &user_id.to_string()).await])?;
     let mut conn = state.db.get().await?;
     let (email, lang, verified): (String, String, Option<DateTime<Utc>>) = users::table
         .find(user_id)
@@ -420,7 +431,9 @@ pub async fn refresh(
     .optional()?;
     if let Some((user_id, family_id)) = rotated {
         drop(conn);
-        return create_session(state, user_id, family_id, client, now).await;
+        let tokens = create_session(state, user_id, family_id, client, now).await?;
+        remember_for_grace(state, &hash, refresh_token, &tokens).await;
+        return Ok(tokens);
     }
     type Row = (Uuid, Uuid, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
     let row: Option<Row> = sessions::table
@@ -429,6 +442,15 @@ pub async fn refresh(
         .first(&mut conn)
         .await
         .optional()?;
+    drop(conn);
+    if let Some((user_id, _, Some(rotated_at), None)) = row
+        && now - rotated_at <= REFRESH_GRACE
+        && let Some(tokens) = grace_pair(state, &hash, refresh_token, user_id, now).await
+    {
+        tracing::info!(%user_id, session_id = %tokens.session_id, "concurrent refresh: same new pair handed out");
+        return Ok(tokens);
+    }
+    let mut conn = state.db.get().await?;
     match row {
         None => Err(AccountError::TokenInvalid),
         Some((user_id, family_id, Some(_), _)) => {
@@ -446,6 +468,62 @@ pub async fn refresh(
     }
 }
 
+/// How long after a refresh the same (now rotated) refresh token still gets the same new pair: two tabs that
+/// refresh at once both keep their session instead of tripping reuse detection.
+pub const REFRESH_GRACE: chrono::Duration = chrono::Duration::seconds(10);
+
+fn grace_key(state: &AppState, old_hash: &[u8]) -> String {
+    state.redis.key(&format!("refresh-grace:{}", hex::encode(old_hash)))
+}
+
+/// Parks the new pair for [`REFRESH_GRACE`], sealed to the old secret (see [`tokens::seal_for_holder`]); Redis never
+/// holds a usable refresh secret.
+async fn remember_for_grace(state: &AppState, old_hash: &[u8], old_token: &str, tokens: &Tokens) {
+    use fred::prelude::{Expiration, KeysInterface as _};
+    let Some(sealed) = tokens::seal_for_holder(old_token, &tokens.refresh) else { return };
+    let value = format!("{} {sealed}", tokens.session_id);
+    let expiry = Some(Expiration::PX(REFRESH_GRACE.num_milliseconds()));
+    let stored: Result<(), _> = state.redis.client().set(grace_key(state, old_hash), value, expiry, None, false).await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "could not park the refreshed session for concurrent tabs");
+    }
+}
+
+/// The pair a concurrent refresh with the same token produced, waiting briefly for it to be parked.
+async fn grace_pair(
+    state: &AppState,
+    old_hash: &[u8],
+    old_token: &str,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Option<Tokens> {
+    use fred::prelude::KeysInterface as _;
+    for _ in 0..20 {
+        let parked: Option<String> = state.redis.client().get(grace_key(state, old_hash)).await.ok().flatten();
+        if let Some((session, sealed)) = parked.as_deref().and_then(|v| v.split_once(' ')) {
+            let session_id = Uuid::parse_str(session).ok()?;
+            // Only while that new session is still the family's current one: once it was rotated or revoked the
+            // old token is plain reuse.
+            let mut conn = state.db.get().await.ok()?;
+            let current: Option<Uuid> = sessions::table
+                .find(session_id)
+                .filter(sessions::rotated_at.is_null())
+                .filter(sessions::revoked_at.is_null())
+                .select(sessions::id)
+                .first(&mut conn)
+                .await
+                .optional()
+                .ok()?;
+            current?;
+            let refresh = tokens::open_for_holder(old_token, sealed)?;
+            let access = tokens::issue_access(&state.config.auth.secret, user_id, session_id, now);
+            return Some(Tokens { user_id, session_id, access, refresh });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    None
+}
+
 /// Who an access token belongs to, if it is valid and its session has not been revoked.
 pub async fn authenticate(
     state: &AppState,
@@ -456,8 +534,14 @@ pub async fn authenticate(
         return Ok(None);
     };
     let mut conn = state.db.get().await?;
-    let revoked: Option<Option<DateTime<Utc>>> =
-        sessions::table.find(claims.sid).select(sessions::revoked_at).first(&mut conn).await.optional()?;
+    // The session must be the token's user's: a token naming someone else's session is no token at all.
+    let revoked: Option<Option<DateTime<Utc>>> = sessions::table
+        .find(claims.sid)
+        .filter(sessions::user_id.eq(claims.sub))
+        .select(sessions::revoked_at)
+        .first(&mut conn)
+        .await
+        .optional()?;
     Ok(matches!(revoked, Some(None)).then_some(claims.sub))
 }
 
@@ -504,7 +588,11 @@ pub async fn request_password_reset(
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
     let email = Email::parse(email)?;
-    check_auth_rate(state, client, &format!("reset:{email}")).await?;
+    let max = state.config.limits.password_reset_per_hour;
+    refuse_after([
+        over_limit(state, &Limit::per_hour("reset-ip", max), client.ip.as_deref().unwrap_or("unknown")).await,
+        over_limit(state, &Limit::per_hour("reset-account", max), email.as_str()).await,
+    ])?;
     let mut conn = state.db.get().await?;
     let user: Option<Uuid> =
         users::table.filter(users::email.eq(email.as_str())).select(users::id).first(&mut conn).await.optional()?;
@@ -521,13 +609,20 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-/// Sets a new password from a reset link, then signs the user out everywhere.
+/// Sets a new password from a reset link, then signs the user out everywhere. Submissions are limited per IP and
+/// per link (`RATE_PASSWORD_RESET_PER_HOUR`) before any password hashing, so the form cannot be used to burn CPU.
 pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: &str,
+    client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> Result<Uuid, AccountError> {
+    let max = state.config.limits.password_reset_per_hour * 2;
+    refuse_after([
+        over_limit(state, &Limit::per_hour("reset-submit-ip", max), client.ip.as_deref().unwrap_or("unknown")).await,
+        over_limit(state, &Limit::per_hour("reset-submit-token", max), &hex::encode(tokens::hash_secret(token))).await,
+    ])?;
     // Check the password first, so a refused password does not use up the link.
     password::check_new_password(new_password)?;
     let hash = password::hash(new_password.to_owned()).await?;

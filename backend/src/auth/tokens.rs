@@ -72,8 +72,45 @@ pub fn verify_access(secret: &str, token: &str, now: DateTime<Utc>) -> Option<Ac
     (data.claims.exp > now.timestamp()).then_some(data.claims)
 }
 
+/// Seals a new refresh secret so that only whoever holds `old_token` (the secret it replaced) can open it: the bytes
+/// are XORed with SHA-512 of the old secret under a domain label. Each old secret is rotated once, so each pad is
+/// used once. Used to hand the same new pair to a second tab that refreshed with the same cookie a moment later.
+pub fn seal_for_holder(old_token: &str, new_token: &str) -> Option<String> {
+    let pad = grace_pad(old_token);
+    (new_token.len() <= pad.len())
+        .then(|| hex::encode(new_token.bytes().zip(pad).map(|(b, p)| b ^ p).collect::<Vec<_>>()))
+}
+
+/// Opens what [`seal_for_holder`] sealed; `None` for anything malformed.
+pub fn open_for_holder(old_token: &str, sealed: &str) -> Option<String> {
+    let bytes = hex::decode(sealed).ok()?;
+    let pad = grace_pad(old_token);
+    if bytes.len() > pad.len() {
+        return None;
+    }
+    String::from_utf8(bytes.iter().zip(pad).map(|(b, p)| b ^ p).collect()).ok()
+}
+
+fn grace_pad(old_token: &str) -> [u8; 64] {
+    use sha2::Sha512;
+    let mut h = Sha512::new();
+    h.update(b"clipmaker refresh grace\0");
+    h.update(old_token.as_bytes());
+    h.finalize().into()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sealed_secret_opens_only_with_the_old_secret() {
+        let (old, new, other) = (new_secret(), new_secret(), new_secret());
+        let sealed = seal_for_holder(&old.token, &new.token).unwrap();
+        assert!(!sealed.contains(&new.token) && !sealed.contains(&hex::encode(&new.token)));
+        assert_eq!(open_for_holder(&old.token, &sealed).as_deref(), Some(new.token.as_str()));
+        assert_ne!(open_for_holder(&other.token, &sealed).as_deref(), Some(new.token.as_str()));
+        assert_eq!(open_for_holder(&old.token, "zz"), None);
+    }
+
     use super::*;
 
     const KEY: &str = "unit-test-key-0123456789abcdefghijkl";

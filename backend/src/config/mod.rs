@@ -55,6 +55,8 @@ pub struct HttpConfig {
     pub bind_addr: SocketAddr,
     /// Path of the Leptos site settings file (output name, site root, pkg dir).
     pub leptos_config: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`; nobody by default).
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
 }
 
 impl HttpConfig {
@@ -136,6 +138,34 @@ impl fmt::Debug for AuthConfig {
             .field("auto_verify_email", &self.auto_verify_email)
             .finish()
     }
+}
+
+/// Request budgets (seed 000 §3 and the hardening review). Each is enforced through Redis, so every server process
+/// shares it. See `docs/security.md`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// Requests per minute to server functions and `/api` routes, per signed-in user or per client IP
+    /// (`RATE_API_PER_MINUTE`, seed: 100).
+    pub api_per_minute: u32,
+    /// Sign-in attempts per hour on one account from all addresses together (`AUTH_ATTEMPTS_PER_ACCOUNT_PER_HOUR`,
+    /// 100): far above the per-address limits, so a stranger cannot lock the owner out.
+    pub auth_per_account_per_hour: u32,
+    /// Password-reset requests and reset submissions per hour, per IP and per account
+    /// (`RATE_PASSWORD_RESET_PER_HOUR`, 5).
+    pub password_reset_per_hour: u32,
+    /// Verification emails a user may ask for per hour (`RATE_RESEND_VERIFICATION_PER_HOUR`, 3).
+    pub resend_verification_per_hour: u32,
+    /// Clip re-renders (restyle) per user per hour (`RATE_RESTYLE_PER_HOUR`, 30).
+    pub restyle_per_hour: u32,
+    /// `/auth/vk/start` per client IP per minute (`RATE_VK_START_PER_MINUTE`, 10).
+    pub vk_start_per_minute: u32,
+    /// Upload part URLs and proxied part PUTs per user per hour (`RATE_UPLOAD_PARTS_PER_HOUR`, 3000: a 4 GiB file
+    /// is 820 parts of 5 MiB, sent at most twice).
+    pub upload_parts_per_hour: u32,
+    /// Live-event streams one user may hold open at once (`LIVE_STREAMS_PER_USER`, 8).
+    pub live_streams_per_user: u32,
+    /// Sample-video demos per user per hour (`RATE_DEMO_PER_HOUR`, 3), besides a confirmed email.
+    pub demo_per_hour: u32,
 }
 
 /// VK ID sign-in (OAuth 2.1 with PKCE).
@@ -362,6 +392,8 @@ pub struct Config {
     pub llm: LlmConfig,
     /// Rendering.
     pub render: RenderConfig,
+    /// Request budgets.
+    pub limits: LimitsConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -562,6 +594,28 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         })
     }
 
+    fn positive(&self, var: &'static str, default: u32) -> Result<u32, ConfigError> {
+        let n: u32 = self.parse(var, default, "a positive number")?;
+        if n == 0 {
+            return Err(ConfigError { var, problem: "must be at least 1".into() });
+        }
+        Ok(n)
+    }
+
+    fn limits(&self) -> Result<LimitsConfig, ConfigError> {
+        Ok(LimitsConfig {
+            api_per_minute: self.positive("RATE_API_PER_MINUTE", 100)?,
+            auth_per_account_per_hour: self.positive("AUTH_ATTEMPTS_PER_ACCOUNT_PER_HOUR", 100)?,
+            password_reset_per_hour: self.positive("RATE_PASSWORD_RESET_PER_HOUR", 5)?,
+            resend_verification_per_hour: self.positive("RATE_RESEND_VERIFICATION_PER_HOUR", 3)?,
+            restyle_per_hour: self.positive("RATE_RESTYLE_PER_HOUR", 30)?,
+            vk_start_per_minute: self.positive("RATE_VK_START_PER_MINUTE", 10)?,
+            upload_parts_per_hour: self.positive("RATE_UPLOAD_PARTS_PER_HOUR", 3000)?,
+            live_streams_per_user: self.positive("LIVE_STREAMS_PER_USER", 8)?,
+            demo_per_hour: self.positive("RATE_DEMO_PER_HOUR", 3)?,
+        })
+    }
+
     fn jobs(&self) -> Result<JobsConfig, ConfigError> {
         let max_attempts: u32 = self.parse("JOB_MAX_ATTEMPTS", 3, "a positive number")?;
         if max_attempts == 0 {
@@ -635,6 +689,38 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
     }
 }
 
+/// The placeholder `AUTH_SECRET` of `docker-compose.yml` and `.env.example`: refused in production.
+pub const PLACEHOLDER_AUTH_SECRETS: &[&str] = &["change-me-to-a-random-string-of-32-or-more-characters"];
+
+/// What production refuses to start with: the placeholder secret, test-only escape hatches, and metrics open to the
+/// network (a token, or a loopback bind for both the server and the worker's metrics, is required).
+fn production_checks(auth: &AuthConfig, jobs: &JobsConfig, bind_addr: SocketAddr) -> Result<(), ConfigError> {
+    if PLACEHOLDER_AUTH_SECRETS.contains(&auth.secret.as_str()) {
+        return Err(ConfigError {
+            var: "AUTH_SECRET",
+            problem: "is the placeholder from docker-compose.yml/.env.example: set a random secret".into(),
+        });
+    }
+    if !jobs.url_import_allow.is_empty() {
+        return Err(ConfigError { var: "URL_IMPORT_ALLOW", problem: "must not be set in production".into() });
+    }
+    if jobs.metrics_token.is_none() {
+        if !bind_addr.ip().is_loopback() {
+            return Err(ConfigError {
+                var: "METRICS_TOKEN",
+                problem: "is required in production when BIND_ADDR is not loopback (/metrics would be public)".into(),
+            });
+        }
+        if jobs.worker_metrics_addr.is_some_and(|a| !a.ip().is_loopback()) {
+            return Err(ConfigError {
+                var: "WORKER_METRICS_ADDR",
+                problem: "must be a loopback address in production unless METRICS_TOKEN is set".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -692,13 +778,20 @@ impl Config {
 
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
         let jobs = r.jobs()?;
-        if env == AppEnv::Production && !jobs.url_import_allow.is_empty() {
-            return Err(ConfigError { var: "URL_IMPORT_ALLOW", problem: "must not be set in production".into() });
+        let trusted_proxies = crate::client_ip::TrustedProxies::parse(&r.or("TRUSTED_PROXIES", ""))
+            .map_err(|e| ConfigError { var: "TRUSTED_PROXIES", problem: format!("is malformed: {e}") })?;
+        if env == AppEnv::Production {
+            production_checks(&auth, &jobs, bind_addr)?;
         }
 
         Ok(Config {
             env,
-            http: HttpConfig { public_url, bind_addr, leptos_config: r.or("LEPTOS_CONFIG", "Leptos.toml") },
+            http: HttpConfig {
+                public_url,
+                bind_addr,
+                leptos_config: r.or("LEPTOS_CONFIG", "Leptos.toml"),
+                trusted_proxies,
+            },
             database: DatabaseConfig { url: database_url, pool_size },
             redis: RedisConfig { url: redis_url, key_prefix: r.or("REDIS_KEY_PREFIX", "clipmaker:") },
             storage: StorageConfig {
@@ -718,6 +811,7 @@ impl Config {
             stt: r.stt()?,
             llm: r.llm()?,
             render: r.render()?,
+            limits: r.limits()?,
             health_timeout: Duration::from_millis(health_ms),
         })
     }
@@ -828,6 +922,40 @@ mod tests {
             let err = load(&vars).unwrap_err();
             assert_eq!(err.var, var, "{var}={value} gave {err}");
         }
+    }
+
+    #[test]
+    fn limits_default_to_the_seed_and_production_refuses_unsafe_settings() {
+        let c = load(&base()).unwrap();
+        assert_eq!(c.limits.api_per_minute, 100);
+        assert!(c.limits.auth_per_account_per_hour > 10 * c.auth.attempts_per_minute);
+        assert_eq!(c.http.trusted_proxies, crate::client_ip::TrustedProxies::default());
+        for (var, value) in
+            [("RATE_API_PER_MINUTE", "0"), ("TRUSTED_PROXIES", "10.0.0.0/99"), ("LIVE_STREAMS_PER_USER", "x")]
+        {
+            let mut vars = base();
+            vars.insert(var, value);
+            assert_eq!(load(&vars).unwrap_err().var, var, "{var}={value}");
+        }
+
+        let production = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = base();
+            vars.insert("APP_ENV", "production");
+            vars.insert("PUBLIC_URL", "https://clipmaker.example");
+            vars.extend(extra.iter().copied());
+            load(&vars)
+        };
+        assert!(production(&[]).is_ok(), "loopback binds need no metrics token");
+        let placeholder = PLACEHOLDER_AUTH_SECRETS[0];
+        assert_eq!(production(&[("AUTH_SECRET", placeholder)]).unwrap_err().var, "AUTH_SECRET");
+        assert_eq!(production(&[("BIND_ADDR", "0.0.0.0:3000")]).unwrap_err().var, "METRICS_TOKEN");
+        assert_eq!(production(&[("WORKER_METRICS_ADDR", "0.0.0.0:9464")]).unwrap_err().var, "WORKER_METRICS_ADDR");
+        assert!(production(&[("BIND_ADDR", "0.0.0.0:3000"), ("METRICS_TOKEN", "scrape-secret")]).is_ok());
+        assert_eq!(production(&[("URL_IMPORT_ALLOW", "127.0.0.1:9")]).unwrap_err().var, "URL_IMPORT_ALLOW");
+        // Outside production the placeholder is tolerated (docker compose up on a laptop).
+        let mut vars = base();
+        vars.insert("AUTH_SECRET", placeholder);
+        assert!(load(&vars).is_ok());
     }
 
     #[test]
