@@ -102,11 +102,14 @@ pub async fn complete(
                 .on_conflict_do_nothing()
                 .execute(conn)
                 .await?;
+            // The minutes reserved at the probe become the minutes actually transcribed.
+            let reserved = crate::videos::release_minutes(conn, video_id).await?;
             if charged == 1 {
                 diesel::update(users::table.find(user_id))
                     .set(users::minutes_used.eq(users::minutes_used + minutes))
                     .execute(conn)
                     .await?;
+                tracing::debug!(%video_id, reserved, minutes, "reserved minutes converted to use");
             }
             diesel::update(videos::table.find(video_id))
                 .set((

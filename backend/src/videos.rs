@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::{
     BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _,
 };
-use diesel_async::RunQueryDsl as _;
+use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
     PlanId, SourceKind, TextEnum as _, VideoStatus,
     videos::{LiveEvent, VideoCard, stage},
@@ -220,39 +220,24 @@ pub struct SourceInfo {
     pub file_key: Option<String>,
     /// The declared MIME type.
     pub mime_type: Option<String>,
-    /// Minutes the owner may still process this month; `None` for unlimited plans.
-    pub minutes_left: Option<i64>,
 }
 
 /// Reads [`SourceInfo`]; `None` if the video no longer exists.
 pub async fn source_info(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<SourceInfo>> {
     let mut conn = state.db.get().await?;
-    type Row = (Uuid, String, Option<String>, Option<String>, Option<String>, String, i32);
+    type Row = (Uuid, String, Option<String>, Option<String>, Option<String>);
     let row: Option<Row> = videos::table
-        .inner_join(users::table)
         .filter(videos::id.eq(video_id))
-        .select((
-            videos::user_id,
-            videos::status,
-            videos::source_url,
-            videos::file_key,
-            videos::mime_type,
-            users::plan_id,
-            users::minutes_used,
-        ))
+        .select((videos::user_id, videos::status, videos::source_url, videos::file_key, videos::mime_type))
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.map(|(user_id, status, source_url, file_key, mime_type, plan, used)| {
-        let plan = domain::Plan::get(PlanId::parse(&plan).unwrap_or(PlanId::Free));
-        SourceInfo {
-            user_id,
-            status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
-            source_url,
-            file_key,
-            mime_type,
-            minutes_left: plan.minutes_per_month.map(|m| i64::from(m) - i64::from(used)),
-        }
+    Ok(row.map(|(user_id, status, source_url, file_key, mime_type)| SourceInfo {
+        user_id,
+        status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
+        source_url,
+        file_key,
+        mime_type,
     }))
 }
 
@@ -287,14 +272,34 @@ pub struct Probed {
     pub title: Option<String>,
 }
 
+/// What [`complete_probe`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// The video moved on (with its minutes reserved, when asked to).
+    Moved,
+    /// It had already left `downloading` (a redelivered job): nothing changed.
+    AlreadyMoved,
+    /// The owner's plan has too few minutes left: nothing was reserved and the video did not move.
+    OverQuota {
+        /// Minutes the video needs.
+        minutes: i32,
+        /// Minutes the owner had left (plan and extra minutes, less used and reserved), never negative.
+        left: i64,
+    },
+}
+
 /// Records what the probe found and moves the video to `next` (`transcribing`, or `completed` for the demo).
-/// Returns false if it had already left `downloading` (a redelivered job), in which case nothing changes.
+///
+/// With `reserve`, that many minutes are reserved for the video in the same transaction, under a lock on the
+/// owner's row, so that concurrent probes of one user's uploads cannot together spend more minutes than the plan has
+/// ([`ProbeOutcome::OverQuota`] otherwise). Transcription turns the reservation into use; a failure gives it back.
 pub async fn complete_probe(
     state: &AppState,
     video_id: Uuid,
     probed: &Probed,
     next: VideoStatus,
-) -> anyhow::Result<bool> {
+    reserve: Option<i32>,
+) -> anyhow::Result<ProbeOutcome> {
     let (stage, progress) = if next == VideoStatus::Completed { (None, 100) } else { (Some(stage::WAITING_STT), 0) };
     let mut conn = state.db.get().await?;
     if let Some(title) = probed.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -304,41 +309,107 @@ pub async fn complete_probe(
             .execute(&mut conn)
             .await?;
     }
-    let row: Option<CardRow> =
-        diesel::update(videos::table.find(video_id).filter(videos::status.eq(VideoStatus::Downloading.as_str())))
-            .set((
-                videos::status.eq(next.as_str()),
-                videos::stage.eq(stage),
-                videos::progress.eq(progress),
-                videos::file_key.eq(&probed.file_key),
-                videos::mime_type.eq(&probed.mime_type),
-                videos::size_bytes.eq(probed.size_bytes),
-                videos::duration_seconds.eq(probed.duration_seconds),
-                videos::error.eq(None::<String>),
-            ))
-            .returning(CardRow::as_returning())
-            .get_result(&mut conn)
-            .await
-            .optional()?;
-    let Some(row) = row else { return Ok(false) };
-    let user = row.user_id;
-    publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
-    Ok(true)
+    let outcome = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            let Some(user_id) = lock_in_status(conn, video_id, VideoStatus::Downloading).await? else {
+                return Ok(Err(ProbeOutcome::AlreadyMoved));
+            };
+            if let Some(minutes) = reserve {
+                let (plan, used, reserved, extra): (String, i32, i32, i32) = users::table
+                    .find(user_id)
+                    .select((users::plan_id, users::minutes_used, users::minutes_reserved, users::extra_minutes))
+                    .for_update()
+                    .first(conn)
+                    .await?;
+                let plan = domain::Plan::get(PlanId::parse(&plan).unwrap_or(PlanId::Free));
+                if let Some(included) = plan.minutes_per_month {
+                    let left = i64::from(included) + i64::from(extra) - i64::from(used) - i64::from(reserved);
+                    if i64::from(minutes) > left {
+                        return Ok(Err(ProbeOutcome::OverQuota { minutes, left: left.max(0) }));
+                    }
+                }
+                diesel::update(users::table.find(user_id))
+                    .set(users::minutes_reserved.eq(users::minutes_reserved + minutes))
+                    .execute(conn)
+                    .await?;
+            }
+            let row: CardRow = diesel::update(videos::table.find(video_id))
+                .set((
+                    videos::status.eq(next.as_str()),
+                    videos::stage.eq(stage),
+                    videos::progress.eq(progress),
+                    videos::file_key.eq(&probed.file_key),
+                    videos::mime_type.eq(&probed.mime_type),
+                    videos::size_bytes.eq(probed.size_bytes),
+                    videos::duration_seconds.eq(probed.duration_seconds),
+                    videos::error.eq(None::<String>),
+                    videos::minutes_reserved.eq(reserve.unwrap_or(0)),
+                ))
+                .returning(CardRow::as_returning())
+                .get_result(conn)
+                .await?;
+            Ok(Ok(row))
+        })
+        .await?;
+    match outcome {
+        Ok(row) => {
+            publish(&state.redis, row.user_id, &LiveEvent::Video(row.card())).await;
+            Ok(ProbeOutcome::Moved)
+        }
+        Err(outcome) => Ok(outcome),
+    }
+}
+
+/// Gives back the minutes reserved for `video_id` (when it fails or is deleted before transcription); returns how
+/// many. Call inside a transaction that holds the video's row.
+pub async fn release_minutes(conn: &mut diesel_async::AsyncPgConnection, video_id: Uuid) -> anyhow::Result<i32> {
+    let held: Option<(Uuid, i32)> = videos::table
+        .find(video_id)
+        .filter(videos::minutes_reserved.gt(0))
+        .select((videos::user_id, videos::minutes_reserved))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((user_id, minutes)) = held else { return Ok(0) };
+    diesel::update(videos::table.find(video_id)).set(videos::minutes_reserved.eq(0)).execute(conn).await?;
+    diesel::update(users::table.find(user_id))
+        .set(
+            users::minutes_reserved.eq(diesel::dsl::sql::<diesel::sql_types::Integer>(&format!(
+                "greatest(minutes_reserved - {minutes}, 0)"
+            ))),
+        )
+        .execute(conn)
+        .await?;
+    Ok(minutes)
 }
 
 /// Marks the video failed with `error` (shown to its owner) unless it already finished.
 pub async fn fail(state: &AppState, video_id: Uuid, error: &str) -> anyhow::Result<()> {
     let mut conn = state.db.get().await?;
-    let row: Option<CardRow> = diesel::update(
-        videos::table
-            .find(video_id)
-            .filter(videos::status.ne_all([VideoStatus::Completed.as_str(), VideoStatus::Failed.as_str()])),
-    )
-    .set((videos::status.eq(VideoStatus::Failed.as_str()), videos::stage.eq(None::<String>), videos::error.eq(error)))
-    .returning(CardRow::as_returning())
-    .get_result(&mut conn)
-    .await
-    .optional()?;
+    let row: Option<CardRow> = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            let row: Option<CardRow> = diesel::update(
+                videos::table
+                    .find(video_id)
+                    .filter(videos::status.ne_all([VideoStatus::Completed.as_str(), VideoStatus::Failed.as_str()])),
+            )
+            .set((
+                videos::status.eq(VideoStatus::Failed.as_str()),
+                videos::stage.eq(None::<String>),
+                videos::error.eq(error),
+            ))
+            .returning(CardRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+            // Minutes reserved at the probe go back: the video will not be transcribed.
+            if row.is_some() {
+                release_minutes(conn, video_id).await?;
+            }
+            Ok(row)
+        })
+        .await?;
     if let Some(row) = row {
         let user = row.user_id;
         publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
@@ -454,6 +525,11 @@ pub async fn delete_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) ->
         tracing::warn!(%video_id, error = format!("{e:#}"), "aborting an unfinished upload failed");
     }
     crate::uploads::delete_objects(state, video_id).await?;
-    diesel::delete(videos::table.find(video_id)).execute(&mut conn).await?;
+    conn.transaction::<_, anyhow::Error, _>(async |conn| {
+        release_minutes(conn, video_id).await?;
+        diesel::delete(videos::table.find(video_id)).execute(conn).await?;
+        Ok(())
+    })
+    .await?;
     Ok(true)
 }

@@ -177,16 +177,6 @@ impl FetchSourceHandler {
         if !(probe.has_video || probe.has_audio) || probe.duration_seconds <= 0.0 {
             return Err(Rejected("the file has no playable video or audio".into()).into());
         }
-        let minutes = (probe.duration_seconds / 60.0).ceil() as i64;
-        if let Some(left) = info.minutes_left.filter(|_| !is_demo)
-            && minutes > left
-        {
-            return Err(Rejected(format!(
-                "the video is {minutes} min long but your plan has {} min left this month",
-                left.max(0)
-            ))
-            .into());
-        }
         let probed = Probed {
             file_key: key,
             mime_type: mime,
@@ -195,8 +185,19 @@ impl FetchSourceHandler {
             title,
         };
         let next = if is_demo { VideoStatus::Completed } else { VideoStatus::Transcribing };
-        if videos::complete_probe(state, id, &probed, next).await? {
-            tracing::info!(duration_s = probe.duration_seconds, size, next = %next, "source stored and probed");
+        // The demo is free; everything else reserves its minutes atomically with the move to transcription.
+        let reserve = (!is_demo).then(|| backend::transcripts::minutes_for(probe.duration_seconds));
+        match videos::complete_probe(state, id, &probed, next, reserve).await? {
+            videos::ProbeOutcome::Moved => {
+                tracing::info!(duration_s = probe.duration_seconds, size, next = %next, "source stored and probed");
+            }
+            videos::ProbeOutcome::AlreadyMoved => {}
+            videos::ProbeOutcome::OverQuota { minutes, left } => {
+                return Err(Rejected(format!(
+                    "the video is {minutes} min long but your plan has {left} min left this month"
+                ))
+                .into());
+            }
         }
         if next == VideoStatus::Transcribing {
             let priority = videos::priority_of(state, info.user_id).await?;

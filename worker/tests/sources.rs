@@ -42,10 +42,21 @@ fn real_mp4(seconds: u32) -> Vec<u8> {
 
 /// Uploads `data` as one browser would (start, parts, complete); returns the video id and the completion response.
 async fn upload(client: &reqwest::Client, app: &TestApp, data: &[u8]) -> (String, reqwest::Response) {
+    upload_as(client, app, data, "clip.mp4", "video/mp4").await
+}
+
+/// [`upload`] under another file name and type.
+async fn upload_as(
+    client: &reqwest::Client,
+    app: &TestApp,
+    data: &[u8],
+    filename: &str,
+    mime: &str,
+) -> (String, reqwest::Response) {
     let head = &data[..data.len().min(domain::media::SNIFF_BYTES)];
     let plan: Value = client
         .post(format!("{}/api/videos/upload/start", app.url))
-        .json(&json!({ "filename": "clip.mp4", "mime": "video/mp4", "size": data.len(), "head": head }))
+        .json(&json!({ "filename": filename, "mime": mime, "size": data.len(), "head": head }))
         .send()
         .await
         .unwrap()
@@ -107,6 +118,67 @@ async fn a_video_longer_than_the_minutes_left_fails_with_the_reason_and_is_delet
     let error = video(&app, &id).await.5.unwrap_or_default();
     assert!(error.contains("1 min long") && error.contains("0 min left"), "{error}");
     assert_eq!(stored_objects(&app).await, 0, "the file was deleted");
+    worker.stop().await;
+}
+
+/// A silent MP3 of `seconds` (8 kbit/s mono: about 1 KB a second).
+fn silent_mp3(seconds: u32) -> Vec<u8> {
+    let out = std::env::temp_dir().join(format!("cm-test-{}.mp3", uuid::Uuid::new_v4().simple()));
+    let ok = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t"])
+        .arg(seconds.to_string())
+        .args(["-c:a", "libmp3lame", "-b:a", "8k", "-y"])
+        .arg(&out)
+        .status()
+        .expect("running ffmpeg")
+        .success();
+    assert!(ok);
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    bytes
+}
+
+#[tokio::test]
+async fn ten_uploads_probed_at_once_cannot_overspend_the_plans_minutes() {
+    // Ten 29-minute files on the Free plan (30 minutes), probed by ten jobs at once.
+    let app = spawn(&[("WORKER_CONCURRENCY", "download=10")]).await;
+    let (client, _, user) = app.signed_in().await;
+    let mp3 = silent_mp3(28 * 60 + 30); // 29 started minutes
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let (id, done) = upload_as(&client, &app, &mp3, "talk.mp3", "audio/mpeg").await;
+        assert_eq!(done.status(), 200);
+        ids.push(id);
+    }
+    let worker = InProcessWorker::start(&app);
+    let mut statuses = Vec::new();
+    for id in &ids {
+        eventually("the probe finished", async || status(&app, id).await != "downloading").await;
+        statuses.push(status(&app, id).await);
+    }
+    assert_eq!(statuses.iter().filter(|s| *s == "transcribing").count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| *s == "failed").count(), 9, "{statuses:?}");
+    for id in &ids {
+        if status(&app, id).await == "failed" {
+            let error = video(&app, id).await.5.unwrap_or_default();
+            assert!(error.contains("29 min long") && error.contains("1 min left"), "{error}");
+        }
+    }
+    let db = app.db.client().await;
+    let (used, reserved): (i32, i32) = {
+        let row =
+            db.query_one("SELECT minutes_used, minutes_reserved FROM users WHERE id = $1", &[&user]).await.unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!((used, reserved), (0, 29), "one video's minutes are held until it is transcribed");
+
+    // Deleting the one that proceeded gives its minutes back.
+    let kept = ids.iter().find(|id| statuses[ids.iter().position(|x| x == *id).unwrap()] == "transcribing").unwrap();
+    let res = app.call(&client, "videos/delete", &[("video_id", kept)]).await;
+    assert_eq!(res.status(), 200);
+    let reserved: i32 =
+        db.query_one("SELECT minutes_reserved FROM users WHERE id = $1", &[&user]).await.unwrap().get(0);
+    assert_eq!(reserved, 0);
     worker.stop().await;
 }
 

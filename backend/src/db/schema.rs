@@ -23,6 +23,7 @@ diesel::table! {
         clip_count -> Nullable<Int2>,
         clip_min_seconds -> Int2,
         clip_max_seconds -> Int2,
+        minutes_reserved -> Int4,
     }
 }
 
@@ -108,6 +109,7 @@ diesel::table! {
         progress -> Int2,
         upload_id -> Nullable<Text>,
         expired_at -> Nullable<Timestamptz>,
+        minutes_reserved -> Int4,
     }
 }
 
