@@ -33,7 +33,7 @@ async fn main() -> anyhow::Result<()> {
         .arg(&long)
         .status()?;
     anyhow::ensure!(status.success(), "ffmpeg failed");
-    let samples = worker::media::extract_pcm(&long).await?;
+    let samples = worker::media::extract_pcm(&long, 0.0).await?;
     let audio = samples.len() as f64 / 16_000.0;
     let reference = vec![speech::SCRIPT.join(" "); loops].join(" ");
     eprintln!("{audio:.0} s of speech ({loops} × the script), {threads} threads");

@@ -136,8 +136,10 @@ async fn process(raw: &[String]) -> anyhow::Result<()> {
             }
         }
     });
-    let (mut transcript, _) =
-        stt::LocalEngine { model: Arc::new(model) }.transcribe(&input, probe.duration_seconds, &out, tx).await?;
+    let mut transcript = stt::LocalEngine { model: Arc::new(model) }
+        .transcribe(&input, probe.duration_seconds, &out, tx)
+        .await?
+        .transcript;
     let _ = watcher.await;
     stt::tidy(&mut transcript.segments, probe.duration_seconds);
     let transcribe_s = seconds(t);
@@ -284,7 +286,7 @@ async fn render_one(raw: &[String]) -> anyhow::Result<()> {
                 domain::captions::ass_script(&lines, spec.style, render::WIDTH, render::HEIGHT),
             )?;
         }
-        let quoted: Vec<String> = render::command(&spec, &config.render, &input, &out, subtitles)
+        let quoted: Vec<String> = render::command(&spec, &config.render, &input, &out, subtitles)?
             .iter()
             .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', "'\\''")))
             .collect();

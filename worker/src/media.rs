@@ -1,9 +1,63 @@
 //! FFmpeg and ffprobe, run as child processes.
 
-use std::{path::Path, process::Stdio, time::Duration};
+use std::{ffi::OsString, path::Path, process::Stdio, time::Duration};
 
 use anyhow::Context as _;
+use domain::media::MediaKind;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+/// ffmpeg's demuxer for a kind of file we accept.
+pub fn demuxer(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Mp4 | MediaKind::Mov | MediaKind::M4a => "mov",
+        MediaKind::Matroska => "matroska",
+        MediaKind::Avi => "avi",
+        MediaKind::MpegTs => "mpegts",
+        MediaKind::Mp3 => "mp3",
+        MediaKind::Wav => "wav",
+        MediaKind::Ogg => "ogg",
+    }
+}
+
+/// The input options for a file a user supplied, placed before `-i`: the demuxer pinned with `-f` (from the
+/// file's first bytes, or for a presigned URL from the stored key's extension, which was itself set from the sniffed
+/// type) and `-protocol_whitelist` limited to what the input needs (local files only; http/https/tcp/tls for a
+/// presigned URL). A file can then never be read as a playlist or a concat list that makes ffmpeg open other files
+/// or URLs. Unknown types are refused.
+pub fn input_args(input: &str) -> anyhow::Result<Vec<OsString>> {
+    let (kind, protocols) = if input.starts_with("http://") || input.starts_with("https://") {
+        // The path of a presigned URL, before its query: `…/sources/<id>/source.<ext>`.
+        let path = input.split(['?', '#']).next().unwrap_or_default();
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        const KINDS: [MediaKind; 9] = [
+            MediaKind::Mp4,
+            MediaKind::Mov,
+            MediaKind::Matroska,
+            MediaKind::Avi,
+            MediaKind::MpegTs,
+            MediaKind::Mp3,
+            MediaKind::M4a,
+            MediaKind::Wav,
+            MediaKind::Ogg,
+        ];
+        let kind = KINDS.into_iter().find(|k| k.extension() == ext);
+        (kind, "http,https,tcp,tls")
+    } else {
+        let mut head = vec![0u8; domain::media::SNIFF_BYTES];
+        let n = std::io::Read::read(
+            &mut std::fs::File::open(input).with_context(|| format!("opening {input}"))?,
+            &mut head,
+        )
+        .context("reading the file's first bytes")?;
+        (domain::media::sniff(&head[..n]), "file")
+    };
+    let kind = kind.context("the file is not a supported audio or video format")?;
+    Ok(["-protocol_whitelist", protocols, "-f", demuxer(kind), "-i", input].into_iter().map(OsString::from).collect())
+}
+
+fn local_input(path: &Path) -> anyhow::Result<Vec<OsString>> {
+    input_args(path.to_str().context("the file's path is not UTF-8")?)
+}
 
 /// Produces a `seconds`-long test-pattern video with a tone at `out` (H.264 + AAC in MP4), reading its inputs at
 /// real-time speed so it takes about `seconds` — the demo's stand-in for a download. `progress` gets the share done,
@@ -90,11 +144,13 @@ pub struct Probe {
 
 /// Runs ffprobe on `path`. Fails with a readable message for files that are not media.
 pub async fn probe(path: &Path) -> anyhow::Result<Probe> {
+    let mut input = local_input(path)?;
+    input.retain(|a| a != "-i"); // ffprobe takes the input as a plain argument
     let out = tokio::time::timeout(
         Duration::from_secs(60),
         tokio::process::Command::new("ffprobe")
             .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
-            .arg(path)
+            .args(&input)
             .kill_on_drop(true)
             .output(),
     )
@@ -137,30 +193,104 @@ async fn ffmpeg(args: &[&std::ffi::OsStr]) -> anyhow::Result<std::process::Outpu
 
 /// Runs ffmpeg on the sound of `input`, resampled to 16 kHz mono, with the `output` arguments after it.
 async fn mono_16k(input: &Path, output: &[&std::ffi::OsStr]) -> anyhow::Result<std::process::Output> {
-    let mut args: Vec<&std::ffi::OsStr> = vec![
-        "-i".as_ref(),
-        input.as_os_str(),
+    let input = local_input(input)?;
+    let mut args: Vec<&std::ffi::OsStr> = input.iter().map(OsString::as_os_str).collect();
+    args.extend::<[&std::ffi::OsStr; 5]>([
         "-vn".as_ref(),
         "-ac".as_ref(),
         "1".as_ref(),
         "-ar".as_ref(),
         "16000".as_ref(),
-    ];
+    ]);
     args.extend_from_slice(output);
     ffmpeg(&args).await.context("extracting the audio")
 }
 
-/// The sound of `input` as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads). A file without sound
-/// fails with a readable message.
-pub async fn extract_pcm(input: &Path) -> anyhow::Result<Vec<f32>> {
-    let out = mono_16k(input, &["-f".as_ref(), "f32le".as_ref(), "pipe:1".as_ref()]).await?;
-    Ok(out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+/// How far a file's decoded length may differ from the length its header claims before it is refused.
+pub const LENGTH_TOLERANCE: f64 = 0.10;
+
+/// How much audio to decode at most from a file whose header says `header_seconds`: a little more than the header,
+/// so a file that lies about its length is caught without decoding hours of it.
+pub fn decode_cap(header_seconds: f64) -> Option<f64> {
+    (header_seconds > 0.0).then(|| header_seconds * (1.0 + 2.0 * LENGTH_TOLERANCE) + 5.0)
+}
+
+/// Refuses a file whose decoded length differs from its header's by more than [`LENGTH_TOLERANCE`] (minutes are
+/// reserved from the header; the header is the file's own claim, not a fact).
+pub fn check_decoded_length(header_seconds: f64, decoded_seconds: f64) -> anyhow::Result<()> {
+    if header_seconds > 0.0 && (decoded_seconds - header_seconds).abs() > LENGTH_TOLERANCE * header_seconds + 1.0 {
+        anyhow::bail!(
+            "the file's sound lasts {} but its header says {}: the file is damaged or disguised; export it again and \
+             upload the new file",
+            if decoded_seconds >= decode_cap(header_seconds).unwrap_or(f64::MAX) - 0.5 {
+                format!("more than {decoded_seconds:.0} s")
+            } else {
+                format!("{decoded_seconds:.0} s")
+            },
+            format_args!("{header_seconds:.0} s")
+        );
+    }
+    Ok(())
+}
+
+/// The sound of `input` as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads), decoded in a stream
+/// (no second copy of the raw bytes) and at most [`decode_cap`] of `header_seconds`; a decoded length that does not
+/// match the header fails ([`check_decoded_length`]). A file without sound fails with a readable message.
+pub async fn extract_pcm(input: &Path, header_seconds: f64) -> anyhow::Result<Vec<f32>> {
+    use tokio::io::AsyncReadExt as _;
+    let mut args = vec!["-hide_banner".into(), "-nostdin".into(), "-loglevel".into(), "error".into()];
+    args.extend(local_input(input)?);
+    args.extend(["-vn", "-ac", "1", "-ar", "16000"].map(OsString::from));
+    if let Some(cap) = decode_cap(header_seconds) {
+        args.extend(["-t".into(), format!("{cap:.3}").into()]);
+    }
+    args.extend(["-f", "f32le", "pipe:1"].map(OsString::from));
+    let mut child = tokio::process::Command::new("ffmpeg")
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting ffmpeg (is it installed?)")?;
+    let mut stdout = child.stdout.take().context("ffmpeg's output")?;
+    let mut stderr = child.stderr.take().context("ffmpeg's messages")?;
+    let errors = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text).await;
+        text
+    });
+    let mut samples = Vec::with_capacity((header_seconds.clamp(0.0, 4.0 * 3600.0) * 16_000.0) as usize);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut carry = Vec::with_capacity(4);
+    loop {
+        let n = stdout.read(&mut buf).await.context("reading decoded audio")?;
+        if n == 0 {
+            break;
+        }
+        carry.extend_from_slice(&buf[..n]);
+        let whole = carry.len() / 4 * 4;
+        samples.extend(carry[..whole].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        carry.drain(..whole);
+    }
+    let status = child.wait().await.context("waiting for ffmpeg")?;
+    let errors = errors.await.unwrap_or_default();
+    anyhow::ensure!(status.success(), "extracting the audio: ffmpeg failed ({status}): {}", errors.trim());
+    anyhow::ensure!(!samples.is_empty(), "the file has no sound to transcribe");
+    check_decoded_length(header_seconds, samples.len() as f64 / 16_000.0)?;
+    Ok(samples)
 }
 
 /// The sound of `input` as 16 kHz mono MP3 at 48 kbit/s in `out` (about 6 KB a second: an hour is ~21 MB), for the
-/// transcription APIs.
-pub async fn extract_mp3(input: &Path, out: &Path) -> anyhow::Result<()> {
-    let format: [&std::ffi::OsStr; 8] = [
+/// transcription APIs; at most [`decode_cap`] of `header_seconds`, and refused when its length does not match the
+/// header ([`check_decoded_length`]). Returns the decoded length in seconds.
+pub async fn extract_mp3(input: &Path, header_seconds: f64, out: &Path) -> anyhow::Result<f64> {
+    let cap = decode_cap(header_seconds).map(|c| format!("{c:.3}"));
+    let mut format: Vec<&std::ffi::OsStr> = Vec::new();
+    if let Some(cap) = &cap {
+        format.extend::<[&std::ffi::OsStr; 2]>(["-t".as_ref(), cap.as_ref()]);
+    }
+    format.extend::<[&std::ffi::OsStr; 8]>([
         "-c:a".as_ref(),
         "libmp3lame".as_ref(),
         "-b:a".as_ref(),
@@ -169,16 +299,18 @@ pub async fn extract_mp3(input: &Path, out: &Path) -> anyhow::Result<()> {
         "mp3".as_ref(),
         "-y".as_ref(),
         out.as_os_str(),
-    ];
+    ]);
     mono_16k(input, &format).await?;
-    Ok(())
+    let decoded = probe(out).await?.duration_seconds;
+    check_decoded_length(header_seconds, decoded)?;
+    Ok(decoded)
 }
 
 /// The silences in `input` (quieter than -30 dB for at least 0.3 s) as (start, end) seconds, in order.
 pub async fn silences(input: &Path) -> anyhow::Result<Vec<(f64, f64)>> {
     let out = tokio::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-nostdin", "-i"])
-        .arg(input)
+        .args(["-hide_banner", "-nostdin"])
+        .args(local_input(input)?)
         .args(["-af", "silencedetect=noise=-30dB:d=0.3", "-f", "null", "-"])
         .stdin(Stdio::null())
         .kill_on_drop(true)
@@ -211,21 +343,17 @@ pub fn parse_silences(log: &str) -> Vec<(f64, f64)> {
 /// Copies `from`..`to` seconds of the MP3 `input` into `out` without re-encoding.
 pub async fn cut_mp3(input: &Path, from: f64, to: f64, out: &Path) -> anyhow::Result<()> {
     let (from, to) = (format!("{from:.3}"), format!("{to:.3}"));
-    ffmpeg(&[
-        "-ss".as_ref(),
-        from.as_ref(),
-        "-to".as_ref(),
-        to.as_ref(),
-        "-i".as_ref(),
-        input.as_os_str(),
+    let input = local_input(input)?;
+    let mut args: Vec<&std::ffi::OsStr> = vec!["-ss".as_ref(), from.as_ref(), "-to".as_ref(), to.as_ref()];
+    args.extend(input.iter().map(OsString::as_os_str));
+    args.extend::<[&std::ffi::OsStr; 6]>([
         "-c".as_ref(),
         "copy".as_ref(),
         "-f".as_ref(),
         "mp3".as_ref(),
         "-y".as_ref(),
         out.as_os_str(),
-    ])
-    .await
-    .context("cutting the audio")?;
+    ]);
+    ffmpeg(&args).await.context("cutting the audio")?;
     Ok(())
 }

@@ -34,7 +34,7 @@ async fn the_local_engine_transcribes_a_minute_of_speech_with_timed_words() {
     let wav = speech::speech_wav(&dir, "en-us", sentences, 1.0);
     let duration = speech::duration_of(&wav);
     assert!(duration >= 60.0, "the recording is {duration} s");
-    let samples = worker::media::extract_pcm(&wav).await.unwrap();
+    let samples = worker::media::extract_pcm(&wav, 0.0).await.unwrap();
     // Where a silence split puts the sentences: each pause of the script ends where a sentence starts.
     let starts: Vec<f64> = worker::media::silences(&wav)
         .await

@@ -100,7 +100,8 @@ pub fn command(
     input: &str,
     out: &Path,
     subtitles: Option<&str>,
-) -> Vec<OsString> {
+) -> anyhow::Result<Vec<OsString>> {
+    let input_args = media::input_args(input)?;
     let mut args: Vec<OsString> = Vec::new();
     let mut push = |a: &str| args.push(a.into());
     if input.starts_with("http://") || input.starts_with("https://") {
@@ -110,8 +111,8 @@ pub fn command(
     }
     push("-ss");
     push(&format!("{:.3}", spec.start));
-    push("-i");
-    push(input);
+    args.extend(input_args);
+    let mut push = |a: &str| args.push(a.into());
     push("-t");
     push(&format!("{:.3}", spec.duration()));
     push("-filter_complex");
@@ -124,7 +125,7 @@ pub fn command(
         push(a);
     }
     args.push(out.as_os_str().to_owned());
-    args
+    Ok(args)
 }
 
 /// What a render produced.
@@ -154,7 +155,7 @@ pub async fn render(
         tokio::fs::write(dir.join(SUBTITLES_FILE), script).await.context("writing the captions")?;
         Some(SUBTITLES_FILE)
     };
-    let args = command(spec, settings, input, out, subtitles);
+    let args = command(spec, settings, input, out, subtitles).map_err(|e| Rejected(format!("{e:#}")))?;
     media::run_with_progress(&args, spec.duration(), Some(dir), progress).await?;
     let probe = media::probe(out).await.map_err(|e| Rejected(format!("the rendered clip is unreadable: {e:#}")))?;
     if !probe.has_video || probe.duration_seconds < 0.1 {
@@ -200,11 +201,13 @@ mod tests {
 
     #[test]
     fn the_command_seeks_before_the_input_and_encodes_as_the_seed_says() {
-        let args =
-            command(&spec(ClipLayout::Crop, false), &settings(), "in.mp4", Path::new("out.mp4"), Some("subs.ass"));
+        let input = "http://s3/b/sources/v/source.mp4?X-Amz-Signature=1";
+        let args = command(&spec(ClipLayout::Crop, false), &settings(), input, Path::new("out.mp4"), Some("subs.ass"))
+            .unwrap();
         let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         let line = args.join(" ");
-        assert!(line.starts_with("-ss 120.500 -i in.mp4 -t 44.500 -filter_complex "), "{line}");
+        let input_part = format!("-ss 120.500 -protocol_whitelist http,https,tcp,tls -f mov -i {input} -t 44.500 ");
+        assert!(line.contains(&format!("{input_part}-filter_complex ")), "{line}");
         for part in ["-c:v libx264 -preset fast -crf 23", "-c:a aac -b:a 128k", "-movflags +faststart"] {
             assert!(line.contains(part), "{part} in {line}");
         }
@@ -226,8 +229,15 @@ mod tests {
 
     #[test]
     fn remote_inputs_reconnect_and_filter_values_are_escaped() {
-        let args = command(&spec(ClipLayout::Crop, false), &settings(), "http://s3/x?a=1", Path::new("o.mp4"), None);
+        let args =
+            command(&spec(ClipLayout::Crop, false), &settings(), "http://s3/b/s.mp3?a=1", Path::new("o.mp4"), None)
+                .unwrap();
         assert_eq!(args[0], "-reconnect");
+        assert!(args.windows(2).any(|w| w[0] == "-f" && w[1] == "mp3"), "the demuxer is pinned");
+        // A source whose type is unknown is never handed to ffmpeg to guess.
+        assert!(
+            command(&spec(ClipLayout::Crop, false), &settings(), "http://s3/x?a=1", Path::new("o.mp4"), None).is_err()
+        );
         assert_eq!(filter_value("it's C:\\x"), "it\\'s C\\:\\\\x");
     }
 }

@@ -124,9 +124,10 @@ impl TranscribeHandler {
             }
         };
         let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 5, 95, rx));
-        let (mut transcript, provider) = result?;
+        let Transcribed { mut transcript, provider, decoded_seconds } = result?;
         tidy(&mut transcript.segments, duration);
-        let minutes = transcripts::minutes_for(duration);
+        // Charged on what was decoded, not on what the file's header claims.
+        let minutes = transcripts::minutes_for(decoded_seconds);
         if transcripts::complete(state, id, &transcript, provider, minutes).await? {
             tracing::info!(
                 segments = transcript.segments.len(),
@@ -140,9 +141,20 @@ impl TranscribeHandler {
     }
 }
 
-/// A speech-to-text engine: the sound of a stored source file → a transcript, reporting the share done (0–1) on
-/// `progress` (dropped when it returns). Returns the transcript and the provider to record (`local`, `cloudru`, …).
-/// Failures retrying cannot fix are [`Rejected`].
+/// What an engine produced.
+#[derive(Debug, Clone)]
+pub struct Transcribed {
+    /// The transcript.
+    pub transcript: Transcript,
+    /// Who transcribed it, as recorded with the usage (`local`, `cloudru`, `openai`).
+    pub provider: &'static str,
+    /// The length of the sound actually decoded, in seconds: what the minutes are charged on (the header's
+    /// length is the file's own claim).
+    pub decoded_seconds: f64,
+}
+
+/// A speech-to-text engine: the sound of a stored source file → a [`Transcribed`], reporting the share done (0–1)
+/// on `progress` (dropped when it returns). Failures retrying cannot fix are [`Rejected`].
 pub trait Engine {
     /// Transcribes `source` (`duration` seconds long), using `scratch` for temporary files.
     fn transcribe(
@@ -151,7 +163,7 @@ pub trait Engine {
         duration: f64,
         scratch: &Path,
         progress: tokio::sync::watch::Sender<f64>,
-    ) -> impl Future<Output = anyhow::Result<(Transcript, &'static str)>> + Send;
+    ) -> impl Future<Output = anyhow::Result<Transcribed>> + Send;
 }
 
 /// Whisper in this process ([`local`]).
@@ -164,11 +176,12 @@ impl Engine for LocalEngine {
     async fn transcribe(
         self,
         source: &Path,
-        _duration: f64,
+        duration: f64,
         _scratch: &Path,
         progress: tokio::sync::watch::Sender<f64>,
-    ) -> anyhow::Result<(Transcript, &'static str)> {
-        let samples = media::extract_pcm(source).await.map_err(|e| Rejected(format!("{e:#}")))?;
+    ) -> anyhow::Result<Transcribed> {
+        let samples = media::extract_pcm(source, duration).await.map_err(|e| Rejected(format!("{e:#}")))?;
+        let decoded_seconds = samples.len() as f64 / 16_000.0;
         progress.send_replace(0.05);
         let model = self.model;
         let transcript = tokio::task::spawn_blocking(move || {
@@ -178,7 +191,7 @@ impl Engine for LocalEngine {
         })
         .await
         .context("the speech model crashed")??;
-        Ok((transcript, "local"))
+        Ok(Transcribed { transcript, provider: "local", decoded_seconds })
     }
 }
 
@@ -197,12 +210,13 @@ impl Engine for ApiEngine {
         duration: f64,
         scratch: &Path,
         progress: tokio::sync::watch::Sender<f64>,
-    ) -> anyhow::Result<(Transcript, &'static str)> {
+    ) -> anyhow::Result<Transcribed> {
         let audio = scratch.join("audio.mp3");
-        media::extract_mp3(source, &audio).await.map_err(|e| Rejected(format!("{e:#}")))?;
+        let decoded_seconds =
+            media::extract_mp3(source, duration, &audio).await.map_err(|e| Rejected(format!("{e:#}")))?;
         let pieces = api::pieces(&audio, duration, scratch, self.settings.max_bytes).await?;
         match api::transcribe(&self.providers, &pieces, self.settings, progress).await {
-            Ok(done) => Ok(done),
+            Ok((transcript, provider)) => Ok(Transcribed { transcript, provider, decoded_seconds }),
             Err(errors) => {
                 let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
                 if errors.iter().any(api::ApiError::is_transient) {
