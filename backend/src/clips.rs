@@ -600,6 +600,14 @@ pub enum RenderOutcome {
 /// Records how `clip_id`'s render ended, tells its owner, and moves its video on: `completed` once no clip of it is
 /// pending or rendering, otherwise the share of finished clips as the video's progress.
 pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutcome) -> anyhow::Result<()> {
+    let scrubbed;
+    let outcome = match outcome {
+        RenderOutcome::Failed(error) => {
+            scrubbed = RenderOutcome::Failed(crate::redact::for_storage(&state.config, error));
+            &scrubbed
+        }
+        ready => ready,
+    };
     let mut conn = state.db.get().await?;
     let live = [ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()];
     let target = clips::table.find(clip_id).filter(clips::status.eq_any(live));

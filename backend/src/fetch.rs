@@ -163,13 +163,13 @@ impl SafeFetch {
                 .read_timeout(self.timeout)
                 .no_proxy()
                 .build()
-                .map_err(|e| FetchError::Network(e.to_string()))?;
+                .map_err(|e| FetchError::Network(crate::redact::scrub(&e.to_string(), &[])))?;
             let res = client
                 .get(url.clone())
                 .headers(map.clone())
                 .send()
                 .await
-                .map_err(|e| FetchError::Network(e.to_string()))?;
+                .map_err(|e| FetchError::Network(crate::redact::scrub(&e.to_string(), &[])))?;
             let status = res.status();
             if status.is_redirection() {
                 let location = res

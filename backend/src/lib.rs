@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod process;
 pub mod queue;
 pub mod ratelimit;
+pub mod redact;
 pub mod redis;
 pub mod retention;
 pub mod state;

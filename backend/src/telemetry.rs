@@ -5,8 +5,20 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 use crate::config::AppEnv;
 
 /// Targets held at `info` whatever `RUST_LOG` says: at debug level they print SQL bind parameters (password
-/// hashes, token hashes) and SMTP traffic.
-const QUIET_TARGETS: &[&str] = &["tokio_postgres=info", "lettre=info"];
+/// hashes, token hashes), SMTP traffic, and the storage endpoint, request URLs and presigned signatures (the AWS
+/// SDK's orchestrator and signer, the HTTP clients under it).
+const QUIET_TARGETS: &[&str] = &[
+    "tokio_postgres=info",
+    "lettre=info",
+    "aws_sdk_s3=info",
+    "aws_smithy_runtime=info",
+    "aws_smithy_runtime_api=info",
+    "aws_smithy_http_client=info",
+    "aws_sigv4=info",
+    "aws_config=info",
+    "hyper_util=info",
+    "reqwest=info",
+];
 
 /// The log filter: `base` (a `RUST_LOG` value) followed by the quiet targets, which therefore win.
 pub fn filter(base: &str) -> EnvFilter {

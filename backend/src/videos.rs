@@ -386,6 +386,7 @@ pub async fn release_minutes(conn: &mut diesel_async::AsyncPgConnection, video_i
 
 /// Marks the video failed with `error` (shown to its owner) unless it already finished.
 pub async fn fail(state: &AppState, video_id: Uuid, error: &str) -> anyhow::Result<()> {
+    let error = &crate::redact::for_storage(&state.config, error);
     let mut conn = state.db.get().await?;
     let row: Option<CardRow> = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {

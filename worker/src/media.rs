@@ -122,11 +122,12 @@ pub async fn run_with_progress(
         }
     }
     let out = child.wait_with_output().await.context("waiting for ffmpeg")?;
+    // FFmpeg names its inputs in its messages: a presigned URL must not reach a stored error or a log.
     anyhow::ensure!(
         out.status.success(),
         "ffmpeg failed ({}): {}",
         out.status,
-        String::from_utf8_lossy(&out.stderr).trim()
+        backend::redact::drop_urls(String::from_utf8_lossy(&out.stderr).trim())
     );
     Ok(())
 }
