@@ -24,5 +24,9 @@ WORKDIR /app
 COPY --from=build /src/target/release/server /src/target/release/worker /usr/local/bin/
 COPY --from=build /src/target/site /app/site
 COPY Leptos.toml /app/Leptos.toml
+# Never root at run time: an unprivileged user that owns nothing but its scratch space.
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin clipmaker \
+ && mkdir -p /tmp/clipmaker && chown clipmaker /tmp/clipmaker
+USER 10001:10001
 EXPOSE 3000
 CMD ["server"]
