@@ -4,8 +4,11 @@
 //! private, link-local (which includes cloud metadata at 169.254.169.254), multicast, CGNAT, documentation and
 //! reserved ranges are refused, for IPv4, IPv6 and IPv4 embedded in IPv6. The request then goes to exactly the
 //! address that was checked (no second DNS lookup a rebinding attacker could answer differently). Redirects are
-//! followed by hand, each hop checked the same way. Tests may allow specific loopback `host:port` pairs (their fake
-//! servers) and nothing else.
+//! followed by hand, each hop checked the same way. Only the standard ports 80 and 443 are reached. Tests may allow
+//! specific loopback `host:port` pairs (their fake servers, on any port) and nothing else.
+//!
+//! The same rules apply per connection to everything `yt-dlp` fetches: the worker's egress proxy calls
+//! [`SafeFetch::resolve_host_port`] for every connection it opens.
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -29,6 +32,9 @@ pub enum FetchError {
     /// The host resolves to an address that is not on the public internet.
     #[error("the link points to a private or local address ({0})")]
     Forbidden(IpAddr),
+    /// A public address on a port other than 80 and 443.
+    #[error("only links on the standard ports 80 and 443 can be imported (port {0})")]
+    Port(u16),
     /// More redirects than allowed.
     #[error("too many redirects")]
     TooManyRedirects,
@@ -114,7 +120,16 @@ impl SafeFetch {
         }
         let host = url.host_str().ok_or(FetchError::Invalid)?;
         let port = url.port_or_known_default().ok_or(FetchError::Invalid)?;
+        self.resolve_host_port(host, port).await
+    }
+
+    /// Resolves `host` (a name, an IPv4 address or an IPv6 address with or without brackets) and checks every
+    /// address it has with [`SafeFetch::check_addr`]; returns the first. Callers connect to exactly that address.
+    pub async fn resolve_host_port(&self, host: &str, port: u16) -> Result<SocketAddr, FetchError> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(FetchError::Invalid);
+        }
         let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
             Err(_) => tokio::net::lookup_host((host, port)).await.map_err(|_| FetchError::Unresolvable)?.collect(),
@@ -123,11 +138,24 @@ impl SafeFetch {
         // Every address the name has must be allowed; otherwise a name with one public and one private address
         // could be steered to the private one.
         for a in &addrs {
-            if !is_public(a.ip()) && !self.allowed.contains(a) {
-                return Err(FetchError::Forbidden(a.ip()));
-            }
+            self.check_addr(*a)?;
         }
         Ok(first)
+    }
+
+    /// Whether a connection to `addr` is allowed: an exact address on the allow-list, or a public unicast address
+    /// on port 80 or 443.
+    pub fn check_addr(&self, addr: SocketAddr) -> Result<(), FetchError> {
+        if self.allowed.contains(&addr) {
+            return Ok(());
+        }
+        if !is_public(addr.ip()) {
+            return Err(FetchError::Forbidden(addr.ip()));
+        }
+        if !matches!(addr.port(), 80 | 443) {
+            return Err(FetchError::Port(addr.port()));
+        }
+        Ok(())
     }
 
     /// GETs `url`, following redirects, and returns the final successful response (its body not yet read).
@@ -232,5 +260,26 @@ mod tests {
             assert_eq!(f.get(url).await.unwrap_err(), FetchError::Scheme, "{url}");
         }
         assert_eq!(f.get("not a url").await.unwrap_err(), FetchError::Invalid);
+    }
+
+    #[tokio::test]
+    async fn public_addresses_are_reached_on_ports_80_and_443_only_unless_allowed() {
+        // Literal addresses: no lookup and no connection is made.
+        let f = SafeFetch::new();
+        let public: IpAddr = "93.184.216.34".parse().unwrap();
+        for url in ["http://93.184.216.34/", "https://93.184.216.34/", "http://93.184.216.34:443/"] {
+            let addr = f.resolve(&Url::parse(url).unwrap()).await.unwrap();
+            assert_eq!(addr.ip(), public, "{url}");
+        }
+        for (url, port) in [("http://93.184.216.34:8080/", 8080), ("https://93.184.216.34:22/", 22)] {
+            assert_eq!(f.resolve(&Url::parse(url).unwrap()).await.unwrap_err(), FetchError::Port(port), "{url}");
+        }
+        // A private address is refused as private whatever its port.
+        let err = f.resolve(&Url::parse("http://127.0.0.1:8080/").unwrap()).await.unwrap_err();
+        assert_eq!(err, FetchError::Forbidden("127.0.0.1".parse().unwrap()));
+        // An exact allowed address may use any port.
+        let allowed = SafeFetch::new().allowing([SocketAddr::new(public, 8080)]);
+        assert!(allowed.check_addr(SocketAddr::new(public, 8080)).is_ok());
+        assert_eq!(allowed.check_addr(SocketAddr::new(public, 8081)), Err(FetchError::Port(8081)));
     }
 }

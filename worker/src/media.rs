@@ -213,7 +213,7 @@ pub const LENGTH_TOLERANCE: f64 = 0.10;
 /// How much audio to decode at most from a file whose header says `header_seconds`: a little more than the header,
 /// so a file that lies about its length is caught without decoding hours of it.
 pub fn decode_cap(header_seconds: f64) -> Option<f64> {
-    (header_seconds > 0.0).then(|| header_seconds * (1.0 + 2.0 * LENGTH_TOLERANCE) + 5.0)
+    (header_seconds > 0.0).then_some(header_seconds * (1.0 + 2.0 * LENGTH_TOLERANCE) + 5.0)
 }
 
 /// Refuses a file whose decoded length differs from its header's by more than [`LENGTH_TOLERANCE`] (minutes are
