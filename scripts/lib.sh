@@ -137,14 +137,14 @@ cm_install_ytdlp() {
 }
 
 # Keeps the shared target directory from filling the disk. Each clone path builds its own copies of the workspace
-# crates and test binaries (about 2 GiB a time), and they pile up. When less than 15 GiB is free, test binaries older
+# crates and test binaries (about 2 GiB a time), and they pile up. When less than 30 GiB is free, test binaries older
 # than an hour and the incremental caches are removed; cargo rebuilds what it needs.
 cm_prune_target() {
     local free_kb
     free_kb=$(df -Pk "$CARGO_TARGET_DIR" 2>/dev/null | awk 'NR==2 {print $4}')
     [ -n "$free_kb" ] || return 0
-    if [ "$free_kb" -lt $((15 * 1024 * 1024)) ]; then
-        cm_warn "less than 15 GiB free: removing stale test binaries and incremental caches from $CARGO_TARGET_DIR"
+    if [ "$free_kb" -lt $((30 * 1024 * 1024)) ]; then
+        cm_warn "less than 30 GiB free: removing stale test binaries and incremental caches from $CARGO_TARGET_DIR"
         find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -executable ! -name '*.*' -mmin +60 -delete 2>/dev/null || true
         rm -rf "$CARGO_TARGET_DIR/debug/incremental"
     fi
