@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod analyze;
 pub mod cleanup;
 pub mod cli;
+pub mod egress;
 pub mod llm;
 pub mod media;
 pub mod progress;

@@ -95,7 +95,7 @@ impl FetchSourceHandler {
         let mut title = None;
         if is_web_page(&res) {
             drop(res);
-            let media = ytdlp::resolve(jobs.ytdlp.as_deref(), page.as_str()).await.map_err(|e| match e {
+            let media = ytdlp::resolve(jobs.ytdlp.as_deref(), &fetch, page.as_str()).await.map_err(|e| match e {
                 ytdlp::PageError::Failed(_) => anyhow::Error::new(e),
                 final_ => Rejected(final_.to_string()).into(),
             })?;

@@ -3,11 +3,18 @@
 //!
 //! `yt-dlp` is asked for a progressive (single-file) format over plain HTTP(S) only, so that every byte we store
 //! comes through [`backend::fetch::SafeFetch`]. It is optional: without it, page links fail with a clear reason.
+//!
+//! Every connection `yt-dlp` itself makes (the page, its redirects, embedded players, API calls) goes through an
+//! [`Egress`] proxy started for the run, which applies SafeFetch's address rules per connection; `yt-dlp` reads no
+//! configuration file and no proxy variables from the environment, so nothing routes around it.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
+use backend::fetch::{FetchError, SafeFetch};
 use serde::Deserialize;
+
+use crate::egress::Egress;
 
 /// How long `yt-dlp` may take to read a page.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -32,6 +39,10 @@ pub enum PageError {
     /// The page has no video `yt-dlp` can fetch over plain HTTP(S).
     #[error("no downloadable video was found on this page")]
     NoMedia,
+    /// `yt-dlp` failed after the egress proxy refused one of its connections (a private address, a port other
+    /// than 80 and 443).
+    #[error("{0}")]
+    Refused(FetchError),
     /// `yt-dlp` did not finish in time or failed to run; worth retrying.
     #[error("reading the page failed: {0}")]
     Failed(String),
@@ -52,21 +63,39 @@ fn parse(json: &[u8]) -> Result<PageMedia, PageError> {
     Ok(PageMedia { url, headers: info.http_headers.into_iter().collect(), title: info.title })
 }
 
-/// Asks `program` (yt-dlp) which media file `page` shows.
-pub async fn resolve(program: Option<&str>, page: &str) -> Result<PageMedia, PageError> {
+/// Proxy settings `yt-dlp` (Python) would otherwise read from its environment.
+const PROXY_VARS: &[&str] =
+    &["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"];
+
+/// Asks `program` (yt-dlp) which media file `page` shows. Every connection it makes goes through an [`Egress`]
+/// proxy checking addresses with `fetch`'s rules.
+pub async fn resolve(program: Option<&str>, fetch: &SafeFetch, page: &str) -> Result<PageMedia, PageError> {
     let program = program.ok_or(PageError::Unavailable)?;
+    let egress =
+        Egress::start(fetch.clone()).await.map_err(|e| PageError::Failed(format!("starting the egress proxy: {e}")))?;
     let mut cmd = tokio::process::Command::new(program);
-    cmd.args(["-J", "--no-playlist", "--no-warnings", "--socket-timeout", "30"])
+    cmd.args(["--ignore-config", "--proxy", &egress.url()])
+        .args(["-J", "--no-playlist", "--no-warnings", "--socket-timeout", "30"])
         .args(["-f", "best[protocol=https]/best[protocol=http]", "--", page])
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
     let out = match tokio::time::timeout(RESOLVE_TIMEOUT, cmd.output()).await {
         Err(_) => return Err(PageError::Failed("yt-dlp took too long".into())),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Err(PageError::Unavailable),
         Ok(Err(e)) => return Err(PageError::Failed(format!("{e}"))),
         Ok(Ok(out)) => out,
     };
+    // yt-dlp has exited: stop the proxy before reading the result.
+    let refused = egress.refusal();
+    drop(egress);
     if !out.status.success() {
+        if let Some(refused) = refused {
+            tracing::info!(reason = %refused, "yt-dlp failed after the egress proxy refused a connection");
+            return Err(PageError::Refused(refused));
+        }
         let stderr = String::from_utf8_lossy(&out.stderr);
         tracing::info!(stderr = %stderr.trim(), "yt-dlp found no media");
         // "Unsupported URL", "Requested format is not available", private or removed videos: all final.
@@ -108,8 +137,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_program_is_reported_as_unavailable() {
-        let err = resolve(Some("/nonexistent/yt-dlp"), "https://example.com").await.unwrap_err();
+        let fetch = SafeFetch::new();
+        let err = resolve(Some("/nonexistent/yt-dlp"), &fetch, "https://example.com").await.unwrap_err();
         assert!(matches!(err, PageError::Unavailable));
-        assert!(matches!(resolve(None, "https://example.com").await, Err(PageError::Unavailable)));
+        assert!(matches!(resolve(None, &fetch, "https://example.com").await, Err(PageError::Unavailable)));
     }
 }
