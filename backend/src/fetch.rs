@@ -2,16 +2,18 @@
 //!
 //! Only `http` and `https` are allowed. The host is resolved here and every address must be public: loopback,
 //! private, link-local (which includes cloud metadata at 169.254.169.254), multicast, CGNAT, documentation and
-//! reserved ranges are refused, for IPv4, IPv6 and IPv4 embedded in IPv6. The request then goes to exactly the
-//! address that was checked (no second DNS lookup a rebinding attacker could answer differently). Redirects are
-//! followed by hand, each hop checked the same way. Only the standard ports 80 and 443 are reached. Tests may allow
-//! specific loopback `host:port` pairs (their fake servers, on any port) and nothing else.
+//! reserved ranges are refused, for IPv4, IPv6 and IPv4 embedded in IPv6, as are the IPv6 transition prefixes
+//! (6to4, Teredo, local-use NAT64); the rule is [`domain::net::is_public`], shared so it is tested once. The
+//! request then goes to exactly the address that was checked (no second DNS lookup a rebinding attacker could
+//! answer differently). Redirects are followed by hand, each hop checked the same way. Only the standard ports 80
+//! and 443 are reached. Tests may allow specific loopback `host:port` pairs (their fake servers, on any port) and
+//! nothing else.
 //!
 //! The same rules apply per connection to everything `yt-dlp` fetches: the worker's egress proxy calls
 //! [`SafeFetch::resolve_host_port`] for every connection it opens.
 
 use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr},
+    net::{IpAddr, SocketAddr},
     time::Duration,
 };
 
@@ -46,46 +48,8 @@ pub enum FetchError {
     Network(String),
 }
 
-/// Whether `ip` is a public unicast address.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let s = v6.segments();
-            // NAT64 (64:ff9b::/96) and the deprecated IPv4-compatible form embed an IPv4 address.
-            if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0]) || s[0..6] == [0, 0, 0, 0, 0, 0] {
-                let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-                return !v6.is_loopback() && !v6.is_unspecified() && is_public_v4(v4);
-            }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local
-                || (s[0] & 0xffc0) == 0xfe80 // link-local
-                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
-                || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
-        }
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_multicast()
-        || ip.is_broadcast()
-        || ip.is_unspecified()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // CGNAT
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240) // reserved
-}
+/// The address rule every connection is checked with (re-exported so callers keep `backend::fetch::is_public`).
+pub use domain::net::is_public;
 
 /// Fetches user-supplied URLs safely. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -222,35 +186,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_public_unicast_addresses_pass() {
-        for refused in [
-            "127.0.0.1",
-            "127.8.9.10",
-            "10.0.0.1",
-            "172.16.5.4",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "224.0.0.1",
-            "255.255.255.255",
-            "192.0.2.1",
-            "240.0.0.1",
-            "::1",
-            "::",
-            "fd00::1",
-            "fe80::1",
-            "ff02::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "64:ff9b::a00:1",
-            "2001:db8::1",
-        ] {
-            assert!(!is_public(refused.parse().unwrap()), "{refused} must be refused");
+    fn the_address_rule_is_the_domain_one() {
+        // The full classification is tested in `domain::net`; here only that the re-export is the one applied.
+        for refused in ["169.254.169.254", "::1", "2002:a00:1::1", "2001::1", "64:ff9b:1::a00:1"] {
+            let addr = SocketAddr::new(refused.parse().unwrap(), 80);
+            assert!(!is_public(addr.ip()), "{refused}");
+            assert_eq!(SafeFetch::new().check_addr(addr), Err(FetchError::Forbidden(addr.ip())), "{refused}");
         }
-        for allowed in ["93.184.216.34", "8.8.8.8", "2a00:1450:4001:80b::200e", "::ffff:8.8.8.8"] {
-            assert!(is_public(allowed.parse().unwrap()), "{allowed} must be allowed");
-        }
+        assert!(is_public("8.8.8.8".parse().unwrap()));
     }
 
     #[tokio::test]

@@ -119,10 +119,66 @@ mod tests {
     #[test]
     fn only_same_site_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next_path(Some("/videos?x=1")), "/videos?x=1");
+        assert_eq!(safe_next_path(Some("/videos/42#clip-3")), "/videos/42#clip-3");
         for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "videos", ""] {
             assert_eq!(safe_next_path(Some(bad)), "/dashboard", "{bad}");
         }
         assert_eq!(safe_next_path(None), "/dashboard");
+    }
+
+    #[test]
+    fn next_paths_with_control_characters_or_backslashes_are_refused_raw_or_encoded() {
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{7f}evil",
+            "/\0",
+            "/videos\\..\\..",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D%0ASet-Cookie:x=1",
+            "/%7f",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "/videos?q=%5C",
+        ] {
+            assert_eq!(safe_next_path(Some(bad)), "/dashboard", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn next_paths_that_decode_or_resolve_to_another_host_are_refused() {
+        for bad in [
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%2F%2Fevil.example",
+            "/%252F/evil.example",
+            "/%25252F/evil.example",
+            "/%2525252F/evil.example",
+            "/.//evil.example",
+            "/./%2F/evil.example",
+            "/a/..//evil.example",
+            "/%2e%2e//evil.example",
+            "/..//evil.example",
+            // Normalising drops the `.` that kept the decoded value from starting with `//`.
+            "/./%2F..%2F",
+            "/./%2F%2Fevil.example",
+        ] {
+            assert_eq!(safe_next_path(Some(bad)), "/dashboard", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn next_paths_are_returned_normalised() {
+        assert_eq!(safe_next_path(Some("/a/../videos?x=1#t")), "/videos?x=1#t");
+        assert_eq!(safe_next_path(Some("/videos/./42")), "/videos/42");
+        assert_eq!(
+            safe_next_path(Some("/видео пример")),
+            "/%D0%B2%D0%B8%D0%B4%D0%B5%D0%BE%20%D0%BF%D1%80%D0%B8%D0%BC%D0%B5%D1%80"
+        );
+        assert_eq!(safe_next_path(Some("/../../etc")), "/etc", "never above the root, and still on the site");
+        assert_eq!(safe_next_path(Some("/search?q=a%2Fb")), "/search?q=a%2Fb", "an encoded slash in a query is fine");
     }
 
     #[test]
@@ -201,12 +257,82 @@ pub fn parse_clip_count(value: &str, plan_max: u32) -> Option<Option<u32>> {
 pub const CAPTION_STYLES: [&str; 3] =
     [crate::captions::PRESETS[0].id, crate::captions::PRESETS[1].id, crate::captions::PRESETS[2].id];
 
-/// Where to send the browser after signing in: a same-site path from `?next=`, else the dashboard. Anything that
-/// could leave the site (`https://…`, `//host`, `/\\host`) is ignored, so the parameter cannot be an open redirect.
+/// Where to send the browser after signing in: a same-site path from `?next=`, else the dashboard.
+///
+/// Anything that could leave the site is ignored, so the parameter cannot be an open redirect: values not starting
+/// with one `/` (`https://…`, `//host`, `videos`); any backslash or control character (browsers read `\` as `/`
+/// and drop tabs and line breaks, so `/\host` and `/<tab>/host` mean `//host`); the same once percent-decoded, up
+/// to three times (`/%2F/host`, `/%5Chost`, `/%09/host`, `/%252F/host`); and anything that, joined to the site's
+/// address, lands on another origin or on a path starting `//` (`/.//host`). The result is the normalised path,
+/// query and fragment of that join (`/a/../b?x` becomes `/b?x`).
 pub fn safe_next_path(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
-        .unwrap_or("/dashboard")
-        .to_owned()
+    next.and_then(same_site_path).unwrap_or_else(|| "/dashboard".to_owned())
+}
+
+/// The normalised same-site path `next` leads to, or `None` when it might leave the site (see [`safe_next_path`]).
+/// Both `next` and the normalised path must pass every check, decoded or not: normalising can remove what kept a
+/// decoded value harmless (`/./%2F..%2F` normalises to `/%2F..%2F`, which decodes to `//../`).
+fn same_site_path(next: &str) -> Option<String> {
+    let base = url::Url::parse("https://app.invalid/").expect("a valid base URL");
+    let path = join_same_site(&base, next)?;
+    let stable = join_same_site(&base, &path).as_deref() == Some(path.as_str());
+    (stable && passes_decoded(&base, next) && passes_decoded(&base, &path)).then_some(path)
+}
+
+/// Whether `value` stays a plain same-site path however many times it is percent-decoded (up to three times; a
+/// value still changing after that is refused).
+fn passes_decoded(base: &url::Url, value: &str) -> bool {
+    const DECODE_ROUNDS: usize = 3;
+    let mut value = percent_decode(value);
+    for _ in 0..DECODE_ROUNDS {
+        if join_same_site(base, &value).is_none() {
+            return false;
+        }
+        match percent_decode(&value) {
+            decoded if decoded == value => return true,
+            decoded => value = decoded,
+        }
+    }
+    false
+}
+
+/// `value` joined to `base` when it is a plain same-origin path: the joined path, query and fragment.
+fn join_same_site(base: &url::Url, value: &str) -> Option<String> {
+    let plain =
+        value.starts_with('/') && !value.starts_with("//") && !value.chars().any(|c| c == '\\' || c.is_control());
+    if !plain {
+        return None;
+    }
+    let joined = base.join(value).ok()?;
+    if joined.origin() != base.origin() || !joined.path().starts_with('/') || joined.path().starts_with("//") {
+        return None;
+    }
+    // Everything after the origin: the path, then `?query` and `#fragment` as the URL serialises them.
+    let rest = &joined[url::Position::BeforePath..];
+    let rest_ok =
+        rest.starts_with('/') && !rest.starts_with("//") && !rest.chars().any(|c| c == '\\' || c.is_control());
+    rest_ok.then(|| rest.to_owned())
+}
+
+/// `value` with every `%XX` escape decoded (bytes that are not UTF-8 become U+FFFD); other `%` signs are kept.
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Longest display name accepted.

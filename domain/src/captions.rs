@@ -117,9 +117,12 @@ impl Line {
 
 /// The words of `words` inside `start..end` (seconds of the source), shifted so the clip starts at 0 and clamped to
 /// the clip, grouped into caption lines of at most `per_line` words; a pause of 0.6 s or more, or a word ending a
-/// sentence, closes a line early.
+/// sentence, closes a line early. An empty or undefined clip (`end <= start`, a NaN bound) has no lines.
 pub fn lines<'a>(words: impl IntoIterator<Item = &'a Word>, start: f64, end: f64, per_line: usize) -> Vec<Line> {
     let length = end - start;
+    if length.is_nan() || length <= 0.0 {
+        return Vec::new();
+    }
     let mut out: Vec<Line> = Vec::new();
     let mut current: Vec<Word> = Vec::new();
     for w in words {
@@ -127,8 +130,9 @@ pub fn lines<'a>(words: impl IntoIterator<Item = &'a Word>, start: f64, end: f64
             continue;
         }
         let word = Word {
-            start: (w.start - start).clamp(0.0, length),
-            end: (w.end - start).clamp(0.0, length),
+            // `max` then `min` rather than `clamp`, which panics on NaN or an empty clip.
+            start: (w.start - start).max(0.0).min(length),
+            end: (w.end - start).max(0.0).min(length),
             text: w.text.trim().to_owned(),
         };
         let pause = current.last().is_some_and(|l: &Word| word.start - l.end >= 0.6);
@@ -159,10 +163,19 @@ fn ass_colour(rgb: &str) -> String {
     format!("&H00{b}{g}{r}")
 }
 
-/// Text safe inside an ASS event: no override blocks, no line breaks.
+/// Text safe inside an ASS event, whatever a transcript word holds: braces (which open and close override blocks)
+/// are dropped, backslashes (which start `\N`, `\n`, `\h` and override tags) become `/`, and line breaks and other
+/// control characters (which would end the `Dialogue:` line and start a line of the script's own) become spaces.
 fn ass_text(text: &str, uppercase: bool) -> String {
-    let t = text.replace(['{', '}'], "").replace('\\', "/").replace('\n', " ");
-    if uppercase { t.to_uppercase() } else { t }
+    let text = if uppercase { text.to_uppercase() } else { text.to_owned() };
+    text.chars()
+        .filter(|c| !matches!(c, '{' | '}'))
+        .map(|c| match c {
+            '\\' => '/',
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// The whole ASS script for a `width`×`height` frame: the style and one event per line (per word, for a highlight
@@ -282,6 +295,36 @@ mod tests {
         let l = lines(&[w(0.0, 0.5, "{\\fs200}big")], 0.0, 5.0, 3);
         let ass = ass_script(&l, CaptionStyle::get("minimal"), 1080, 1920);
         assert!(ass.contains(",,/fs200big\n"), "{ass}");
+    }
+
+    #[test]
+    fn escapes_and_line_breaks_in_words_cannot_break_the_event() {
+        assert_eq!(ass_text("a\\Nb\\nc\\hd", false), "a/Nb/nc/hd");
+        assert_eq!(ass_text("{\\an8}top", false), "/an8top");
+        assert_eq!(ass_text("}{", false), "");
+        assert_eq!(ass_text("one\r\ntwo\nthree\rfour\tfive\u{2028}six", false), "one  two three four five six");
+        assert_eq!(ass_text("\\n", true), "/N", "upper-casing happens before escaping");
+        let words =
+            [w(0.0, 0.5, "x\nDialogue: 0,0:00:00.00,9:00:00.00,Default,,0,0,0,,{\\fs200}HACK"), w(0.6, 1.0, "y")];
+        for style in ["classic", "highlight"] {
+            let ass = ass_script(&lines(&words, 0.0, 5.0, 3), CaptionStyle::get(style), 1080, 1920);
+            let events: Vec<&str> = ass.lines().filter(|l| l.starts_with("Dialogue:")).collect();
+            assert_eq!(events.len(), if style == "classic" { 1 } else { 2 }, "{ass}");
+            assert!(!ass.contains("9:00:00.00,Default,,0,0,0,,{"), "{ass}");
+            assert!(!ass.contains("\\fs200") && !ass.contains("\\FS200"), "{ass}");
+        }
+    }
+
+    #[test]
+    fn odd_times_never_panic() {
+        let words = [w(f64::NAN, 1.0, "a"), w(2.0, f64::INFINITY, "b"), w(-5.0, -1.0, "c"), w(3.0, 4.0, "d")];
+        assert!(lines(&words, 10.0, 5.0, 3).is_empty(), "an end before the start is an empty clip");
+        assert!(lines(&words, 0.0, f64::NAN, 3).is_empty());
+        let l = lines(&words, 0.0, 5.0, 3);
+        let times: Vec<(f64, f64)> = l.iter().flat_map(|l| &l.words).map(|w| (w.start, w.end)).collect();
+        assert_eq!(times, [(0.0, 1.0), (2.0, 5.0), (3.0, 4.0)], "NaN reads as the clip's start, infinity as its end");
+        let ass = ass_script(&l, CaptionStyle::get("highlight"), 1080, 1920);
+        assert_eq!(ass.matches("Dialogue:").count(), 3);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cookie;
 pub mod enums;
 pub mod i18n;
 pub mod media;
+pub mod net;
 pub mod plans;
 pub mod transcript;
 pub mod upload;

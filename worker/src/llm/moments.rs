@@ -139,8 +139,13 @@ pub struct Moment {
     pub reason: String,
 }
 
-/// Validates a moment selection reply for a video of `duration` seconds.
+/// Validates a moment selection reply for a video of `duration` seconds. Every moment it returns starts before the
+/// end of the video and ends after its start, at the latest at the end; a duration that is not a positive number
+/// (NaN from a broken probe) accepts none.
 pub fn parse_moments(text: &str, duration: f64) -> Result<Vec<Moment>, String> {
+    if duration.is_nan() || duration <= 0.0 {
+        return Err(format!("the video's duration ({duration}) is not a positive number of seconds"));
+    }
     let v = extract_json(text)?;
     validate(&schema(MOMENTS_SCHEMA), &v, "")?;
     let mut out = Vec::new();
@@ -465,6 +470,7 @@ mod tests {
         assert_eq!(parse_moments(good, 100.0).unwrap()[0].scores, [80, 70, 60, 50]);
         let fenced = format!("Here you go:\n```json\n{good}\n```");
         assert_eq!(parse_moments(&fenced, 100.0).unwrap().len(), 1);
+        assert!(parse_moments(good, f64::NAN).unwrap_err().contains("duration"), "no video length, no moments");
         let cases = [
             (
                 r#"{"clips":[{"start":1,"end":20,"hook":140,"engagement":1,"flow":1,"trend":1,"reason":"x"}]}"#,
@@ -551,5 +557,125 @@ mod tests {
         // A single line over the budget still goes alone rather than looping.
         let alone = chunks(&[(0.0, 1.0, 9_999)], 100, 60.0);
         assert_eq!((alone.len(), alone.first()), (1, Some(&(0..1))));
+    }
+
+    /// Property tests: whatever a model replies, parsing and validation return a value or an error, never panic, and
+    /// what they accept is within the request. `bench/fuzz/run` runs them with many more cases (`PROPTEST_CASES`).
+    mod props {
+        use proptest::prelude::*;
+        use serde_json::{Map, Value, json};
+
+        use super::super::*;
+
+        /// Keys the schemas and parsers look at, so generated objects often hit them.
+        const KEYS: [&str; 19] = [
+            "clips",
+            "start",
+            "end",
+            "hook",
+            "engagement",
+            "flow",
+            "trend",
+            "reason",
+            "index",
+            "title",
+            "cta",
+            "type",
+            "items",
+            "properties",
+            "required",
+            "minimum",
+            "maximum",
+            "minLength",
+            "maxLength",
+        ];
+
+        /// Any JSON value, a few levels deep (JSON has no NaN or infinity: `Value::from` makes those `null`).
+        fn json_value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<u64>().prop_map(Value::from),
+                prop::num::f64::ANY.prop_map(Value::from),
+                (-10.0..200.0f64).prop_map(Value::from),
+                prop::sample::select(vec!["object", "array", "string", "number", "integer", ""]).prop_map(Value::from),
+                ".{0,8}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 48, 6, |inner| {
+                let key = prop_oneof![prop::sample::select(KEYS.to_vec()).prop_map(str::to_owned), ".{0,4}"];
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    prop::collection::vec((key, inner), 0..6).prop_map(|kv| Value::Object(Map::from_iter(kv))),
+                ]
+            })
+        }
+
+        /// A reply shaped like the moments schema: times anywhere (negative, huge, swapped), scores mostly
+        /// valid integers.
+        fn moments_reply() -> impl Strategy<Value = Value> {
+            let time = prop_oneof![prop::num::f64::ANY, -100.0..1500.0f64].prop_map(Value::from);
+            let score =
+                prop_oneof![4 => (0..=100i64).prop_map(Value::from), 1 => prop::num::f64::ANY.prop_map(Value::from)];
+            let clip = (time.clone(), time, prop::collection::vec(score, 4)).prop_map(|(start, end, s)| {
+                json!({"start": start, "end": end, "hook": s[0], "engagement": s[1], "flow": s[2], "trend": s[3],
+                       "reason": "r"})
+            });
+            prop::collection::vec(clip, 0..5).prop_map(|clips| json!({ "clips": clips }))
+        }
+
+        /// Model-like text: JSON-ish characters and fences, or any Unicode.
+        fn reply_text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "[{}\\[\\]\":,0-9.eE+\\- \n`a-z]{0,80}",
+                ".{0,80}",
+                json_value().prop_map(|v| format!("```json\n{v}\n```")),
+                json_value().prop_map(|v| format!("Sure! {v} Hope it helps}}")),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_parses_or_is_refused(
+                text in reply_text(),
+                duration in prop::num::f64::ANY,
+                count in 0usize..5,
+            ) {
+                let _ = extract_json(&text);
+                let _ = parse_moments(&text, duration);
+                let _ = parse_titles(&text, count);
+            }
+
+            #[test]
+            fn any_json_value_validates_or_is_refused(
+                value in json_value(),
+                other in json_value(),
+                count in 0usize..5,
+            ) {
+                let text = value.to_string();
+                prop_assert!(extract_json(&text).is_ok(), "{}", text);
+                let _ = parse_moments(&text, 100.0);
+                let _ = parse_titles(&text, count);
+                for s in [MOMENTS_SCHEMA, TITLES_SCHEMA] {
+                    let _ = validate(&schema(s), &value, "");
+                }
+                // Any value as a schema, too: the validator only reads the keywords it knows.
+                let _ = validate(&other, &value, "");
+            }
+
+            #[test]
+            fn accepted_moments_are_inside_the_video(
+                reply in moments_reply(),
+                duration in prop_oneof![1.0..1000.0f64, prop::num::f64::ANY, Just(f64::NAN)],
+            ) {
+                if let Ok(moments) = parse_moments(&reply.to_string(), duration) {
+                    for m in moments {
+                        prop_assert!(m.start < m.end, "{m:?}");
+                        prop_assert!(m.start < duration && m.end <= duration, "{m:?} in {duration}");
+                        prop_assert!(m.scores.iter().all(|s| *s <= 100), "{m:?}");
+                    }
+                }
+            }
+        }
     }
 }
