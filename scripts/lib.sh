@@ -136,17 +136,19 @@ cm_install_ytdlp() {
     fi
 }
 
-# Keeps the shared target directory from filling the disk. Each clone path builds its own copies of the workspace
-# crates and test binaries (about 2 GiB a time), and they pile up. When less than 30 GiB is free, test binaries older
-# than an hour and the incremental caches are removed; cargo rebuilds what it needs.
+# Keeps the shared target directory from filling the disk. Every test binary links the whole stack (the worker's
+# embed CTranslate2: up to 0.9 GiB each), each clone path and each dependency change links a new set, and a set is
+# 20-30 GiB. When less than 40 GiB is free, every linked test binary, example and incremental cache is removed before
+# the build: cargo relinks what this run needs from the compiled libraries (a few minutes), which a fresh clone does
+# anyway.
 cm_prune_target() {
     local free_kb
     free_kb=$(df -Pk "$CARGO_TARGET_DIR" 2>/dev/null | awk 'NR==2 {print $4}')
     [ -n "$free_kb" ] || return 0
-    if [ "$free_kb" -lt $((30 * 1024 * 1024)) ]; then
-        cm_warn "less than 30 GiB free: removing stale test binaries and incremental caches from $CARGO_TARGET_DIR"
-        find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -executable ! -name '*.*' -mmin +60 -delete 2>/dev/null || true
-        rm -rf "$CARGO_TARGET_DIR/debug/incremental"
+    if [ "$free_kb" -lt $((40 * 1024 * 1024)) ]; then
+        cm_warn "less than 40 GiB free: removing linked test binaries and incremental caches from $CARGO_TARGET_DIR"
+        find "$CARGO_TARGET_DIR/debug/deps" -maxdepth 1 -type f -executable ! -name '*.*' -delete 2>/dev/null || true
+        rm -rf "$CARGO_TARGET_DIR/debug/incremental" "$CARGO_TARGET_DIR/debug/examples"
     fi
 }
 
