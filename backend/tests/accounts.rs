@@ -165,6 +165,23 @@ async fn many_addresses_together_hit_the_per_account_ceiling() {
 }
 
 #[tokio::test]
+async fn attempts_refused_for_their_address_do_not_use_up_the_accounts_ceiling() {
+    let app = TestApp::spawn_with(|v| {
+        v.insert("AUTH_ATTEMPTS_PER_ACCOUNT_PER_HOUR", "8".into());
+    })
+    .await;
+    let s = &app.state;
+    let email = mailbox::unique_address("flood");
+    register(s, &email).await;
+    // One address hammers the account far past its own limit.
+    for _ in 0..30 {
+        let _ = accounts::login(s, &email, "wrong password!", &client("10.6.2.66"), Utc::now()).await;
+    }
+    // Only the five it was allowed counted against the ceiling of eight: the owner signs in.
+    accounts::login(s, &email, PASSWORD, &client("10.6.2.7"), Utc::now()).await.expect("the owner signs in");
+}
+
+#[tokio::test]
 async fn two_tabs_refreshing_with_the_same_token_get_the_same_new_pair() {
     let app = TestApp::spawn().await;
     let s = &app.state;

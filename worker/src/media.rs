@@ -216,10 +216,11 @@ pub fn decode_cap(header_seconds: f64) -> Option<f64> {
     (header_seconds > 0.0).then_some(header_seconds * (1.0 + 2.0 * LENGTH_TOLERANCE) + 5.0)
 }
 
-/// Refuses a file whose decoded length differs from its header's by more than [`LENGTH_TOLERANCE`] (minutes are
-/// reserved from the header; the header is the file's own claim, not a fact).
+/// Refuses a file whose decoded sound lasts longer than its header claims by more than [`LENGTH_TOLERANCE`] (minutes
+/// are reserved from the header, the file's own claim). Shorter sound is normal (a recording whose audio stops
+/// before its picture) and is charged on what was decoded.
 pub fn check_decoded_length(header_seconds: f64, decoded_seconds: f64) -> anyhow::Result<()> {
-    if header_seconds > 0.0 && (decoded_seconds - header_seconds).abs() > LENGTH_TOLERANCE * header_seconds + 1.0 {
+    if header_seconds > 0.0 && decoded_seconds - header_seconds > LENGTH_TOLERANCE * header_seconds + 1.0 {
         anyhow::bail!(
             "the file's sound lasts {} but its header says {}: the file is damaged or disguised; export it again and \
              upload the new file",

@@ -174,16 +174,12 @@ pub async fn check_auth_rate(state: &AppState, client: &ClientInfo, account: &st
     let max = state.config.auth.attempts_per_minute;
     let account = account.trim().to_lowercase();
     let ip = client.ip.as_deref().unwrap_or("unknown");
-    refuse_after([
-        over_limit(state, &Limit { max, ..Limit::AUTH_PER_IP }, ip).await,
-        over_limit(state, &Limit { max, ..Limit::AUTH_PER_ACCOUNT_IP }, &format!("{account}|{ip}")).await,
-        over_limit(
-            state,
-            &Limit { max: state.config.limits.auth_per_account_per_hour, ..Limit::AUTH_PER_ACCOUNT },
-            &account,
-        )
-        .await,
-    ])
+    // In order, stopping at the first refusal: attempts refused for their address must not use up the account's
+    // budget, or one address could lock the owner out through the per-account ceiling.
+    refuse_after([over_limit(state, &Limit { max, ..Limit::AUTH_PER_IP }, ip).await])?;
+    refuse_after([over_limit(state, &Limit { max, ..Limit::AUTH_PER_ACCOUNT_IP }, &format!("{account}|{ip}")).await])?;
+    let ceiling = Limit { max: state.config.limits.auth_per_account_per_hour, ..Limit::AUTH_PER_ACCOUNT };
+    refuse_after([over_limit(state, &ceiling, &account).await])
 }
 
 /// Creates an account. Unless `AUTO_VERIFY_EMAIL` is on, a verification email is sent; if sending fails the
@@ -589,10 +585,11 @@ pub async fn request_password_reset(
 ) -> Result<(), AccountError> {
     let email = Email::parse(email)?;
     let max = state.config.limits.password_reset_per_hour;
+    // The address first: requests refused for it do not use up the account's budget.
     refuse_after([
-        over_limit(state, &Limit::per_hour("reset-ip", max), client.ip.as_deref().unwrap_or("unknown")).await,
-        over_limit(state, &Limit::per_hour("reset-account", max), email.as_str()).await,
+        over_limit(state, &Limit::per_hour("reset-ip", max), client.ip.as_deref().unwrap_or("unknown")).await
     ])?;
+    refuse_after([over_limit(state, &Limit::per_hour("reset-account", max), email.as_str()).await])?;
     let mut conn = state.db.get().await?;
     let user: Option<Uuid> =
         users::table.filter(users::email.eq(email.as_str())).select(users::id).first(&mut conn).await.optional()?;
