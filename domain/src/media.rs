@@ -31,6 +31,21 @@ pub enum MediaKind {
 }
 
 impl MediaKind {
+    /// Every kind we accept.
+    pub const ALL: [MediaKind; 9] = [
+        MediaKind::Mp4,
+        MediaKind::Mov,
+        MediaKind::Matroska,
+        MediaKind::Avi,
+        MediaKind::MpegTs,
+        MediaKind::Mp3,
+        MediaKind::M4a,
+        MediaKind::Wav,
+        MediaKind::Ogg,
+    ];
+}
+
+impl MediaKind {
     /// Whether the file carries only audio.
     pub fn is_audio_only(self) -> bool {
         matches!(self, MediaKind::Mp3 | MediaKind::M4a | MediaKind::Wav)
@@ -123,18 +138,7 @@ pub enum MediaError {
 /// Checks that the declared MIME type is accepted and agrees with the content. Parameters after `;` are ignored.
 pub fn check(declared_mime: &str, head: &[u8]) -> Result<MediaKind, MediaError> {
     let declared = declared_mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let all = [
-        MediaKind::Mp4,
-        MediaKind::Mov,
-        MediaKind::Matroska,
-        MediaKind::Avi,
-        MediaKind::MpegTs,
-        MediaKind::Mp3,
-        MediaKind::M4a,
-        MediaKind::Wav,
-        MediaKind::Ogg,
-    ];
-    if !all.iter().any(|k| k.mime_types().contains(&declared.as_str())) {
+    if !MediaKind::ALL.iter().any(|k| k.mime_types().contains(&declared.as_str())) {
         return Err(MediaError::UnsupportedType);
     }
     let kind = sniff(head).ok_or(MediaError::NotMedia)?;

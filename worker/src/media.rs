@@ -29,18 +29,7 @@ pub fn input_args(input: &str) -> anyhow::Result<Vec<OsString>> {
         // The path of a presigned URL, before its query: `…/sources/<id>/source.<ext>`.
         let path = input.split(['?', '#']).next().unwrap_or_default();
         let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        const KINDS: [MediaKind; 9] = [
-            MediaKind::Mp4,
-            MediaKind::Mov,
-            MediaKind::Matroska,
-            MediaKind::Avi,
-            MediaKind::MpegTs,
-            MediaKind::Mp3,
-            MediaKind::M4a,
-            MediaKind::Wav,
-            MediaKind::Ogg,
-        ];
-        let kind = KINDS.into_iter().find(|k| k.extension() == ext);
+        let kind = MediaKind::ALL.into_iter().find(|k| k.extension() == ext);
         (kind, "http,https,tcp,tls")
     } else {
         let mut head = vec![0u8; domain::media::SNIFF_BYTES];
