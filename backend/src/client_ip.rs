@@ -116,8 +116,35 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip())
 }
 
+/// What rate limits count a client address under: an IPv4 address itself (an IPv4-mapped IPv6 address as its IPv4
+/// address), an IPv6 address by its /64 network — one subscriber usually holds a whole /64, and counting each of
+/// its 2^64 addresses apart would let one client spread its requests over as many budgets as it likes.
+pub fn limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let network = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{network}/64")
+            }
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        let key = |s: &str| super::limit_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+    }
+
     use super::*;
 
     fn ip(s: &str) -> IpAddr {

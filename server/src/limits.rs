@@ -42,7 +42,7 @@ pub fn subject(request: &Request) -> String {
     match request.extensions().get::<CurrentUser>().and_then(|u| u.0) {
         Some(user) => format!("user:{user}"),
         None => match request.extensions().get::<ClientIp>() {
-            Some(ip) => format!("ip:{}", ip.0),
+            Some(ip) => format!("ip:{}", backend::client_ip::limit_key(ip.0)),
             None => "ip:unknown".into(),
         },
     }

@@ -42,8 +42,7 @@ fn state_cookie(state: &AppState, value: &str, max_age: i64) -> Option<HeaderVal
 pub async fn start(State(state): State<AppState>, Query(q): Query<StartQuery>, request: Request) -> Response {
     let client = crate::session::client_info(&request);
     let budget = backend::ratelimit::Limit::per_minute("vk-start", state.config.limits.vk_start_per_minute);
-    if let Some(wait) = backend::ratelimit::over(&state.redis, &budget, client.ip.as_deref().unwrap_or("unknown")).await
-    {
+    if let Some(wait) = backend::ratelimit::over(&state.redis, &budget, &client.limit_key()).await {
         return crate::limits::too_many(crate::limits::lang_of(request.headers()), false, wait);
     }
     let user = request.extensions().get::<CurrentUser>().and_then(|c| c.0);

@@ -71,6 +71,24 @@ async fn anonymous_requests_count_per_client_address() {
     assert_eq!(reqwest::get(format!("{}/api/health", app.url)).await.unwrap().status(), 429);
 }
 
+/// Behind a trusted proxy, anonymous IPv6 clients of one /64 share a budget; another /64 has its own.
+#[tokio::test]
+async fn ipv6_clients_share_their_64_budget() {
+    let app = TestApp::spawn_with(|v| {
+        v.insert("RATE_API_PER_MINUTE", "3".into());
+        v.insert("TRUSTED_PROXIES", "127.0.0.1/32, ::1/128".into());
+    })
+    .await;
+    for host in ["2001:db8:7:1::1", "2001:db8:7:1::2", "2001:db8:7:1:ffff::3"] {
+        let res = behind_proxy(&app, host).get(format!("{}/api/health", app.url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{host}");
+    }
+    let res = behind_proxy(&app, "2001:db8:7:1:abcd::4").get(format!("{}/api/health", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 429, "a fourth address of the same /64 is the same client");
+    let res = behind_proxy(&app, "2001:db8:7:2::1").get(format!("{}/api/health", app.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "another /64 has its own budget");
+}
+
 /// A browser that reaches the app through a proxy on 127.0.0.1, which forwards `address` as the client.
 fn behind_proxy(app: &TestApp, address: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -310,4 +328,18 @@ async fn server_function_replies_and_signed_in_pages_are_not_stored() {
     // The public landing page for an anonymous visitor may be cached.
     let anon = app.get("/").await;
     assert!(anon.headers().get("cache-control").is_none_or(|v| v != "no-store"));
+}
+
+/// Without `METRICS_TOKEN`, `/metrics` serves direct scrapers only: through a reverse proxy it is refused.
+#[tokio::test]
+async fn open_metrics_are_not_served_through_a_proxy() {
+    let app = TestApp::spawn().await;
+    let direct = reqwest::get(format!("{}/metrics", app.url)).await.unwrap();
+    assert_eq!(direct.status(), 200);
+    for header in ["x-forwarded-for", "forwarded", "x-real-ip"] {
+        let value = if header == "forwarded" { "for=203.0.113.9" } else { "203.0.113.9" };
+        let res =
+            reqwest::Client::new().get(format!("{}/metrics", app.url)).header(header, value).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{header}");
+    }
 }

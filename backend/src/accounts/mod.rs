@@ -96,6 +96,17 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// What per-address rate limits count this client under ([`crate::client_ip::limit_key`]: an IPv6 client by
+    /// its /64); `unknown` without an address.
+    pub fn limit_key(&self) -> String {
+        self.ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok())
+            .map_or_else(|| "unknown".to_owned(), crate::client_ip::limit_key)
+    }
+}
+
 /// The two tokens of a signed-in session.
 #[derive(Clone)]
 pub struct Tokens {
@@ -173,7 +184,7 @@ fn refuse_after(waits: impl IntoIterator<Item = Option<u64>>) -> Result<(), Acco
 pub async fn check_auth_rate(state: &AppState, client: &ClientInfo, account: &str) -> Result<(), AccountError> {
     let max = state.config.auth.attempts_per_minute;
     let account = account.trim().to_lowercase();
-    let ip = client.ip.as_deref().unwrap_or("unknown");
+    let ip = &client.limit_key();
     // In order, stopping at the first refusal: attempts refused for their address must not use up the account's
     // budget, or one address could lock the owner out through the per-account ceiling.
     refuse_after([over_limit(state, &Limit { max, ..Limit::AUTH_PER_IP }, ip).await])?;
@@ -586,9 +597,7 @@ pub async fn request_password_reset(
     let email = Email::parse(email)?;
     let max = state.config.limits.password_reset_per_hour;
     // The address first: requests refused for it do not use up the account's budget.
-    refuse_after([
-        over_limit(state, &Limit::per_hour("reset-ip", max), client.ip.as_deref().unwrap_or("unknown")).await
-    ])?;
+    refuse_after([over_limit(state, &Limit::per_hour("reset-ip", max), &client.limit_key()).await])?;
     refuse_after([over_limit(state, &Limit::per_hour("reset-account", max), email.as_str()).await])?;
     let mut conn = state.db.get().await?;
     let user: Option<Uuid> =
@@ -617,7 +626,7 @@ pub async fn reset_password(
 ) -> Result<Uuid, AccountError> {
     let max = state.config.limits.password_reset_per_hour * 2;
     refuse_after([
-        over_limit(state, &Limit::per_hour("reset-submit-ip", max), client.ip.as_deref().unwrap_or("unknown")).await,
+        over_limit(state, &Limit::per_hour("reset-submit-ip", max), &client.limit_key()).await,
         over_limit(state, &Limit::per_hour("reset-submit-token", max), &hex::encode(tokens::hash_secret(token))).await,
     ])?;
     // Check the password first, so a refused password does not use up the link.
