@@ -263,7 +263,7 @@ impl ClipRow {
             video_id: self.video_id.to_string(),
             status: ClipStatus::parse(&self.status).unwrap_or(ClipStatus::Failed),
             progress: self.progress.clamp(0, 100) as u8,
-            error: self.error,
+            error: self.error.as_deref().map(domain::Failure::from_stored),
             candidate: ClipCandidate {
                 start: self.start_s,
                 end: self.end_s,
@@ -594,20 +594,12 @@ pub enum RenderOutcome {
         thumbnail_key: String,
     },
     /// Failed for good, with the reason its owner reads.
-    Failed(String),
+    Failed(domain::Failure),
 }
 
 /// Records how `clip_id`'s render ended, tells its owner, and moves its video on: `completed` once no clip of it is
 /// pending or rendering, otherwise the share of finished clips as the video's progress.
 pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutcome) -> anyhow::Result<()> {
-    let scrubbed;
-    let outcome = match outcome {
-        RenderOutcome::Failed(error) => {
-            scrubbed = RenderOutcome::Failed(crate::redact::for_storage(&state.config, error));
-            &scrubbed
-        }
-        ready => ready,
-    };
     let mut conn = state.db.get().await?;
     let live = [ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()];
     let target = clips::table.find(clip_id).filter(clips::status.eq_any(live));
@@ -629,7 +621,7 @@ pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutc
             .set((
                 clips::status.eq(ClipStatus::Failed.as_str()),
                 clips::stage.eq(None::<String>),
-                clips::error.eq(error),
+                clips::error.eq(error.to_stored()),
             ))
             .returning(clips::video_id)
             .get_result(&mut conn)

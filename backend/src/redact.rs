@@ -3,7 +3,7 @@
 //! and the storage endpoint itself is never named.
 //!
 //! Applied where such text is born (FFmpeg's messages about its inputs, HTTP client errors) and again where errors
-//! are stored for users (`videos.error`, `clips.error`).
+//! are logged. Users never read raw errors: they read a translated [`domain::Failure`].
 
 /// `text` with every `http(s)://…` URL cut to `scheme://host/…` and every mention of `endpoints` (storage
 /// endpoints, with or without scheme) replaced by `<storage>`.
@@ -69,8 +69,8 @@ pub fn drop_urls(text: &str) -> String {
     out
 }
 
-/// [`scrub`] with this deployment's storage endpoints.
-pub fn for_storage(config: &crate::Config, text: &str) -> String {
+/// [`scrub`] with this deployment's storage endpoints: for raw errors on their way to a log line.
+pub fn for_log(config: &crate::Config, text: &str) -> String {
     scrub(text, &[&config.storage.endpoint, &config.storage.public_endpoint])
 }
 

@@ -45,7 +45,7 @@ impl CardRow {
             stage: self.stage,
             progress: self.progress.clamp(0, 100) as u8,
             duration_seconds: self.duration_seconds,
-            error: self.error,
+            error: self.error.as_deref().map(domain::Failure::from_stored),
             expired: self.expired_at.is_some(),
         }
     }
@@ -384,9 +384,10 @@ pub async fn release_minutes(conn: &mut diesel_async::AsyncPgConnection, video_i
     Ok(minutes)
 }
 
-/// Marks the video failed with `error` (shown to its owner) unless it already finished.
-pub async fn fail(state: &AppState, video_id: Uuid, error: &str) -> anyhow::Result<()> {
-    let error = &crate::redact::for_storage(&state.config, error);
+/// Marks the video failed with `reason` (translated for its owner; raw errors belong in the log) unless it already
+/// finished.
+pub async fn fail(state: &AppState, video_id: Uuid, reason: &domain::Failure) -> anyhow::Result<()> {
+    let error = reason.to_stored();
     let mut conn = state.db.get().await?;
     let row: Option<CardRow> = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
@@ -398,7 +399,7 @@ pub async fn fail(state: &AppState, video_id: Uuid, error: &str) -> anyhow::Resu
             .set((
                 videos::status.eq(VideoStatus::Failed.as_str()),
                 videos::stage.eq(None::<String>),
-                videos::error.eq(error),
+                videos::error.eq(&error),
             ))
             .returning(CardRow::as_returning())
             .get_result(conn)

@@ -49,7 +49,7 @@ pub struct ClipCard {
     /// Rendering progress, 0–100.
     pub progress: u8,
     /// Why rendering failed.
-    pub error: Option<String>,
+    pub error: Option<crate::Failure>,
     /// Bounds, scores and texts.
     pub candidate: ClipCandidate,
     /// Caption style preset id ([`crate::captions::PRESETS`]).

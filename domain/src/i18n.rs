@@ -260,6 +260,67 @@ pub struct Dict {
     pub transcript: TranscriptText,
     /// The clip candidates on the video page.
     pub video_clips: ClipsText,
+    /// Why a video or clip failed ([`crate::failure::Failure`]): what went wrong and what to do.
+    pub failures: FailureText,
+}
+
+/// One entry per [`crate::failure::Failure`]: what went wrong and what to do about it.
+#[derive(Debug)]
+pub struct FailureText {
+    /// The uploaded file never arrived.
+    pub upload_missing: &'static str,
+    /// Not a video or audio file.
+    pub not_media: &'static str,
+    /// FFmpeg cannot read it.
+    pub unreadable: &'static str,
+    /// Larger than the limit (in MiB).
+    pub too_large: fn(u64) -> String,
+    /// Not enough minutes: (video minutes, minutes left).
+    pub over_quota: fn(u32, u32) -> String,
+    /// Malformed link.
+    pub link_invalid: &'static str,
+    /// Unknown host.
+    pub link_unresolvable: &'static str,
+    /// Private or local address.
+    pub link_private: &'static str,
+    /// Non-standard port.
+    pub link_port: fn(u16) -> String,
+    /// Redirect loop.
+    pub link_redirects: &'static str,
+    /// Error status from the link's server.
+    pub link_status: fn(u16) -> String,
+    /// A web page, but no page reader.
+    pub page_unsupported: &'static str,
+    /// A page with no downloadable video.
+    pub page_no_media: &'static str,
+    /// Downloads kept failing.
+    pub download_failed: &'static str,
+    /// Sound longer than the header: (header seconds, decoded seconds).
+    pub length_mismatch: fn(u32, u32) -> String,
+    /// No sound.
+    pub no_sound: &'static str,
+    /// No local speech model.
+    pub no_speech_model: &'static str,
+    /// A provider refused (its name).
+    pub stt_refused: fn(&str) -> String,
+    /// Transcription kept failing.
+    pub transcription_failed: &'static str,
+    /// No transcript to analyse.
+    pub no_transcript: &'static str,
+    /// No passage long enough (shortest clip in seconds).
+    pub no_clips: fn(u32) -> String,
+    /// LLM-only analysis without a key.
+    pub llm_key_missing: &'static str,
+    /// Analysis kept failing.
+    pub analysis_failed: &'static str,
+    /// The source is no longer stored.
+    pub source_gone: &'static str,
+    /// Clip bounds outside the video.
+    pub clip_outside: &'static str,
+    /// Rendering kept failing.
+    pub render_failed: &'static str,
+    /// Anything else.
+    pub internal: &'static str,
 }
 
 /// Uploading files and importing links.
@@ -707,6 +768,49 @@ pub static RU: Dict = Dict {
         back: "← К видео",
         length: "Длительность",
     },
+    failures: FailureText {
+        upload_missing: "Загруженный файл не дошёл до сервера. Загрузите его ещё раз.",
+        not_media: "Это не видео и не аудио. Загрузите файл MP4, MOV, WebM, MKV, MP3, M4A или WAV.",
+        unreadable: "Файл повреждён или в нём нет ни картинки, ни звука. Экспортируйте видео заново и загрузите новый файл.",
+        too_large: |mib| {
+            format!("Файл больше {} МБ. Сократите или сожмите видео и попробуйте снова.", crate::group_digits(mib))
+        },
+        over_quota: |minutes, left| {
+            format!(
+                "Видео длится {minutes} {}, а в тарифе в этом месяце осталось {left} {}. Выберите тариф побольше или загрузите видео короче.",
+                crate::i18n::plural_ru(minutes as u64, "минуту", "минуты", "минут"),
+                crate::i18n::plural_ru(left as u64, "минута", "минуты", "минут")
+            )
+        },
+        link_invalid: "Ссылка не похожа на адрес http(s). Скопируйте её из адресной строки целиком.",
+        link_unresolvable: "Сайт по этой ссылке не найден. Проверьте адрес.",
+        link_private: "Ссылка ведёт на внутренний или локальный адрес — такие ссылки не загружаются. Используйте публичную ссылку.",
+        link_port: |port| format!("Загружаются только ссылки на стандартных портах 80 и 443 (в ссылке порт {port})."),
+        link_redirects: "Ссылка перенаправляет слишком много раз. Откройте её в браузере и вставьте конечный адрес.",
+        link_status: |status| {
+            format!("Сайт ответил ошибкой {status}. Проверьте, что ссылка открывается без входа в аккаунт.")
+        },
+        page_unsupported: "Это ссылка на страницу, а не на файл, и этот сервер не умеет читать страницы. Вставьте прямую ссылку на файл.",
+        page_no_media: "На странице не нашлось видео, которое можно скачать. Вставьте прямую ссылку на файл или загрузите его.",
+        download_failed: "Не удалось скачать файл по ссылке после нескольких попыток. Проверьте, что ссылка открывается, и попробуйте позже.",
+        length_mismatch: |header, decoded| {
+            format!(
+                "Звук в файле длится не меньше {decoded} с, а в заголовке указано {header} с: файл повреждён или подделан. Экспортируйте его заново и загрузите новый файл."
+            )
+        },
+        no_sound: "В файле нет звука — расшифровывать нечего. Загрузите видео со звуком.",
+        no_speech_model: "На сервере не установлена модель распознавания речи. Сообщите администратору (WHISPER_MODEL_DIR) или добавьте ключ API.",
+        stt_refused: |provider| format!("{provider} отклонил запрос на расшифровку. Проверьте ключ API в настройках."),
+        transcription_failed: "Расшифровка не удалась после нескольких попыток. Попробуйте позже; если повторится — напишите в поддержку.",
+        no_transcript: "У видео нет расшифровки, клипы выбирать не из чего. Загрузите видео заново.",
+        no_clips: |secs| format!("Клипов нет: в видео нет отрывка речи длиной хотя бы {secs} с."),
+        llm_key_missing: "Сервер выбирает клипы только через ИИ, но ключа API нет. Добавьте ключ или включите локальный анализ.",
+        analysis_failed: "Выбор клипов не удался после нескольких попыток. Попробуйте позже.",
+        source_gone: "Исходное видео больше не хранится, клип смонтировать не из чего.",
+        clip_outside: "Границы клипа выходят за пределы видео. Измените начало и конец клипа.",
+        render_failed: "Монтаж клипа не удался. Попробуйте смонтировать заново; если повторится — напишите в поддержку.",
+        internal: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится — напишите в поддержку.",
+    },
 };
 
 /// English.
@@ -964,6 +1068,52 @@ pub static EN: Dict = Dict {
         err_busy: "The clip is being rendered. Wait until it is done and try again.",
         back: "← Back to the video",
         length: "Length",
+    },
+    failures: FailureText {
+        upload_missing: "The uploaded file never reached the server. Upload it again.",
+        not_media: "This is not a video or audio file. Upload an MP4, MOV, WebM, MKV, MP3, M4A or WAV file.",
+        unreadable: "The file is damaged or has neither picture nor sound. Export the video again and upload the new file.",
+        too_large: |mib| {
+            format!(
+                "The file is larger than {} MB. Shorten or compress the video and try again.",
+                crate::group_digits(mib)
+            )
+        },
+        over_quota: |minutes, left| {
+            format!(
+                "The video is {minutes} min long but your plan has {left} min left this month. Choose a bigger plan or upload a shorter video."
+            )
+        },
+        link_invalid: "The link is not an http(s) address. Copy it whole from the address bar.",
+        link_unresolvable: "The site in this link could not be found. Check the address.",
+        link_private: "The link points to a private or local address, which cannot be imported. Use a public link.",
+        link_port: |port| {
+            format!("Only links on the standard ports 80 and 443 can be imported (this one uses port {port}).")
+        },
+        link_redirects: "The link redirects too many times. Open it in a browser and paste the final address.",
+        link_status: |status| {
+            format!("The site answered with error {status}. Check that the link opens without signing in.")
+        },
+        page_unsupported: "This links to a web page, not a file, and this server cannot read pages. Paste a direct link to the file.",
+        page_no_media: "No downloadable video was found on this page. Paste a direct link to the file or upload it.",
+        download_failed: "The file could not be downloaded after several attempts. Check that the link opens and try again later.",
+        length_mismatch: |header, decoded| {
+            format!(
+                "The file's sound lasts at least {decoded} s but its header says {header} s: the file is damaged or disguised. Export it again and upload the new file."
+            )
+        },
+        no_sound: "The file has no sound to transcribe. Upload a video with sound.",
+        no_speech_model: "No speech model is installed on this server. Tell the administrator (WHISPER_MODEL_DIR) or add an API key.",
+        stt_refused: |provider| format!("{provider} refused the transcription request. Check the API key in settings."),
+        transcription_failed: "Transcription failed after several attempts. Try again later; if it keeps failing, contact support.",
+        no_transcript: "The video has no transcript to pick clips from. Upload it again.",
+        no_clips: |secs| format!("No clips: the video has no passage of at least {secs} s of speech."),
+        llm_key_missing: "This server picks clips with an LLM only, and no API key is set. Add a key or enable the local analyzer.",
+        analysis_failed: "Picking clips failed after several attempts. Try again later.",
+        source_gone: "The video's source is no longer stored, so the clip cannot be rendered.",
+        clip_outside: "The clip's bounds lie outside the video. Change its start and end.",
+        render_failed: "Rendering the clip failed. Try rendering it again; if it keeps failing, contact support.",
+        internal: "Something went wrong on our side. Try again; if it keeps failing, contact support.",
     },
 };
 

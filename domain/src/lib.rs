@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod captions;
 pub mod cookie;
 pub mod enums;
+pub mod failure;
 pub mod i18n;
 pub mod media;
 pub mod net;
@@ -17,5 +18,6 @@ pub mod videos;
 
 pub use account::Email;
 pub use enums::*;
+pub use failure::Failure;
 pub use i18n::{Dict, Lang};
 pub use plans::{PLANS, Plan, format_rubles, group_digits};

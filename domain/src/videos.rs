@@ -66,7 +66,7 @@ pub struct VideoCard {
     /// Length in seconds once known.
     pub duration_seconds: Option<f64>,
     /// What went wrong, when `status` is failed.
-    pub error: Option<String>,
+    pub error: Option<crate::Failure>,
     /// Retention deleted its source and clips (the plan's storage days passed).
     #[serde(default)]
     pub expired: bool,

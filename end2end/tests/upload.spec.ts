@@ -41,7 +41,12 @@ test('upload a file, watch it reach 100 %, resume an interrupted one, and play t
   // The worker checks the stored file, transcribes it and looks for clips: four seconds of noise hold none, and the
   // card says so.
   await expect(row.getByTestId('video-status')).toHaveText('Ошибка', { timeout: 90_000 });
-  await expect(row).toContainText('no clips');
+  // The reason is stored as a key and translated: Russian first, English after the switch, without a reload.
+  await expect(row.getByTestId('video-failure')).toContainText('Клипов нет');
+  await page.getByTestId('lang-switch').click();
+  await expect(row.getByTestId('video-failure')).toContainText('No clips');
+  await page.getByTestId('lang-switch').click();
+  await expect(row.getByTestId('video-status')).toHaveText('Ошибка');
 
   // An upload whose connection drops: the last part never arrives.
   const parts = Math.ceil(statSync(second).size / (8 * 1024 * 1024));

@@ -93,7 +93,7 @@ impl AnalyzeHandler {
         }
         let transcript = transcripts::for_user(state, target.user_id, id)
             .await?
-            .ok_or_else(|| Rejected("the video has no transcript to analyze".into()))?;
+            .ok_or_else(|| Rejected::new(domain::Failure::NoTranscript))?;
         progress::report(state, id, stage::SELECTING, 10).await;
         let request = request_for(&target);
         // The vault issue supplies the user's own keys here.
@@ -107,11 +107,8 @@ impl AnalyzeHandler {
         }
         let (candidates, use_llm) = chosen?;
         if candidates.is_empty() {
-            return Err(Rejected(format!(
-                "no clips: the video has no passage of at least {} s of speech",
-                request.min_seconds
-            ))
-            .into());
+            let min_seconds = request.min_seconds.round() as u32;
+            return Err(Rejected::new(domain::Failure::NoClips { min_seconds }).into());
         }
         if let Some(ids) = clips::save_candidates(state, id, &candidates).await? {
             tracing::info!(clips = ids.len(), best = candidates[0].virality.total, llm = use_llm, "clips chosen");
@@ -140,10 +137,10 @@ pub async fn choose_clips(
     };
     if choice == AnalyzerChoice::Llm && !router.available(Tier::Default) {
         let model = router.model(Tier::Default);
-        return Err(Rejected(format!(
-            "LLM_ANALYZER=llm but no API key reaches {} ({}); add a key or use the local analyzer",
-            model.model, model.provider
-        ))
+        return Err(Rejected::because(
+            domain::Failure::LlmKeyMissing,
+            format_args!("LLM_ANALYZER=llm but no API key reaches {} ({})", model.model, model.provider),
+        )
         .into());
     }
     if !use_llm {
@@ -172,6 +169,7 @@ impl JobHandler<Analyze> for AnalyzeHandler {
     }
 
     async fn failed(&self, _ctx: JobContext, job: Analyze, error: String) -> anyhow::Result<()> {
-        videos::fail(&self.state, job.video_id, &error).await
+        let reason = crate::exhausted(&self.state, &error, domain::Failure::AnalysisFailed);
+        videos::fail(&self.state, job.video_id, &reason).await
     }
 }

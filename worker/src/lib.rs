@@ -20,10 +20,55 @@ pub mod ytdlp;
 use std::{net::SocketAddr, sync::Arc};
 
 /// A stage failure retrying cannot fix (a file that is not media, a refused key, no sound): the video fails at once
-/// with this message, which its owner reads.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Rejected(pub String);
+/// with `reason`, which its owner reads translated; `cause`, the raw error, goes to the log only.
+#[derive(Debug)]
+pub struct Rejected {
+    /// What the owner reads.
+    pub reason: domain::Failure,
+    /// The raw error behind it, if any (logged, never stored).
+    pub cause: Option<String>,
+}
+
+impl Rejected {
+    /// A rejection with nothing more to log than its reason.
+    pub fn new(reason: domain::Failure) -> Rejected {
+        Rejected { reason, cause: None }
+    }
+
+    /// A rejection caused by `cause` (formatted with its chain).
+    pub fn because(reason: domain::Failure, cause: impl std::fmt::Display) -> Rejected {
+        Rejected { reason, cause: Some(format!("{cause:#}")) }
+    }
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.reason.key())?;
+        match &self.cause {
+            Some(cause) => write!(f, ": {cause}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+impl From<domain::Failure> for Rejected {
+    fn from(reason: domain::Failure) -> Rejected {
+        Rejected::new(reason)
+    }
+}
+
+/// Logs a stage's raw `error` (scrubbed of storage URLs) when retries are exhausted, and returns `reason`: what the
+/// owner reads instead.
+pub fn exhausted(state: &AppState, error: &str, reason: domain::Failure) -> domain::Failure {
+    tracing::error!(
+        error = backend::redact::for_log(&state.config, error),
+        reason = reason.key(),
+        "the stage failed for good"
+    );
+    reason
+}
 
 /// Ends a stage's run: a [`Rejected`] error fails the video at once with its message (after deleting the stored
 /// source when `delete_source`), so the queue does not retry; any other result goes back to the queue as it is.
@@ -35,11 +80,15 @@ pub async fn settle(
 ) -> anyhow::Result<()> {
     match result {
         Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-            tracing::warn!(error = %e, "the stage cannot succeed; the video fails");
+            let rejected = e.downcast_ref::<Rejected>().expect("checked above");
+            tracing::warn!(
+                error = backend::redact::for_log(&state.config, &rejected.to_string()),
+                "the stage cannot succeed; the video fails"
+            );
             if delete_source {
                 backend::uploads::delete_objects(state, video_id).await?;
             }
-            backend::videos::fail(state, video_id, &e.to_string()).await
+            backend::videos::fail(state, video_id, &rejected.reason).await
         }
         other => other,
     }

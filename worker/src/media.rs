@@ -205,77 +205,195 @@ pub fn decode_cap(header_seconds: f64) -> Option<f64> {
     (header_seconds > 0.0).then_some(header_seconds * (1.0 + 2.0 * LENGTH_TOLERANCE) + 5.0)
 }
 
+/// The longest sound a file whose header says `header_seconds` may have: [`LENGTH_TOLERANCE`] more, and a second.
+fn length_limit(header_seconds: f64) -> Option<f64> {
+    (header_seconds > 0.0).then_some(header_seconds * (1.0 + LENGTH_TOLERANCE) + 1.0)
+}
+
+/// Why a file's sound could not be extracted.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    /// Decoding worked and found no sound.
+    #[error("the file has no sound to transcribe")]
+    NoSound,
+    /// The sound outlasts the header's claim (minutes are reserved from the header).
+    #[error("the file's sound lasts at least {decoded:.0} s but its header says {header:.0} s")]
+    Length {
+        /// What the header claims, in seconds.
+        header: f64,
+        /// What was decoded before decoding stopped, in seconds.
+        decoded: f64,
+    },
+    /// FFmpeg could not decode the file (its message, with URLs removed).
+    #[error("extracting the audio: {0}")]
+    Decode(String),
+}
+
+impl AudioError {
+    /// What the owner reads.
+    pub fn failure(&self) -> domain::Failure {
+        match self {
+            AudioError::NoSound => domain::Failure::NoSound,
+            AudioError::Length { header, decoded } => domain::Failure::LengthMismatch {
+                header_seconds: header.round() as u32,
+                decoded_seconds: decoded.floor() as u32,
+            },
+            AudioError::Decode(_) => domain::Failure::Unreadable,
+        }
+    }
+
+    /// The failure an audio extraction error means for its owner: [`AudioError::failure`], or
+    /// [`domain::Failure::Unreadable`] for anything else (FFmpeg missing, I/O).
+    pub fn failure_of(e: &anyhow::Error) -> domain::Failure {
+        e.downcast_ref::<AudioError>().map_or(domain::Failure::Unreadable, AudioError::failure)
+    }
+}
+
 /// Refuses a file whose decoded sound lasts longer than its header claims by more than [`LENGTH_TOLERANCE`] (minutes
 /// are reserved from the header, the file's own claim). Shorter sound is normal (a recording whose audio stops
 /// before its picture) and is charged on what was decoded.
-pub fn check_decoded_length(header_seconds: f64, decoded_seconds: f64) -> anyhow::Result<()> {
-    if header_seconds > 0.0 && decoded_seconds - header_seconds > LENGTH_TOLERANCE * header_seconds + 1.0 {
-        anyhow::bail!(
-            "the file's sound lasts {} but its header says {}: the file is damaged or disguised; export it again and \
-             upload the new file",
-            if decoded_seconds >= decode_cap(header_seconds).unwrap_or(f64::MAX) - 0.5 {
-                format!("more than {decoded_seconds:.0} s")
-            } else {
-                format!("{decoded_seconds:.0} s")
-            },
-            format_args!("{header_seconds:.0} s")
-        );
+pub fn check_decoded_length(header_seconds: f64, decoded_seconds: f64) -> Result<(), AudioError> {
+    match length_limit(header_seconds) {
+        Some(limit) if decoded_seconds > limit => {
+            Err(AudioError::Length { header: header_seconds, decoded: decoded_seconds })
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-/// The sound of `input` as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads), decoded in a stream
-/// (no second copy of the raw bytes) and at most [`decode_cap`] of `header_seconds`; a decoded length that does not
-/// match the header fails ([`check_decoded_length`]). A file without sound fails with a readable message.
-pub async fn extract_pcm(input: &Path, header_seconds: f64) -> anyhow::Result<Vec<f32>> {
-    use tokio::io::AsyncReadExt as _;
-    let mut args = vec!["-hide_banner".into(), "-nostdin".into(), "-loglevel".into(), "error".into()];
-    args.extend(local_input(input)?);
-    args.extend(["-vn", "-ac", "1", "-ar", "16000"].map(OsString::from));
-    if let Some(cap) = decode_cap(header_seconds) {
-        args.extend(["-t".into(), format!("{cap:.3}").into()]);
-    }
-    args.extend(["-f", "f32le", "pipe:1"].map(OsString::from));
-    let mut child = tokio::process::Command::new("ffmpeg")
-        .args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting ffmpeg (is it installed?)")?;
-    let mut stdout = child.stdout.take().context("ffmpeg's output")?;
-    let mut stderr = child.stderr.take().context("ffmpeg's messages")?;
-    let errors = tokio::spawn(async move {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text).await;
-        text
-    });
-    let mut samples = Vec::with_capacity((header_seconds.clamp(0.0, 4.0 * 3600.0) * 16_000.0) as usize);
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut carry = Vec::with_capacity(4);
-    loop {
-        let n = stdout.read(&mut buf).await.context("reading decoded audio")?;
-        if n == 0 {
-            break;
+/// The sound of a file as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads), read while FFmpeg
+/// decodes it: blocking reads, for the speech model's thread, holding no more than one read's worth, so memory stays
+/// flat whatever the length. Decoding stops at [`decode_cap`] of the header's length, and reading fails as soon as
+/// the sound outlasts the header ([`check_decoded_length`]); [`PcmReader::finish`] checks how FFmpeg ended.
+pub struct PcmReader {
+    child: std::process::Child,
+    stdout: std::process::ChildStdout,
+    errors: Option<std::thread::JoinHandle<String>>,
+    header_seconds: f64,
+    samples: u64,
+    buf: Vec<u8>,
+    carry: Vec<u8>,
+}
+
+impl PcmReader {
+    /// Samples per second.
+    pub const RATE: u32 = 16_000;
+
+    /// Starts decoding `input`, a local file a user supplied, whose header says `header_seconds` (0 when unknown).
+    pub fn open(input: &Path, header_seconds: f64) -> anyhow::Result<PcmReader> {
+        let mut args: Vec<OsString> =
+            ["-hide_banner", "-nostdin", "-loglevel", "error"].map(OsString::from).into_iter().collect();
+        args.extend(local_input(input)?);
+        args.extend(["-vn", "-ac", "1", "-ar", "16000"].map(OsString::from));
+        if let Some(cap) = decode_cap(header_seconds) {
+            args.extend(["-t".into(), format!("{cap:.3}").into()]);
         }
-        carry.extend_from_slice(&buf[..n]);
-        let whole = carry.len() / 4 * 4;
-        samples.extend(carry[..whole].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-        carry.drain(..whole);
+        args.extend(["-f", "f32le", "pipe:1"].map(OsString::from));
+        let mut child = std::process::Command::new("ffmpeg")
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting ffmpeg (is it installed?)")?;
+        let stdout = child.stdout.take().context("ffmpeg's output")?;
+        let mut stderr = child.stderr.take().context("ffmpeg's messages")?;
+        let errors = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
+        Ok(PcmReader {
+            child,
+            stdout,
+            errors: Some(errors),
+            header_seconds,
+            samples: 0,
+            buf: vec![0u8; 64 * 1024],
+            carry: Vec::with_capacity(4),
+        })
     }
-    let status = child.wait().await.context("waiting for ffmpeg")?;
-    let errors = errors.await.unwrap_or_default();
-    anyhow::ensure!(status.success(), "extracting the audio: ffmpeg failed ({status}): {}", errors.trim());
-    anyhow::ensure!(!samples.is_empty(), "the file has no sound to transcribe");
-    check_decoded_length(header_seconds, samples.len() as f64 / 16_000.0)?;
-    Ok(samples)
+
+    /// Seconds of sound decoded so far.
+    pub fn decoded_seconds(&self) -> f64 {
+        self.samples as f64 / f64::from(Self::RATE)
+    }
+
+    /// Appends the next samples to `out` and returns how many; 0 at the end of the sound. Fails once the sound
+    /// outlasts the header's claim.
+    pub fn read(&mut self, out: &mut Vec<f32>) -> Result<usize, AudioError> {
+        loop {
+            let n = match std::io::Read::read(&mut self.stdout, &mut self.buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(AudioError::Decode(format!("reading decoded audio: {e}"))),
+            };
+            if n == 0 {
+                return Ok(0);
+            }
+            self.carry.extend_from_slice(&self.buf[..n]);
+            let whole = self.carry.len() / 4 * 4;
+            let before = out.len();
+            out.extend(self.carry[..whole].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+            self.carry.drain(..whole);
+            let got = out.len() - before;
+            self.samples += got as u64;
+            check_decoded_length(self.header_seconds, self.decoded_seconds())?;
+            if got > 0 {
+                return Ok(got);
+            }
+        }
+    }
+
+    /// Waits for FFmpeg and returns the seconds of sound decoded; fails when FFmpeg failed, when there was no
+    /// sound, or when the sound outlasts its header.
+    pub fn finish(mut self) -> Result<f64, AudioError> {
+        let status = self.child.wait().map_err(|e| AudioError::Decode(format!("waiting for ffmpeg: {e}")))?;
+        let errors = self.errors.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        if !status.success() {
+            return Err(AudioError::Decode(format!(
+                "ffmpeg failed ({status}): {}",
+                backend::redact::drop_urls(errors.trim())
+            )));
+        }
+        if self.samples == 0 {
+            return Err(AudioError::NoSound);
+        }
+        let decoded = self.decoded_seconds();
+        check_decoded_length(self.header_seconds, decoded)?;
+        Ok(decoded)
+    }
+}
+
+impl Drop for PcmReader {
+    fn drop(&mut self) {
+        // Still running when the reader is dropped early (a refused length, a failed model): stop decoding.
+        if self.errors.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The whole sound of `input` in memory ([`PcmReader`] read to the end): for short files, tests and benchmarks;
+/// the transcription job streams instead.
+pub async fn extract_pcm(input: &Path, header_seconds: f64) -> anyhow::Result<Vec<f32>> {
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut reader = PcmReader::open(&input, header_seconds)?;
+        let mut samples = Vec::new();
+        while reader.read(&mut samples)? > 0 {}
+        reader.finish()?;
+        Ok(samples)
+    })
+    .await
+    .context("the audio reader crashed")?
 }
 
 /// The sound of `input` as 16 kHz mono MP3 at 48 kbit/s in `out` (about 6 KB a second: an hour is ~21 MB), for the
 /// transcription APIs; at most [`decode_cap`] of `header_seconds`, and refused when its length does not match the
 /// header ([`check_decoded_length`]). Returns the decoded length in seconds.
-pub async fn extract_mp3(input: &Path, header_seconds: f64, out: &Path) -> anyhow::Result<f64> {
+pub async fn extract_mp3(input: &Path, header_seconds: f64, out: &Path) -> Result<f64, AudioError> {
     let cap = decode_cap(header_seconds).map(|c| format!("{c:.3}"));
     let mut format: Vec<&std::ffi::OsStr> = Vec::new();
     if let Some(cap) = &cap {
@@ -291,8 +409,8 @@ pub async fn extract_mp3(input: &Path, header_seconds: f64, out: &Path) -> anyho
         "-y".as_ref(),
         out.as_os_str(),
     ]);
-    mono_16k(input, &format).await?;
-    let decoded = probe(out).await?.duration_seconds;
+    mono_16k(input, &format).await.map_err(|e| AudioError::Decode(format!("{e:#}")))?;
+    let decoded = probe(out).await.map_err(|e| AudioError::Decode(format!("{e:#}")))?.duration_seconds;
     check_decoded_length(header_seconds, decoded)?;
     Ok(decoded)
 }

@@ -18,7 +18,7 @@ use backend::{
     queue::{JobContext, JobHandler},
     videos::{self, Probed},
 };
-use domain::{VideoStatus, media, videos::stage};
+use domain::{Failure, VideoStatus, media, videos::stage};
 use futures::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;
 
@@ -88,7 +88,7 @@ impl FetchSourceHandler {
             // Network trouble and server errors may pass: let the queue retry.
             backend::fetch::FetchError::Network(_) => anyhow::Error::new(e),
             backend::fetch::FetchError::Status(s) if s >= 500 || s == 429 => anyhow::Error::new(e),
-            other => Rejected(other.to_string()).into(),
+            other => Rejected::because(link_failure(&other), other).into(),
         };
         self.report(id, stage::DOWNLOADING, 0).await;
         let (page, mut res) = fetch.get(url).await.map_err(refuse)?;
@@ -97,17 +97,17 @@ impl FetchSourceHandler {
             drop(res);
             let media = ytdlp::resolve(jobs.ytdlp.as_deref(), &fetch, page.as_str()).await.map_err(|e| match e {
                 ytdlp::PageError::Failed(_) => anyhow::Error::new(e),
-                final_ => Rejected(final_.to_string()).into(),
+                final_ => Rejected::because(page_failure(&final_), final_).into(),
             })?;
             title = media.title;
             res = fetch.get_with(&media.url, &media.headers).await.map_err(refuse)?.1;
             if is_web_page(&res) {
-                return Err(Rejected(ytdlp::PageError::NoMedia.to_string()).into());
+                return Err(Rejected::new(Failure::PageNoMedia).into());
             }
         }
         let total = res.content_length().filter(|n| *n > 0);
         if total.is_some_and(|n| n > jobs.url_import_max_bytes) {
-            return Err(Rejected(format!("the file is larger than {} bytes", jobs.url_import_max_bytes)).into());
+            return Err(Rejected::new(Failure::TooLarge { max_bytes: jobs.url_import_max_bytes }).into());
         }
         let mut out = tokio::fs::File::create(file).await?;
         let mut body = res.bytes_stream();
@@ -116,7 +116,7 @@ impl FetchSourceHandler {
             let chunk = chunk.context("the download was interrupted")?;
             got += chunk.len() as u64;
             if got > jobs.url_import_max_bytes {
-                return Err(Rejected(format!("the file is larger than {} bytes", jobs.url_import_max_bytes)).into());
+                return Err(Rejected::new(Failure::TooLarge { max_bytes: jobs.url_import_max_bytes }).into());
             }
             if head.len() < media::SNIFF_BYTES {
                 head.extend_from_slice(&chunk[..chunk.len().min(media::SNIFF_BYTES - head.len())]);
@@ -131,8 +131,7 @@ impl FetchSourceHandler {
             }
         }
         out.flush().await?;
-        let kind =
-            media::sniff(&head).ok_or_else(|| Rejected("the link does not lead to a video or audio file".into()))?;
+        let kind = media::sniff(&head).ok_or_else(|| Rejected::new(Failure::NotMedia))?;
         Ok((kind, title))
     }
 
@@ -165,7 +164,7 @@ impl FetchSourceHandler {
                         mime = "audio/mp4".into();
                     }
                 }
-                None => return Err(Rejected("the uploaded file is missing; upload it again".into()).into()),
+                None => return Err(Rejected::new(Failure::UploadMissing).into()),
             }
             self.report(id, stage::UPLOADING, 75).await;
             state.storage.put_file(&key, &file, &mime).await?;
@@ -173,9 +172,9 @@ impl FetchSourceHandler {
         self.report(id, stage::PROBING, 90).await;
         let local = scratch.0.join("stored");
         let size = state.storage.download_to_file(&key, &local).await?;
-        let probe = ff::probe(&local).await.map_err(|e| Rejected(format!("{e:#}")))?;
+        let probe = ff::probe(&local).await.map_err(|e| Rejected::because(Failure::Unreadable, e))?;
         if !(probe.has_video || probe.has_audio) || probe.duration_seconds <= 0.0 {
-            return Err(Rejected("the file has no playable video or audio".into()).into());
+            return Err(Rejected::new(Failure::Unreadable).into());
         }
         let probed = Probed {
             file_key: key,
@@ -193,9 +192,10 @@ impl FetchSourceHandler {
             }
             videos::ProbeOutcome::AlreadyMoved => {}
             videos::ProbeOutcome::OverQuota { minutes, left } => {
-                return Err(Rejected(format!(
-                    "the video is {minutes} min long but your plan has {left} min left this month"
-                ))
+                return Err(Rejected::new(Failure::OverQuota {
+                    minutes: minutes.max(0) as u32,
+                    left: left.min(i64::from(u32::MAX)) as u32,
+                })
                 .into());
             }
         }
@@ -214,6 +214,36 @@ impl JobHandler<FetchSource> for FetchSourceHandler {
     }
 
     async fn failed(&self, _ctx: JobContext, job: FetchSource, error: String) -> anyhow::Result<()> {
-        videos::fail(&self.state, job.video_id, &error).await
+        // A link that kept failing to download; anything else (storage, the demo's generator) is ours.
+        let link = videos::source_info(&self.state, job.video_id)
+            .await?
+            .and_then(|info| info.source_url)
+            .is_some_and(|url| url != DEMO_SOURCE);
+        let reason = if link { Failure::DownloadFailed } else { Failure::Internal };
+        videos::fail(&self.state, job.video_id, &crate::exhausted(&self.state, &error, reason)).await
+    }
+}
+
+/// What the owner reads when SafeFetch refuses a link for good.
+fn link_failure(e: &backend::fetch::FetchError) -> Failure {
+    use backend::fetch::FetchError as E;
+    match e {
+        E::Invalid | E::Scheme => Failure::LinkInvalid,
+        E::Unresolvable => Failure::LinkUnresolvable,
+        E::Forbidden(_) => Failure::LinkPrivate,
+        E::Port(port) => Failure::LinkPort { port: *port },
+        E::TooManyRedirects => Failure::LinkRedirects,
+        E::Status(status) => Failure::LinkStatus { status: *status },
+        E::Network(_) => Failure::DownloadFailed,
+    }
+}
+
+/// What the owner reads when yt-dlp cannot give a page's media for good.
+fn page_failure(e: &ytdlp::PageError) -> Failure {
+    match e {
+        ytdlp::PageError::Unavailable => Failure::PageUnsupported,
+        ytdlp::PageError::NoMedia => Failure::PageNoMedia,
+        ytdlp::PageError::Refused(refused) => link_failure(refused),
+        ytdlp::PageError::Failed(_) => Failure::DownloadFailed,
     }
 }

@@ -110,7 +110,7 @@ async fn a_transcript_too_short_for_a_clip_fails_the_video_with_the_reason() {
     eventually("the video fails", async || status(&app, &id.to_string()).await == "failed").await;
     let error: String =
         app.db.client().await.query_one("SELECT error FROM videos WHERE id = $1", &[&id]).await.unwrap().get(0);
-    assert!(error.contains("no clips") && error.contains("15 s"), "{error}");
+    assert_eq!(domain::Failure::from_stored(&error), domain::Failure::NoClips { min_seconds: 15 });
     assert!(clips(&app, id).await.is_empty());
     worker.stop().await;
 }

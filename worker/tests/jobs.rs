@@ -88,7 +88,8 @@ async fn a_demo_that_keeps_failing_marks_the_video_failed_with_the_reason() {
     let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
     eventually("the video failed", async || status(&app, &card.id).await == "failed").await;
     let (_, _, _, _, _, error) = video(&app, &card.id).await;
-    assert!(error.as_deref().is_some_and(|e| e.contains("HeadObject")), "{error:?}");
+    // Storage trouble is ours: the owner reads a generic reason, the raw error stays in the log.
+    assert_eq!(error, Some(domain::Failure::Internal));
     let dead = app.state.queue.dead_letters(QueueName::Download, 10).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].job.as_ref().unwrap().attempt, 3);

@@ -161,7 +161,7 @@ async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fa
     assert_eq!((status.as_str(), error), ("ready", None));
     let (status, _, _, error) = clip_row(&app, outside).await;
     assert_eq!(status, "failed", "only the clip outside the video fails");
-    assert!(error.unwrap().contains("outside the video"));
+    assert_eq!(error.as_deref().map(domain::Failure::from_stored), Some(domain::Failure::ClipOutside));
     assert_eq!(clip_row(&app, pro).await.0, "ready");
     let (_, progress, ..) = common::video(&app, &free_video.to_string()).await;
     assert_eq!(progress, 100);

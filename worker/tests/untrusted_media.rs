@@ -5,11 +5,14 @@
 use std::process::Command;
 
 use axum::{Router, routing::get};
+use domain::Failure;
 use testkit::FakeServer;
 use worker::{
     media,
     render::{self, Spec},
 };
+
+mod common;
 
 /// An ID3v2 tag (empty) followed by an HLS playlist whose segments are a loopback URL and a local file.
 fn playlist_behind_id3(segment_url: &str) -> Vec<u8> {
@@ -119,14 +122,49 @@ async fn an_mp3_whose_header_claims_one_minute_over_twenty_is_refused() {
     let header = media::probe(&liar).await.unwrap().duration_seconds;
     assert!((55.0..65.0).contains(&header), "the header claims a minute: {header}");
 
-    let refused = media::extract_pcm(&liar, header).await.unwrap_err().to_string();
-    assert!(refused.contains("header says 60 s") && refused.contains("more than"), "{refused}");
-    let refused = media::extract_mp3(&liar, header, &liar.with_extension("api.mp3")).await.unwrap_err().to_string();
-    assert!(refused.contains("header says 60 s"), "{refused}");
+    // Streamed: decoding stops as soon as the sound passes the header's claim (60 s + 10 % + 1 s), not 20 min later.
+    let refused = media::AudioError::failure_of(&media::extract_pcm(&liar, header).await.unwrap_err());
+    assert!(matches!(refused, Failure::LengthMismatch { header_seconds: 60, decoded_seconds: 67..=70 }), "{refused:?}");
+    assert!(refused.message(domain::Lang::Ru.dict()).contains("60 с"), "the owner reads it in Russian");
+    let refused = media::extract_mp3(&liar, header, &liar.with_extension("api.mp3")).await.unwrap_err().failure();
+    assert!(matches!(refused, Failure::LengthMismatch { header_seconds: 60, .. }), "{refused:?}");
 
     // An honest file of the same length passes and reports its decoded length.
     let honest = liar.with_file_name("head.mp3");
     let samples = media::extract_pcm(&honest, header).await.unwrap();
     assert!((samples.len() as f64 / 16_000.0 - 60.0).abs() < 1.0);
+    let _ = std::fs::remove_dir_all(liar.parent().unwrap());
+}
+
+/// The transcription job on the same lying MP3: the video fails with the translated reason, the minute reserved at
+/// the probe goes back, and nothing is charged.
+#[tokio::test]
+async fn a_transcription_job_on_a_lying_mp3_fails_with_the_reason_and_charges_nothing() {
+    use backend::{jobs::Transcribe, queue::EnqueueOptions};
+    let liar = mp3_claiming_one_minute_over_twenty();
+    let app = common::spawn(&[("WORKER_QUEUES", "stt")]).await;
+    let (_, _, user) = app.signed_in().await;
+    let id = uuid::Uuid::now_v7();
+    let key = format!("sources/{id}/source.mp3");
+    app.state.storage.put_file(&key, &liar, "audio/mpeg").await.unwrap();
+    let db = app.db.client().await;
+    // As the probe leaves it: 60 s from the header, one minute reserved.
+    db.execute(
+        "INSERT INTO videos (id, user_id, title, status, source_kind, file_key, mime_type, duration_seconds,
+                             minutes_reserved)
+         VALUES ($1, $2, 'liar', 'transcribing', 'file', $3, 'audio/mpeg', 60.0, 1)",
+        &[&id, &user, &key],
+    )
+    .await
+    .unwrap();
+    db.execute("UPDATE users SET minutes_reserved = 1 WHERE id = $1", &[&user]).await.unwrap();
+    let worker = common::InProcessWorker::start(&app);
+    app.state.queue.enqueue(&Transcribe { video_id: id }, EnqueueOptions::new()).await.unwrap();
+    testkit::eventually("the video fails", async || common::status(&app, &id.to_string()).await == "failed").await;
+    worker.stop().await;
+    let failure = common::video(&app, &id.to_string()).await.5;
+    assert!(matches!(failure, Some(Failure::LengthMismatch { header_seconds: 60, .. })), "{failure:?}");
+    let row = db.query_one("SELECT minutes_used, minutes_reserved FROM users WHERE id = $1", &[&user]).await.unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.get::<_, i32>(1)), (0, 0), "nothing charged, the reservation released");
     let _ = std::fs::remove_dir_all(liar.parent().unwrap());
 }

@@ -96,9 +96,10 @@ pub fn ClipTile(card: ClipCard, player: Option<NodeRef<Video>>, video_title: Opt
                     .then(|| {
                         let error = card.error.clone();
                         view! {
-                            <div class="form-error small" role="alert">
-                                <p>{move || t().failed_hint}</p>
-                                {error.map(|e| view! { <p>{e}</p> })}
+                            <div class="form-error small" role="alert" data-testid="clip-failure">
+                                <p>
+                                    {move || error.as_ref().map_or_else(|| t().failed_hint.to_owned(), |e| e.message(i18n.t()))}
+                                </p>
                             </div>
                         }
                     })}
@@ -315,7 +316,7 @@ fn ClipView(card: Signal<ClipCard>, video_title: String) -> impl IntoView {
                                             testid="clip-progress"
                                         />
                                     })}
-                                {c.error.map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
+                                {c.error.map(|e| view! { <p class="form-error small" role="alert">{move || e.message(i18n.t())}</p> })}
                             </div>
                         }
                         .into_any()

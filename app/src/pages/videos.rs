@@ -358,9 +358,14 @@ fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoVi
             {failed
                 .then(|| {
                     view! {
-                        <div class="form-error" role="alert">
-                            <p>{move || i18n.t().video_list.failed_hint}</p>
-                            {error.map(|e| view! { <p class="small">{e}</p> })}
+                        <div class="form-error" role="alert" data-testid="video-failure">
+                            <p>
+                                {move || {
+                                    error
+                                        .as_ref()
+                                        .map_or_else(|| i18n.t().video_list.failed_hint.to_owned(), |e| e.message(i18n.t()))
+                                }}
+                            </p>
                         </div>
                     }
                 })}

@@ -48,12 +48,15 @@ impl RenderClipHandler {
             tracing::info!(status = %target.status, "the clip is already rendered; nothing to do");
             return Ok(());
         }
-        let key = target.source_key.clone().ok_or_else(|| Rejected("the video's source is no longer stored".into()))?;
+        let key = target.source_key.clone().ok_or_else(|| Rejected::new(domain::Failure::SourceGone))?;
         if target.source_seconds.is_some_and(|d| target.start >= d) {
-            return Err(Rejected(format!(
-                "the clip {:.1}–{:.1} s is outside the video: nothing to render",
-                target.start, target.end
-            ))
+            return Err(Rejected::because(
+                domain::Failure::ClipOutside,
+                format_args!(
+                    "the clip {:.1}–{:.1} s is outside the video: nothing to render",
+                    target.start, target.end
+                ),
+            )
             .into());
         }
         if !clips::start_render(state, target.clip_id).await? {
@@ -100,14 +103,19 @@ impl JobHandler<RenderClip> for RenderClipHandler {
     async fn run(&self, ctx: JobContext, job: RenderClip) -> anyhow::Result<()> {
         match self.render(&ctx, &job).await {
             Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-                tracing::warn!(error = %e, "the render cannot succeed; the clip fails");
-                clips::finish_render(&self.state, job.clip_id, &RenderOutcome::Failed(e.to_string())).await
+                let rejected = e.downcast_ref::<Rejected>().expect("checked above");
+                tracing::warn!(
+                    error = backend::redact::for_log(&self.state.config, &rejected.to_string()),
+                    "the render cannot succeed; the clip fails"
+                );
+                clips::finish_render(&self.state, job.clip_id, &RenderOutcome::Failed(rejected.reason.clone())).await
             }
             other => other,
         }
     }
 
     async fn failed(&self, _ctx: JobContext, job: RenderClip, error: String) -> anyhow::Result<()> {
-        clips::finish_render(&self.state, job.clip_id, &RenderOutcome::Failed(error)).await
+        let reason = crate::exhausted(&self.state, &error, domain::Failure::RenderFailed);
+        clips::finish_render(&self.state, job.clip_id, &RenderOutcome::Failed(reason)).await
     }
 }

@@ -21,6 +21,8 @@ use domain::{
     transcript::Word,
 };
 
+use domain::Failure;
+
 use crate::{Rejected, media};
 
 /// The frame every clip is rendered at.
@@ -155,14 +157,14 @@ pub async fn render(
         tokio::fs::write(dir.join(SUBTITLES_FILE), script).await.context("writing the captions")?;
         Some(SUBTITLES_FILE)
     };
-    let args = command(spec, settings, input, out, subtitles).map_err(|e| Rejected(format!("{e:#}")))?;
+    let args = command(spec, settings, input, out, subtitles).map_err(|e| Rejected::because(Failure::Unreadable, e))?;
     media::run_with_progress(&args, spec.duration(), Some(dir), progress).await?;
-    let probe = media::probe(out).await.map_err(|e| Rejected(format!("the rendered clip is unreadable: {e:#}")))?;
+    let probe = media::probe(out).await.map_err(|e| Rejected::because(Failure::RenderFailed, e))?;
     if !probe.has_video || probe.duration_seconds < 0.1 {
-        return Err(Rejected(format!(
-            "the clip {:.1}–{:.1} s is outside the video: nothing was rendered",
-            spec.start, spec.end
-        ))
+        return Err(Rejected::because(
+            Failure::ClipOutside,
+            format_args!("the clip {:.1}–{:.1} s is outside the video: nothing was rendered", spec.start, spec.end),
+        )
         .into());
     }
     Ok(Rendered { duration: probe.duration_seconds })

@@ -65,6 +65,14 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(self, ApiError::Unavailable { .. } | ApiError::Malformed { .. })
     }
+
+    /// The provider that refused the key or the request, for a refusal.
+    pub fn refused_by(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Auth { provider, .. } | ApiError::Refused { provider, .. } => Some(provider),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,8 @@
 //! The local engine: OpenAI Whisper in CTranslate2 format, run in-process through `ct2rs` — no key, no network.
 //!
-//! The log-mel spectrogram of the whole recording is computed once (n_fft 400, hop 160 → 100 frames a second) and
-//! read in 30 s windows of 3000 frames, normalised per window as Whisper does. Each window is encoded, decoded
+//! The log-mel spectrogram (n_fft 400, hop 160 → 100 frames a second) is computed as the sound arrives and read in
+//! 30 s windows of 3000 frames, normalised per window as Whisper does; frames behind the current window are dropped,
+//! so memory does not grow with the recording's length. Each window is encoded, decoded
 //! greedily with timestamp tokens, and its complete segments kept; when the last segment of a window is cut off,
 //! the next window starts where that segment began (Whisper's own "seek" loop), so no word is lost at a boundary.
 //! Word timings come from `align` (dynamic time warping over the decoder's alignment heads), as in faster-whisper.
@@ -97,17 +98,14 @@ impl LocalWhisper {
         format!("local/{}", self.name)
     }
 
-    /// Log10 mel energies, frame-major (`n_mels` values per frame), for 16 kHz mono `samples` in [-1, 1].
-    fn log_mel(&self, samples: &[f32]) -> Vec<f32> {
-        let filters = &self.filters;
-        let mut stft = Spectrogram::new(N_FFT, HOP);
-        let mut out = Vec::with_capacity(samples.len() / HOP * self.n_mels + self.n_mels);
-        for hop in samples.chunks(HOP) {
+    /// Appends the log10 mel energies of `hops` (16 kHz mono samples in [-1, 1], fed [`HOP`] at a time) to `out`,
+    /// frame-major (`n_mels` values per frame). `stft` carries the analysis window across calls.
+    fn log_mel(&self, stft: &mut Spectrogram, hops: &[f32], out: &mut Vec<f32>) {
+        for hop in hops.chunks(HOP) {
             if let Some(frame) = stft.add(hop) {
-                out.extend(log_mel_spectrogram(&frame, filters).iter().map(|v| *v as f32));
+                out.extend(log_mel_spectrogram(&frame, &self.filters).iter().map(|v| *v as f32));
             }
         }
-        out
     }
 
     /// The model input for the window starting at mel frame `seek`: `[1, n_mels, 3000]`, normalised like Whisper
@@ -260,17 +258,65 @@ impl LocalWhisper {
 
     /// Transcribes 16 kHz mono `samples`, calling `progress` with the share of audio done (0–1) after each window.
     pub fn transcribe(&self, samples: &[f32], progress: &mut dyn FnMut(f64)) -> anyhow::Result<Transcript> {
-        let mel = self.log_mel(samples);
-        let frames = mel.len() / self.n_mels;
+        let seconds = samples.len() as f64 / SAMPLE_RATE as f64;
+        let mut rest = samples;
+        self.transcribe_stream(
+            &mut |out| {
+                let (now, later) = rest.split_at(rest.len().min(SAMPLE_RATE * 30));
+                out.extend_from_slice(now);
+                rest = later;
+                Ok(now.len())
+            },
+            seconds,
+            progress,
+        )
+    }
+
+    /// Transcribes 16 kHz mono sound read from `read` (which appends samples to its buffer and returns how many, 0 at
+    /// the end), calling `progress` with the share of `expected_seconds` done after each window. Memory stays flat
+    /// whatever the length: only the mel frames from the current window on are kept (about 1 MB), and samples are
+    /// turned into frames as they arrive.
+    pub fn transcribe_stream(
+        &self,
+        read: &mut dyn FnMut(&mut Vec<f32>) -> anyhow::Result<usize>,
+        expected_seconds: f64,
+        progress: &mut dyn FnMut(f64),
+    ) -> anyhow::Result<Transcript> {
+        let expected_frames = (expected_seconds * FRAMES_PER_SECOND).max(1.0);
+        let mut stft = Spectrogram::new(N_FFT, HOP);
+        // Mel frames from `base` on (frame-major), and samples not yet a whole hop.
+        let (mut mel, mut base, mut pending, mut ended) = (Vec::<f32>::new(), 0usize, Vec::<f32>::new(), false);
         let options =
             WhisperOptions { beam_size: 1, return_scores: true, return_no_speech_prob: true, ..Default::default() };
         let mut language = self.language.clone();
         let mut segments: Vec<Segment> = Vec::new();
         let mut seek = 0usize;
-        // Less than a fifth of a second left is not worth a window.
-        while seek + 20 < frames {
+        loop {
+            // Read until a whole window lies ahead of `seek`, or the sound ends.
+            while !ended && base + mel.len() / self.n_mels < seek + WINDOW_FRAMES {
+                if read(&mut pending)? == 0 {
+                    ended = true;
+                    // The last partial hop is analysed too.
+                    self.log_mel(&mut stft, &pending, &mut mel);
+                    pending.clear();
+                } else {
+                    let whole = pending.len() / HOP * HOP;
+                    self.log_mel(&mut stft, &pending[..whole], &mut mel);
+                    pending.drain(..whole);
+                }
+            }
+            let frames = base + mel.len() / self.n_mels;
+            // Less than a fifth of a second left is not worth a window.
+            if seek + 20 >= frames {
+                break;
+            }
+            // Frames before `seek` are done with.
+            mel.drain(..(seek - base) * self.n_mels);
+            base = seek;
+            let total = if ended { frames as f64 } else { expected_frames.max(frames as f64) };
+            let share = |seek: usize| (seek as f64 / total).min(1.0);
             let content = (frames - seek).min(WINDOW_FRAMES);
-            let mut input = self.window(&mel, seek);
+            let mut input = self.window(&mel, 0);
             let features = StorageView::new(&[1, self.n_mels, WINDOW_FRAMES], &mut input, Default::default())?;
             if self.multilingual && language.is_none() {
                 let detected = self.model.detect_language(&features)?;
@@ -293,7 +339,7 @@ impl LocalWhisper {
             let offset = seek as f64 / FRAMES_PER_SECOND;
             if result.no_speech_prob > 0.6 && score < -1.0 {
                 seek += content;
-                progress(seek as f64 / frames as f64);
+                progress(share(seek));
                 continue;
             }
             let decoded = self.decode_window(&ids, content);
@@ -321,7 +367,7 @@ impl LocalWhisper {
                 segments.push(Segment { start: at(*start), end: at(*end), text, words });
             }
             seek += consumed.max(1);
-            progress((seek as f64 / frames as f64).min(1.0));
+            progress(share(seek));
         }
         Ok(Transcript { language: language.unwrap_or_else(|| "en".into()), segments, model: self.model_name() })
     }

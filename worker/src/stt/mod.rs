@@ -26,7 +26,7 @@ use backend::{
     videos,
 };
 use domain::{
-    VideoStatus,
+    Failure, VideoStatus,
     transcript::{Segment, Transcript},
     videos::stage,
 };
@@ -51,16 +51,14 @@ impl TranscribeHandler {
         self.local
             .get_or_try_init(|| async move {
                 let dir = stt.model_dir.clone().ok_or_else(|| {
-                    Rejected(
-                        "no local speech model is configured: set WHISPER_MODEL_DIR (scripts/dev installs one)".into(),
-                    )
+                    Rejected::because(Failure::NoSpeechModel, "WHISPER_MODEL_DIR is not set (scripts/dev installs one)")
                 })?;
                 let model = tokio::task::spawn_blocking(move || {
                     local::LocalWhisper::load(&dir, &stt.compute_type, stt.threads, &stt.language)
                 })
                 .await
                 .context("loading the model")?
-                .map_err(|e| Rejected(format!("{e:#}")))?;
+                .map_err(|e| Rejected::because(Failure::NoSpeechModel, e))?;
                 Ok::<_, anyhow::Error>(Arc::new(model))
             })
             .await
@@ -98,7 +96,7 @@ impl TranscribeHandler {
             tracing::info!(status = %target.status, "the video has moved on; nothing to do");
             return Ok(());
         }
-        let key = target.file_key.clone().ok_or_else(|| Rejected("the video has no stored source".into()))?;
+        let key = target.file_key.clone().ok_or_else(|| Rejected::new(Failure::SourceGone))?;
         let duration = target.duration_seconds.unwrap_or(0.0);
         let scratch = Scratch::new(&format!("stt-{}", ctx.id))?;
         progress::report(state, id, stage::EXTRACTING_AUDIO, 0).await;
@@ -180,18 +178,23 @@ impl Engine for LocalEngine {
         _scratch: &Path,
         progress: tokio::sync::watch::Sender<f64>,
     ) -> anyhow::Result<Transcribed> {
-        let samples = media::extract_pcm(source, duration).await.map_err(|e| Rejected(format!("{e:#}")))?;
-        let decoded_seconds = samples.len() as f64 / 16_000.0;
-        progress.send_replace(0.05);
         let model = self.model;
-        let transcript = tokio::task::spawn_blocking(move || {
-            model.transcribe(&samples, &mut |share| {
-                progress.send_replace(0.05 + 0.95 * share);
-            })
-        })
-        .await
-        .context("the speech model crashed")??;
-        Ok(Transcribed { transcript, provider: "local", decoded_seconds })
+        let source = source.to_owned();
+        // FFmpeg decodes while the model listens: the sound is never held whole (flat memory, see `bench/stt`).
+        let run = tokio::task::spawn_blocking(move || {
+            let mut pcm = media::PcmReader::open(&source, duration)?;
+            let transcript = model.transcribe_stream(&mut |out| Ok(pcm.read(out)?), duration, &mut |share| {
+                progress.send_replace(share);
+            })?;
+            let decoded_seconds = pcm.finish()?;
+            Ok::<_, anyhow::Error>(Transcribed { transcript, provider: "local", decoded_seconds })
+        });
+        match run.await.context("the speech model crashed")? {
+            Err(e) if e.downcast_ref::<media::AudioError>().is_some() => {
+                Err(Rejected::because(media::AudioError::failure_of(&e), e).into())
+            }
+            other => other,
+        }
     }
 }
 
@@ -213,7 +216,7 @@ impl Engine for ApiEngine {
     ) -> anyhow::Result<Transcribed> {
         let audio = scratch.join("audio.mp3");
         let decoded_seconds =
-            media::extract_mp3(source, duration, &audio).await.map_err(|e| Rejected(format!("{e:#}")))?;
+            media::extract_mp3(source, duration, &audio).await.map_err(|e| Rejected::because(e.failure(), e))?;
         let pieces = api::pieces(&audio, duration, scratch, self.settings.max_bytes).await?;
         match api::transcribe(&self.providers, &pieces, self.settings, progress).await {
             Ok((transcript, provider)) => Ok(Transcribed { transcript, provider, decoded_seconds }),
@@ -222,7 +225,8 @@ impl Engine for ApiEngine {
                 if errors.iter().any(api::ApiError::is_transient) {
                     anyhow::bail!(message);
                 }
-                Err(Rejected(message).into())
+                let provider = errors.iter().find_map(api::ApiError::refused_by).unwrap_or("the transcription API");
+                Err(Rejected::because(Failure::SttRefused { provider: provider.to_owned() }, message).into())
             }
         }
     }
@@ -252,7 +256,8 @@ impl JobHandler<Transcribe> for TranscribeHandler {
     }
 
     async fn failed(&self, _ctx: JobContext, job: Transcribe, error: String) -> anyhow::Result<()> {
-        videos::fail(&self.state, job.video_id, &error).await
+        let reason = crate::exhausted(&self.state, &error, Failure::TranscriptionFailed);
+        videos::fail(&self.state, job.video_id, &reason).await
     }
 }
 

@@ -52,8 +52,11 @@ impl Drop for InProcessWorker {
     }
 }
 
-/// (status, progress, file key, duration, size, error) of a video.
-pub async fn video(app: &TestApp, id: &str) -> (String, i16, Option<String>, Option<f64>, Option<i64>, Option<String>) {
+/// (status, progress, file key, duration, size, failure) of a video.
+pub async fn video(
+    app: &TestApp,
+    id: &str,
+) -> (String, i16, Option<String>, Option<f64>, Option<i64>, Option<domain::Failure>) {
     let id = Uuid::parse_str(id).unwrap();
     let row = app
         .db
@@ -65,7 +68,8 @@ pub async fn video(app: &TestApp, id: &str) -> (String, i16, Option<String>, Opt
         )
         .await
         .unwrap();
-    (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5))
+    let error: Option<String> = row.get(5);
+    (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), error.as_deref().map(domain::Failure::from_stored))
 }
 
 /// A video's status.
