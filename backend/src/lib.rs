@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod redact;
 pub mod redis;
 pub mod retention;
+pub mod speech;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

@@ -25,10 +25,12 @@ pub struct SttTarget {
     pub duration_seconds: Option<f64>,
     /// The owner's AI strategy (`ru` or `global`): which transcription API goes first.
     pub strategy: String,
+    /// The sample video (free: no minutes are charged for it).
+    pub demo: bool,
 }
 
-/// (owner, status, file key, duration, strategy) as selected for [`SttTarget`].
-type TargetRow = (Uuid, String, Option<String>, Option<f64>, String);
+/// (owner, status, file key, duration, strategy, source URL) as selected for [`SttTarget`].
+type TargetRow = (Uuid, String, Option<String>, Option<f64>, String, Option<String>);
 
 /// Reads [`SttTarget`]; `None` if the video no longer exists.
 pub async fn target(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<SttTarget>> {
@@ -36,16 +38,24 @@ pub async fn target(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<S
     let row: Option<TargetRow> = videos::table
         .inner_join(users::table)
         .filter(videos::id.eq(video_id))
-        .select((videos::user_id, videos::status, videos::file_key, videos::duration_seconds, users::llm_strategy))
+        .select((
+            videos::user_id,
+            videos::status,
+            videos::file_key,
+            videos::duration_seconds,
+            users::llm_strategy,
+            videos::source_url,
+        ))
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.map(|(user_id, status, file_key, duration_seconds, strategy)| SttTarget {
+    Ok(row.map(|(user_id, status, file_key, duration_seconds, strategy, source_url)| SttTarget {
         user_id,
         status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
         file_key,
         duration_seconds,
         strategy,
+        demo: source_url.as_deref().is_some_and(|u| crate::jobs::demo_lang(u).is_some()),
     }))
 }
 

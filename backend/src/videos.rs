@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     AppState,
     db::schema::{users, videos},
-    jobs::{DEMO_SOURCE, FetchSource},
+    jobs::FetchSource,
     queue::{EnqueueOptions, Priority, subject_video},
     redis::Redis,
 };
@@ -106,11 +106,11 @@ pub async fn priority_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Prio
 }
 
 /// Creates a demo video for `user_id` and enqueues the job that fills it in.
-pub async fn start_demo(state: &AppState, user_id: Uuid, title: &str) -> anyhow::Result<VideoCard> {
-    create_to_fetch(state, user_id, title, DEMO_SOURCE).await
+pub async fn start_demo(state: &AppState, user_id: Uuid, lang: domain::Lang) -> anyhow::Result<VideoCard> {
+    create_to_fetch(state, user_id, lang.dict().video_list.demo_title, &crate::jobs::demo_source(lang)).await
 }
 
-/// Creates a video in `downloading` whose source is `source_url` (a link, or [`DEMO_SOURCE`]), enqueues its
+/// Creates a video in `downloading` whose source is `source_url` (a link, or a demo: [`crate::jobs::demo_source`]), enqueues its
 /// download and tells its owner. If Redis is down the video still exists and the reconciler enqueues it later.
 async fn create_to_fetch(state: &AppState, user_id: Uuid, title: &str, source_url: &str) -> anyhow::Result<VideoCard> {
     let priority = priority_of(state, user_id).await?;
@@ -214,7 +214,7 @@ pub struct SourceInfo {
     pub user_id: Uuid,
     /// Its status.
     pub status: VideoStatus,
-    /// The URL to fetch, or [`DEMO_SOURCE`].
+    /// The URL to fetch, or a demo's [`crate::jobs::demo_source`].
     pub source_url: Option<String>,
     /// Where the source is (or will be) stored.
     pub file_key: Option<String>,
@@ -503,7 +503,7 @@ pub async fn detail_for_user(
         card,
         size_bytes,
         mime_type,
-        source_url: source_url.filter(|u| u != DEMO_SOURCE),
+        source_url: source_url.filter(|u| crate::jobs::demo_lang(u).is_none()),
         playable,
     }))
 }

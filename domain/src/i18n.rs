@@ -262,6 +262,20 @@ pub struct Dict {
     pub video_clips: ClipsText,
     /// Why a video or clip failed ([`crate::failure::Failure`]): what went wrong and what to do.
     pub failures: FailureText,
+    /// What the local analyzer writes for the user about a clip.
+    pub analyzer: AnalyzerText,
+}
+
+/// What the local analyzer writes for the user: why a moment was chosen, and the default call to action.
+#[derive(Debug)]
+pub struct AnalyzerText {
+    /// Why a moment was chosen, one phrase per cue: opens with a question, a bold claim, a number, speaks to the
+    /// viewer, a comfortable pace, on the video's main topic.
+    pub cues: [&'static str; 6],
+    /// When no cue stands out.
+    pub steady: &'static str,
+    /// The default call to action.
+    pub cta: &'static str,
 }
 
 /// One entry per [`crate::failure::Failure`]: what went wrong and what to do about it.
@@ -463,6 +477,9 @@ pub struct VideosText {
     pub demo_button: &'static str,
     /// Title of a demo video.
     pub demo_title: &'static str,
+    /// What the sample video's speaker says: a short talk with a clear hook, read by a synthetic voice in this
+    /// language (no digits or symbols: Russian is read by Festival, whose rules know letters and `?!.,;-'` only).
+    pub demo_script: &'static [&'static str],
     /// Names of the statuses, in `VideoStatus::ALL` order.
     pub status_names: [&'static str; 7],
     /// Names of the stages, in `videos::stage::ALL` order.
@@ -674,6 +691,20 @@ pub static RU: Dict = Dict {
         empty: "Видео пока нет. Попробуйте пример, чтобы увидеть, как идёт обработка.",
         demo_button: "Попробовать на примере",
         demo_title: "Пример видео",
+        demo_script: &[
+            "Почему одни короткие видео набирают миллионы просмотров, а другие никто не досматривает?",
+            "Всё решают первые три секунды.",
+            "Зритель листает ленту очень быстро, и если начало скучное, он уйдёт.",
+            "Поэтому начинайте с вопроса, с неожиданного факта или со смелого обещания.",
+            "Второй секрет это субтитры.",
+            "Большинство людей смотрят ролики без звука, в метро, на работе или перед сном.",
+            "Крупные субтитры удерживают их внимание и помогают понять главную мысль.",
+            "Третий секрет это одна история в одном клипе.",
+            "Не пытайтесь рассказать всё сразу, выберите один яркий момент и покажите его целиком.",
+            "Именно так работает ClipMaker.",
+            "Он слушает ваше длинное видео, находит лучшие моменты и делает из них вертикальные клипы с субтитрами.",
+            "Попробуйте загрузить своё видео и посмотрите, что получится.",
+        ],
         status_names: ["Загрузка", "Скачивание", "Расшифровка", "Анализ", "Нарезка клипов", "Готово", "Ошибка"],
         stage_names: [
             "В очереди",
@@ -810,6 +841,18 @@ pub static RU: Dict = Dict {
         clip_outside: "Границы клипа выходят за пределы видео. Измените начало и конец клипа.",
         render_failed: "Монтаж клипа не удался. Попробуйте смонтировать заново; если повторится — напишите в поддержку.",
         internal: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится — напишите в поддержку.",
+    },
+    analyzer: AnalyzerText {
+        cues: [
+            "начинается с вопроса",
+            "смелое заявление в начале",
+            "есть число",
+            "обращение к зрителю",
+            "комфортный темп",
+            "о главной теме видео",
+        ],
+        steady: "ровный, законченный фрагмент",
+        cta: "Подпишитесь, чтобы не пропустить продолжение",
     },
 };
 
@@ -975,6 +1018,20 @@ pub static EN: Dict = Dict {
         empty: "No videos yet. Try the sample to see how processing works.",
         demo_button: "Try with a sample video",
         demo_title: "Sample video",
+        demo_script: &[
+            "Why do some short videos get millions of views while others are skipped after a second?",
+            "It all comes down to the first three seconds.",
+            "Viewers scroll fast, and if the opening is boring, they are gone.",
+            "So start with a question, a surprising fact, or a bold promise.",
+            "The second secret is subtitles.",
+            "Most people watch clips with the sound off, on the train, at work, or before they fall asleep.",
+            "Big, clear subtitles hold their attention and carry the main idea.",
+            "The third secret is one story per clip.",
+            "Do not try to say everything at once; pick one strong moment and show it whole.",
+            "That is exactly what ClipMaker does.",
+            "It listens to your long video, finds the best moments, and turns them into vertical clips with subtitles.",
+            "Upload a video of your own and see what it finds.",
+        ],
         status_names: ["Uploading", "Downloading", "Transcribing", "Analyzing", "Cutting clips", "Ready", "Failed"],
         stage_names: [
             "Queued",
@@ -1114,6 +1171,18 @@ pub static EN: Dict = Dict {
         clip_outside: "The clip's bounds lie outside the video. Change its start and end.",
         render_failed: "Rendering the clip failed. Try rendering it again; if it keeps failing, contact support.",
         internal: "Something went wrong on our side. Try again; if it keeps failing, contact support.",
+    },
+    analyzer: AnalyzerText {
+        cues: [
+            "opens with a question",
+            "a bold claim up front",
+            "a number",
+            "speaks to the viewer",
+            "a comfortable pace",
+            "on the video's main topic",
+        ],
+        steady: "steady, self-contained passage",
+        cta: "Follow for more clips like this",
     },
 };
 

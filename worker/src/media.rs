@@ -48,38 +48,42 @@ fn local_input(path: &Path) -> anyhow::Result<Vec<OsString>> {
     input_args(path.to_str().context("the file's path is not UTF-8")?)
 }
 
-/// Produces a `seconds`-long test-pattern video with a tone at `out` (H.264 + AAC in MP4), reading its inputs at
-/// real-time speed so it takes about `seconds` — the demo's stand-in for a download. `progress` gets the share done,
-/// 0.0–1.0.
+/// Produces the demo's sample video at `out` (H.264 + AAC in MP4): the `speech` (a WAV) over a slowly moving
+/// 1280×720 colour gradient, as long as the speech or cut to `cap_seconds` (tests, which also get real-time pacing).
+/// `progress` gets the share done, 0.0–1.0.
 pub async fn generate_sample(
     out: &Path,
-    seconds: u32,
+    speech: &Path,
+    cap_seconds: Option<u32>,
     progress: tokio::sync::watch::Sender<f64>,
 ) -> anyhow::Result<()> {
-    let d = seconds.to_string();
-    let args: Vec<std::ffi::OsString> = [
-        "-re".to_owned(),
-        "-f".into(),
-        "lavfi".into(),
-        "-i".into(),
-        format!("testsrc2=size=640x360:rate=25:duration={d}"),
-        "-re".into(),
-        "-f".into(),
-        "lavfi".into(),
-        "-i".into(),
-        format!("sine=frequency=440:sample_rate=44100:duration={d}"),
-    ]
-    .into_iter()
-    .map(Into::into)
-    .chain(
-        ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]
+    let seconds = match cap_seconds {
+        Some(cap) => f64::from(cap),
+        None => probe(speech).await.context("probing the synthesised speech")?.duration_seconds,
+    };
+    let d = format!("{seconds:.3}");
+    // Tests pace the generator at real time (`-re`) so they can watch or interrupt it.
+    let pace: &[&str] = if cap_seconds.is_some() { &["-re"] } else { &[] };
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    args.extend(pace.iter().map(Into::into));
+    args.extend(
+        ["-f", "lavfi", "-i"]
             .into_iter()
-            .chain(["-movflags", "+faststart", "-f", "mp4", "-y"])
+            .map(Into::into)
+            .chain([
+                format!("gradients=s=1280x720:r=25:c0=0x1e3a8a:c1=0x7c3aed:c2=0x0f766e:n=3:speed=0.01:d={d}").into()
+            ]),
+    );
+    args.extend(pace.iter().map(Into::into));
+    args.extend(["-i".into(), speech.as_os_str().to_owned()]);
+    args.extend(
+        ["-t", &d, "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p"]
+            .into_iter()
+            .chain(["-c:a", "aac", "-b:a", "96k", "-shortest", "-movflags", "+faststart", "-f", "mp4", "-y"])
             .map(Into::into),
-    )
-    .chain([out.as_os_str().to_owned()])
-    .collect();
-    run_with_progress(&args, f64::from(seconds), None, progress).await
+    );
+    args.push(out.as_os_str().to_owned());
+    run_with_progress(&args, seconds, None, progress).await
 }
 
 /// Runs ffmpeg with `args` (in `dir` when given), following its `-progress` output: `progress` gets the share of

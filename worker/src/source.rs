@@ -14,7 +14,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use backend::{
     AppState,
-    jobs::{DEMO_SOURCE, FetchSource, Transcribe},
+    jobs::{FetchSource, Transcribe},
     queue::{JobContext, JobHandler},
     videos::{self, Probed},
 };
@@ -49,13 +49,21 @@ impl FetchSourceHandler {
         progress::report(&self.state, id, stage, pct).await;
     }
 
-    async fn generate_demo(&self, id: uuid::Uuid, file: &Path) -> anyhow::Result<()> {
+    /// The sample video: a short talk in `lang` (the dictionary's `demo_script`, read by a synthetic voice) over a
+    /// generated background, so the demo goes through transcription, analysis and rendering like a real upload.
+    async fn generate_demo(&self, id: uuid::Uuid, file: &Path, lang: domain::Lang) -> anyhow::Result<()> {
         self.report(id, stage::GENERATING, 0).await;
-        let seconds = self.state.config.jobs.demo_sample_seconds;
+        let dir = file.with_extension("talk");
+        let script = lang.dict().video_list.demo_script;
+        let voice = backend::speech::Voice::for_lang(lang);
+        let speech = tokio::task::spawn_blocking(move || backend::speech::speech_wav(&dir, voice, script, 0.7))
+            .await
+            .context("the speech synthesiser crashed")??;
+        self.report(id, stage::GENERATING, 20).await;
         let (tx, rx) = tokio::sync::watch::channel(0.0);
-        let generate = ff::generate_sample(file, seconds, tx);
+        let generate = ff::generate_sample(file, &speech, self.state.config.jobs.demo_sample_seconds, tx);
         // The reporter ends when the generator drops its sender.
-        let (generated, ()) = tokio::join!(generate, progress::forward(&self.state, id, stage::GENERATING, 0, 70, rx));
+        let (generated, ()) = tokio::join!(generate, progress::forward(&self.state, id, stage::GENERATING, 20, 70, rx));
         generated
     }
 
@@ -147,14 +155,14 @@ impl FetchSourceHandler {
             return Ok(());
         }
         let scratch = Scratch::new(&ctx.id.to_string())?;
-        let is_demo = info.source_url.as_deref() == Some(DEMO_SOURCE);
+        let demo = info.source_url.as_deref().and_then(backend::jobs::demo_lang);
         let mut key = info.file_key.clone().unwrap_or_else(|| format!("sources/{id}/source.mp4"));
         let mut mime = info.mime_type.clone().unwrap_or_else(|| "video/mp4".into());
         let mut title = None;
         if state.storage.size(&key).await?.is_none() {
             let file = scratch.0.join("incoming");
             match info.source_url.as_deref() {
-                Some(DEMO_SOURCE) => self.generate_demo(id, &file).await?,
+                Some(_) if let Some(lang) = demo => self.generate_demo(id, &file, lang).await?,
                 Some(url) => {
                     let (kind, platform_title) = self.download(id, url, &file).await?;
                     title = platform_title;
@@ -183,9 +191,9 @@ impl FetchSourceHandler {
             duration_seconds: probe.duration_seconds,
             title,
         };
-        let next = if is_demo { VideoStatus::Completed } else { VideoStatus::Transcribing };
+        let next = VideoStatus::Transcribing;
         // The demo is free; everything else reserves its minutes atomically with the move to transcription.
-        let reserve = (!is_demo).then(|| backend::transcripts::minutes_for(probe.duration_seconds));
+        let reserve = demo.is_none().then(|| backend::transcripts::minutes_for(probe.duration_seconds));
         match videos::complete_probe(state, id, &probed, next, reserve).await? {
             videos::ProbeOutcome::Moved => {
                 tracing::info!(duration_s = probe.duration_seconds, size, next = %next, "source stored and probed");
@@ -218,7 +226,7 @@ impl JobHandler<FetchSource> for FetchSourceHandler {
         let link = videos::source_info(&self.state, job.video_id)
             .await?
             .and_then(|info| info.source_url)
-            .is_some_and(|url| url != DEMO_SOURCE);
+            .is_some_and(|url| backend::jobs::demo_lang(&url).is_none());
         let reason = if link { Failure::DownloadFailed } else { Failure::Internal };
         videos::fail(&self.state, job.video_id, &crate::exhausted(&self.state, &error, reason)).await
     }

@@ -1,6 +1,8 @@
-//! The demo job end to end against the real services and FFmpeg: live progress for each stage, the stored and
-//! probed file, failures that mark the video failed, the reconciler healing a Redis flush, a worker process killed
-//! mid-job, and the worker's metrics endpoint.
+//! The demo's download stage against the real services and FFmpeg (the worker serves the `download` queue only, so
+//! each video stops in `transcribing`): live progress for each stage, the stored and probed sample (a spoken talk,
+//! cut short by `DEMO_SAMPLE_SECONDS`), failures that mark the video failed, the reconciler healing a Redis flush, a
+//! worker process killed mid-job, and the worker's metrics endpoint. The whole demo, through rendered clips, is
+//! covered in the browser (`end2end/tests/videos.spec.ts`).
 
 use std::{
     collections::HashMap,
@@ -11,14 +13,21 @@ use std::{
 
 use backend::{metrics::Metrics, queue::QueueName};
 use domain::{
-    VideoStatus,
+    Lang, VideoStatus,
     videos::{LiveEvent, VideoCard},
 };
 use fred::prelude::{ClientLike as _, EventInterface as _, PubsubInterface as _};
 use testkit::{PrivateRedis, TestApp, eventually};
 
 mod common;
-use common::{InProcessWorker, spawn, status, video};
+use common::{InProcessWorker, status, video};
+
+/// The app with a worker that serves only the download stage.
+async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
+    let mut vars = vec![("WORKER_QUEUES", "download")];
+    vars.extend_from_slice(extra);
+    common::spawn(&vars).await
+}
 use uuid::Uuid;
 
 /// Collects the live events published for `user`.
@@ -47,11 +56,11 @@ async fn the_demo_stores_and_probes_a_sample_and_reports_every_stage_live() {
     let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
     let events = listen(&app, user).await;
     let worker = InProcessWorker::start(&app);
-    let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
-    eventually("the video is completed", async || status(&app, &card.id).await == "completed").await;
+    let card = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
+    eventually("the sample is stored and probed", async || status(&app, &card.id).await == "transcribing").await;
 
     let (_, progress, file_key, duration, size, error) = video(&app, &card.id).await;
-    assert_eq!(progress, 100);
+    assert_eq!(progress, 0, "waiting for transcription");
     assert_eq!(file_key.as_deref(), Some(format!("sources/{}/source.mp4", card.id).as_str()));
     let duration = duration.expect("the probe stored the duration");
     assert!((1.5..=2.6).contains(&duration), "a 2-second sample, probed at {duration} s");
@@ -59,20 +68,28 @@ async fn the_demo_stores_and_probes_a_sample_and_reports_every_stage_live() {
     assert_eq!(stored, size, "the stored object's size is recorded");
     assert_eq!(error, None);
 
-    eventually("the completion event arrived", async || {
-        events.lock().unwrap().iter().any(|c| c.status == VideoStatus::Completed)
+    eventually("the hand-over event arrived", async || {
+        events.lock().unwrap().iter().any(|c| c.status == VideoStatus::Transcribing)
     })
     .await;
     let events = events.lock().unwrap().clone();
     let stages: Vec<&str> = events.iter().filter_map(|c| c.stage.as_deref()).collect();
     let mut order = stages.clone();
     order.dedup();
-    assert_eq!(order, vec!["queued", "generating", "uploading", "probing"], "stages in order: {stages:?}");
-    let progress: Vec<u8> = events.iter().map(|c| c.progress).collect();
-    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {progress:?}");
-    assert!(events.iter().filter(|c| c.stage.as_deref() == Some("generating")).count() >= 3, "{progress:?}");
+    assert_eq!(
+        order,
+        vec!["queued", "generating", "uploading", "probing", "waiting_stt"],
+        "stages in order: {stages:?}"
+    );
+    let downloading: Vec<u8> =
+        events.iter().filter(|c| c.status == VideoStatus::Downloading).map(|c| c.progress).collect();
+    assert!(downloading.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {downloading:?}");
+    assert!(events.iter().filter(|c| c.stage.as_deref() == Some("generating")).count() >= 3, "{downloading:?}");
     let last = events.last().unwrap();
-    assert_eq!((last.status, last.progress, last.stage.as_deref()), (VideoStatus::Completed, 100, None));
+    assert_eq!(
+        (last.status, last.progress, last.stage.as_deref()),
+        (VideoStatus::Transcribing, 0, Some("waiting_stt"))
+    );
     assert!(last.duration_seconds.is_some());
     assert_eq!(worker.metrics.jobs.succeeded_count("download"), 1);
     worker.stop().await;
@@ -85,7 +102,7 @@ async fn a_demo_that_keeps_failing_marks_the_video_failed_with_the_reason() {
     let app = spawn(&[("S3_ENDPOINT", &endpoint)]).await;
     let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
     let worker = InProcessWorker::start(&app);
-    let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
+    let card = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
     eventually("the video failed", async || status(&app, &card.id).await == "failed").await;
     let (_, _, _, _, _, error) = video(&app, &card.id).await;
     // Storage trouble is ours: the owner reads a generic reason, the raw error stays in the log.
@@ -107,8 +124,8 @@ async fn a_redis_flush_during_processing_is_healed_by_the_reconciler() {
     ])
     .await;
     let user = app.create_user(&testkit::mailbox::unique_address("flush")).await;
-    let first = backend::videos::start_demo(&app.state, user, "First").await.unwrap();
-    let second = backend::videos::start_demo(&app.state, user, "Second").await.unwrap();
+    let first = backend::videos::start_demo(&app.state, user, Lang::Ru).await.unwrap();
+    let second = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
     let worker = InProcessWorker::start(&app);
     eventually("one video is being processed", async || {
         video(&app, &first.id).await.1 > 0 || video(&app, &second.id).await.1 > 0
@@ -118,8 +135,8 @@ async fn a_redis_flush_during_processing_is_healed_by_the_reconciler() {
     redis.flushall().await;
     assert_eq!(app.state.queue.stats(QueueName::Download).await.unwrap().waiting, 0);
 
-    eventually("both videos completed", async || {
-        status(&app, &first.id).await == "completed" && status(&app, &second.id).await == "completed"
+    eventually("both samples were stored and probed", async || {
+        status(&app, &first.id).await == "transcribing" && status(&app, &second.id).await == "transcribing"
     })
     .await;
     worker.stop().await;
@@ -139,7 +156,7 @@ fn worker_process(app: &TestApp, extra: &[(&str, &str)]) -> std::process::Child 
 async fn a_worker_killed_mid_demo_leaves_the_job_to_another_worker() {
     let app = spawn(&[("DEMO_SAMPLE_SECONDS", "6"), ("JOB_VISIBILITY_TIMEOUT_MS", "1500")]).await;
     let user = app.create_user(&testkit::mailbox::unique_address("kill")).await;
-    let card = backend::videos::start_demo(&app.state, user, "Sample").await.unwrap();
+    let card = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
     let mut first = worker_process(&app, &[]);
     eventually("the first worker is generating", async || video(&app, &card.id).await.1 > 0).await;
     first.kill().unwrap(); // SIGKILL
@@ -148,7 +165,7 @@ async fn a_worker_killed_mid_demo_leaves_the_job_to_another_worker() {
     assert!(stalled_at < 100 && status(&app, &card.id).await == "downloading");
 
     let mut second = worker_process(&app, &[]);
-    eventually("the second worker completed the video", async || status(&app, &card.id).await == "completed").await;
+    eventually("the second worker stored the sample", async || status(&app, &card.id).await == "transcribing").await;
     second.kill().unwrap();
     second.wait().unwrap();
     // One stored object, probed once: the video row describes it.

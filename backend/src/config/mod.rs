@@ -212,8 +212,9 @@ pub struct JobsConfig {
     pub worker_metrics_addr: Option<SocketAddr>,
     /// When set, `/metrics` (server and worker) requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<MetricsToken>,
-    /// Length of the demo job's generated sample video, in seconds.
-    pub demo_sample_seconds: u32,
+    /// Tests only: cut the demo's sample to this many seconds and generate it at real-time pace, so a test can watch
+    /// or interrupt the generator (`DEMO_SAMPLE_SECONDS`; unset: the whole talk, as fast as FFmpeg can).
+    pub demo_sample_seconds: Option<u32>,
     /// Largest file a URL import may download.
     pub url_import_max_bytes: u64,
     /// Tests only: loopback `host:port` pairs URL imports may reach (their fake servers). Refused in production.
@@ -645,10 +646,19 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 "host:port, or off",
             )?),
         };
-        let demo_sample_seconds: u32 = self.parse("DEMO_SAMPLE_SECONDS", 8, "seconds, 1 to 600")?;
-        if !(1..=600).contains(&demo_sample_seconds) {
-            return Err(ConfigError { var: "DEMO_SAMPLE_SECONDS", problem: "must be between 1 and 600".into() });
-        }
+        let demo_sample_seconds = match self.raw("DEMO_SAMPLE_SECONDS").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(_) => {
+                let seconds: u32 = self.parse("DEMO_SAMPLE_SECONDS", 8, "seconds, 1 to 600")?;
+                if !(1..=600).contains(&seconds) {
+                    return Err(ConfigError {
+                        var: "DEMO_SAMPLE_SECONDS",
+                        problem: "must be between 1 and 600".into(),
+                    });
+                }
+                Some(seconds)
+            }
+        };
         let mut url_import_allow = Vec::new();
         for part in self.raw("URL_IMPORT_ALLOW").unwrap_or_default().split(',').map(str::trim).filter(|p| !p.is_empty())
         {

@@ -124,8 +124,8 @@ impl TranscribeHandler {
         let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 5, 95, rx));
         let Transcribed { mut transcript, provider, decoded_seconds } = result?;
         tidy(&mut transcript.segments, duration);
-        // Charged on what was decoded, not on what the file's header claims.
-        let minutes = transcripts::minutes_for(decoded_seconds);
+        // Charged on what was decoded, not on what the file's header claims; the sample video is free.
+        let minutes = if target.demo { 0 } else { transcripts::minutes_for(decoded_seconds) };
         if transcripts::complete(state, id, &transcript, provider, minutes).await? {
             tracing::info!(
                 segments = transcript.segments.len(),
