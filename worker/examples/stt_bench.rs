@@ -1,8 +1,11 @@
-//! `bench/stt`: the real-time factor of the local speech-to-text engine on generated speech, for each compute type.
+//! `bench/stt`: the real-time factor and word error rate of the local speech-to-text engine on generated English
+//! speech, for each model directory and compute type asked for.
 //!
-//! Usage: `cargo run -p worker --example stt_bench -- [MINUTES] [COMPUTE_TYPE...]` (defaults: 10, int8 float32).
-//! Prints one Markdown table row per compute type: audio length, model load time, transcription time, real-time
-//! factor (transcription time / audio length; below 1 is faster than real time) and word error rate.
+//! Usage: `cargo run -p worker --example stt_bench -- [MINUTES] [MODEL_DIR:COMPUTE_TYPE...]` (defaults: 10, then the
+//! default model (`WHISPER_MODEL_DIR`) at int8). With `STT_BENCH_KEEP=<path>` the generated audio is kept there (16 kHz
+//! mono WAV) and its reference text written beside it (`<path>.txt`), so another engine can be run on the same audio.
+//! Prints one Markdown table row per run: model, compute type, audio length, model load time, transcription time,
+//! real-time factor (transcription time / audio length; below 1 is faster than real time) and word error rate.
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
@@ -14,16 +17,24 @@ use worker::stt::local::LocalWhisper;
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let minutes: f64 = args.next().map(|m| m.parse()).transpose()?.unwrap_or(10.0);
-    let mut computes: Vec<String> = args.collect();
-    if computes.is_empty() {
-        computes = vec!["int8".into(), "float32".into()];
+    let mut runs: Vec<(PathBuf, String)> = args
+        .map(|a| {
+            let (dir, compute) = a.rsplit_once(':').unwrap_or((a.as_str(), "int8"));
+            (PathBuf::from(dir), compute.to_owned())
+        })
+        .collect();
+    if runs.is_empty() {
+        runs.push((speech::whisper_model_dir(), "int8".into()));
     }
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let dir: PathBuf = std::env::temp_dir().join(format!("cm-stt-bench-{}", std::process::id()));
     let once = speech::speech_wav(&dir, "en-us", &speech::SCRIPT, 0.8);
     let loop_seconds = speech::duration_of(&once);
     let loops = (minutes * 60.0 / loop_seconds).ceil().max(1.0) as usize;
-    let long = dir.join("long.wav");
+    let long = match std::env::var_os("STT_BENCH_KEEP") {
+        Some(path) => PathBuf::from(path),
+        None => dir.join("long.wav"),
+    };
     let status = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-stream_loop"])
         .arg((loops - 1).to_string())
@@ -36,19 +47,23 @@ async fn main() -> anyhow::Result<()> {
     let samples = worker::media::extract_pcm(&long, 0.0).await?;
     let audio = samples.len() as f64 / 16_000.0;
     let reference = vec![speech::SCRIPT.join(" "); loops].join(" ");
+    if std::env::var_os("STT_BENCH_KEEP").is_some() {
+        std::fs::write(long.with_extension("txt"), &reference)?;
+    }
     eprintln!("{audio:.0} s of speech ({loops} × the script), {threads} threads");
-    println!("| compute | audio | load | transcription | real-time factor | WER |");
-    println!("|---|---|---|---|---|---|");
-    for compute in computes {
+    println!("| engine | model | compute | audio | load | transcription | real-time factor | WER |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (model_dir, compute) in runs {
         let t0 = Instant::now();
-        let model = LocalWhisper::load(&speech::whisper_model_dir(), &compute, threads, "auto")?;
+        let model = LocalWhisper::load(&model_dir, &compute, threads, "auto")?;
         let load = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         let transcript = model.transcribe(&samples, &mut |_| {})?;
         let took = t1.elapsed().as_secs_f64();
         let wer = word_error_rate(&reference, &transcript.full_text());
         println!(
-            "| {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
+            "| ClipMaker | {} | {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
+            model.model_name().trim_start_matches("local/"),
             took / audio,
             wer * 100.0
         );
