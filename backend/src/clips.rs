@@ -192,11 +192,22 @@ pub async fn save_candidates(
         .await?;
     let Some((user_id, ids)) = saved else { return Ok(None) };
     let priority = priority_of(state, user_id).await?;
-    for id in &ids {
-        enqueue_render(state, *id, priority, None).await;
+    for i in render_order(candidates) {
+        enqueue_render(state, ids[i], priority, None).await;
     }
     announce(state, user_id, video_id).await?;
     Ok(Some(ids))
+}
+
+/// The order in which `candidates` are rendered (indices): best total score first, earlier clip on a tie, whatever
+/// order the analyzer returned them in, so the first clip a user sees ready is the best one.
+pub fn render_order(candidates: &[ClipCandidate]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&candidates[a], &candidates[b]);
+        y.virality.total.cmp(&x.virality.total).then(x.start.total_cmp(&y.start))
+    });
+    order
 }
 
 /// Enqueues the render of `clip_id`, holding the clip's live marker; `generation` tells a re-render apart from the
@@ -697,6 +708,21 @@ pub async fn stale_renders(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_best_scored_clip_is_rendered_first() {
+        let clip = |start: f64, total: u8| ClipCandidate {
+            start,
+            end: start + 20.0,
+            virality: Virality { hook: 0, engagement: 0, flow: 0, trend: 0, total },
+            title: String::new(),
+            cta: String::new(),
+            reason: String::new(),
+        };
+        let candidates = [clip(0.0, 40), clip(30.0, 90), clip(60.0, 55), clip(90.0, 90)];
+        assert_eq!(render_order(&candidates), vec![1, 3, 2, 0]);
+        assert!(render_order(&[]).is_empty());
+    }
 
     #[test]
     fn download_names_keep_letters_and_drop_path_characters() {
