@@ -70,7 +70,23 @@ pub fn exhausted(state: &AppState, error: &str, reason: domain::Failure) -> doma
     reason
 }
 
-/// Ends a stage's run: a [`Rejected`] error fails the video at once with its message (after deleting the stored
+/// Picks the [`Rejected`] error out of a run's `result`: `Ok(Some(reason))` for one (logged with its cause, scrubbed),
+/// which fails the work at once instead of retrying; `Ok(None)` for success; any other error as it was, for the queue.
+pub fn rejection(state: &AppState, result: anyhow::Result<()>) -> anyhow::Result<Option<domain::Failure>> {
+    match result.map_err(|e| e.downcast::<Rejected>()) {
+        Ok(()) => Ok(None),
+        Err(Ok(rejected)) => {
+            tracing::warn!(
+                error = backend::redact::for_log(&state.config, &rejected.to_string()),
+                "the work cannot succeed; it fails without retrying"
+            );
+            Ok(Some(rejected.reason))
+        }
+        Err(Err(other)) => Err(other),
+    }
+}
+
+/// Ends a stage's run: a [`Rejected`] error fails the video at once with its reason (after deleting the stored
 /// source when `delete_source`), so the queue does not retry; any other result goes back to the queue as it is.
 pub async fn settle(
     state: &AppState,
@@ -78,20 +94,11 @@ pub async fn settle(
     result: anyhow::Result<()>,
     delete_source: bool,
 ) -> anyhow::Result<()> {
-    match result {
-        Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-            let rejected = e.downcast_ref::<Rejected>().expect("checked above");
-            tracing::warn!(
-                error = backend::redact::for_log(&state.config, &rejected.to_string()),
-                "the stage cannot succeed; the video fails"
-            );
-            if delete_source {
-                backend::uploads::delete_objects(state, video_id).await?;
-            }
-            backend::videos::fail(state, video_id, &rejected.reason).await
-        }
-        other => other,
+    let Some(reason) = rejection(state, result)? else { return Ok(()) };
+    if delete_source {
+        backend::uploads::delete_objects(state, video_id).await?;
     }
+    backend::videos::fail(state, video_id, &reason).await
 }
 
 use anyhow::Context as _;

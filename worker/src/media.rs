@@ -63,19 +63,14 @@ pub async fn generate_sample(
     };
     let d = format!("{seconds:.3}");
     // Tests pace the generator at real time (`-re`) so they can watch or interrupt it.
-    let pace: &[&str] = if cap_seconds.is_some() { &["-re"] } else { &[] };
-    let mut args: Vec<std::ffi::OsString> = Vec::new();
-    args.extend(pace.iter().map(Into::into));
-    args.extend(
-        ["-f", "lavfi", "-i"]
-            .into_iter()
-            .map(Into::into)
-            .chain([
-                format!("gradients=s=1280x720:r=25:c0=0x1e3a8a:c1=0x7c3aed:c2=0x0f766e:n=3:speed=0.01:d={d}").into()
-            ]),
-    );
-    args.extend(pace.iter().map(Into::into));
-    args.extend(["-i".into(), speech.as_os_str().to_owned()]);
+    let pace = if cap_seconds.is_some() { "-re" } else { "" };
+    let background = format!("gradients=s=1280x720:r=25:c0=0x1e3a8a:c1=0x7c3aed:c2=0x0f766e:n=3:speed=0.01:d={d}");
+    let mut args: Vec<std::ffi::OsString> = [pace, "-f", "lavfi", "-i", &background, pace, "-i"]
+        .into_iter()
+        .filter(|a| !a.is_empty())
+        .map(Into::into)
+        .collect();
+    args.push(speech.as_os_str().to_owned());
     args.extend(
         ["-t", &d, "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-pix_fmt", "yuv420p"]
             .into_iter()
@@ -244,12 +239,6 @@ impl AudioError {
             },
             AudioError::Decode(_) => domain::Failure::Unreadable,
         }
-    }
-
-    /// The failure an audio extraction error means for its owner: [`AudioError::failure`], or
-    /// [`domain::Failure::Unreadable`] for anything else (FFmpeg missing, I/O).
-    pub fn failure_of(e: &anyhow::Error) -> domain::Failure {
-        e.downcast_ref::<AudioError>().map_or(domain::Failure::Unreadable, AudioError::failure)
     }
 }
 

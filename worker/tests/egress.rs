@@ -192,15 +192,7 @@ async fn a_page_that_redirects_yt_dlp_to_another_loopback_port_fails_the_import_
     .await;
     let (client, _, _) = app.signed_in().await;
     let worker = InProcessWorker::start(&app);
-    let card: Value = client
-        .post(format!("{}/api/videos/import", app.url))
-        .form(&[("url", format!("{}/watch", page.url()))])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let card: Value = common::import(&client, &app, &format!("{}/watch", page.url())).await.json().await.unwrap();
     let id = card["id"].as_str().unwrap().to_owned();
     eventually("the redirected page import fails", async || status(&app, &id).await == "failed").await;
     assert_eq!(video(&app, &id).await.5, Some(domain::Failure::LinkPrivate));

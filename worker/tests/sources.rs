@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use testkit::{FakeServer, TestApp, eventually};
 
 mod common;
-use common::{InProcessWorker, status, video};
+use common::{InProcessWorker, import, status, video};
 
 /// The app, its worker serving only the `download` queue: these tests stop where transcription would start.
 async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
@@ -238,10 +238,6 @@ async fn media_server(mp4: Vec<u8>) -> FakeServer {
             ),
     )
     .await
-}
-
-async fn import(client: &reqwest::Client, app: &TestApp, url: &str) -> reqwest::Response {
-    client.post(format!("{}/api/videos/import", app.url)).form(&[("url", url)]).send().await.unwrap()
 }
 
 #[tokio::test]

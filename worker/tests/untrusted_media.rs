@@ -123,7 +123,8 @@ async fn an_mp3_whose_header_claims_one_minute_over_twenty_is_refused() {
     assert!((55.0..65.0).contains(&header), "the header claims a minute: {header}");
 
     // Streamed: decoding stops as soon as the sound passes the header's claim (60 s + 10 % + 1 s), not 20 min later.
-    let refused = media::AudioError::failure_of(&media::extract_pcm(&liar, header).await.unwrap_err());
+    let refused = media::extract_pcm(&liar, header).await.unwrap_err();
+    let refused = refused.downcast_ref::<media::AudioError>().expect("an audio error").failure();
     assert!(matches!(refused, Failure::LengthMismatch { header_seconds: 60, decoded_seconds: 67..=70 }), "{refused:?}");
     assert!(refused.message(domain::Lang::Ru.dict()).contains("60 с"), "the owner reads it in Russian");
     let refused = media::extract_mp3(&liar, header, &liar.with_extension("api.mp3")).await.unwrap_err().failure();

@@ -101,17 +101,8 @@ impl RenderClipHandler {
 
 impl JobHandler<RenderClip> for RenderClipHandler {
     async fn run(&self, ctx: JobContext, job: RenderClip) -> anyhow::Result<()> {
-        match self.render(&ctx, &job).await {
-            Err(e) if e.downcast_ref::<Rejected>().is_some() => {
-                let rejected = e.downcast_ref::<Rejected>().expect("checked above");
-                tracing::warn!(
-                    error = backend::redact::for_log(&self.state.config, &rejected.to_string()),
-                    "the render cannot succeed; the clip fails"
-                );
-                clips::finish_render(&self.state, job.clip_id, &RenderOutcome::Failed(rejected.reason.clone())).await
-            }
-            other => other,
-        }
+        let Some(reason) = crate::rejection(&self.state, self.render(&ctx, &job).await)? else { return Ok(()) };
+        clips::finish_render(&self.state, job.clip_id, &RenderOutcome::Failed(reason)).await
     }
 
     async fn failed(&self, _ctx: JobContext, job: RenderClip, error: String) -> anyhow::Result<()> {

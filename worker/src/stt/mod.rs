@@ -189,12 +189,10 @@ impl Engine for LocalEngine {
             let decoded_seconds = pcm.finish()?;
             Ok::<_, anyhow::Error>(Transcribed { transcript, provider: "local", decoded_seconds })
         });
-        match run.await.context("the speech model crashed")? {
-            Err(e) if e.downcast_ref::<media::AudioError>().is_some() => {
-                Err(Rejected::because(media::AudioError::failure_of(&e), e).into())
-            }
-            other => other,
-        }
+        run.await.context("the speech model crashed")?.map_err(|e| match e.downcast::<media::AudioError>() {
+            Ok(audio) => Rejected::because(audio.failure(), audio).into(),
+            Err(other) => other,
+        })
     }
 }
 

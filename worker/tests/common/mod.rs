@@ -72,6 +72,11 @@ pub async fn video(
     (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), error.as_deref().map(domain::Failure::from_stored))
 }
 
+/// Imports `url` as `client` (`POST /api/videos/import`).
+pub async fn import(client: &reqwest::Client, app: &TestApp, url: &str) -> reqwest::Response {
+    client.post(format!("{}/api/videos/import", app.url)).form(&[("url", url)]).send().await.unwrap()
+}
+
 /// A video's status.
 pub async fn status(app: &TestApp, id: &str) -> String {
     video(app, id).await.0
