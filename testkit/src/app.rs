@@ -59,6 +59,7 @@ impl TestApp {
             ("AUTH_SECRET", "testkit-secret-0123456789abcdefghijklmnop".to_owned()),
             ("HEALTH_TIMEOUT_MS", "1500".to_owned()),
             ("WHISPER_MODEL_DIR", crate::speech::whisper_model_dir().display().to_string()),
+            ("WHISPER_EN_MODEL_DIR", crate::speech::english_model_dir().display().to_string()),
         ]);
         customize(&mut vars);
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration is valid");

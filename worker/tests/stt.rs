@@ -21,6 +21,14 @@ async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
     common::spawn(&vars).await
 }
 
+/// The engine as `scripts/dev` configures it: multilingual base, with tiny.en for English recordings.
+fn default_engine() -> LocalWhisper {
+    let mut engine = LocalWhisper::load(&speech::whisper_model_dir(), "int8", 2, "auto")
+        .expect("the default model loads (scripts/test installs it)");
+    engine.add_english(&speech::english_model_dir()).expect("tiny.en loads beside it");
+    engine
+}
+
 fn scratch() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("cm-stt-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -45,10 +53,8 @@ async fn the_local_engine_transcribes_a_minute_of_speech_with_timed_words() {
         .collect();
     assert_eq!(starts.len(), sentences.len() - 1, "one pause before every sentence but the first");
 
-    let model = tokio::task::spawn_blocking(|| LocalWhisper::load(&speech::whisper_model_dir(), "int8", 2, "auto"))
-        .await
-        .unwrap()
-        .expect("the local model loads (scripts/test installs it)");
+    let model = tokio::task::spawn_blocking(default_engine).await.unwrap();
+    let english = model.english_model_name().expect("the English model is loaded");
     let (transcript, shares) = tokio::task::spawn_blocking(move || {
         let mut shares = Vec::new();
         let t = model.transcribe(&samples, &mut |s| shares.push(s)).unwrap();
@@ -62,7 +68,7 @@ async fn the_local_engine_transcribes_a_minute_of_speech_with_timed_words() {
     eprintln!("English: word error rate {wer:.3}");
     assert!(wer <= 0.25, "word error rate {wer:.2}: {}", transcript.full_text());
     assert_eq!(transcript.language, "en");
-    assert!(transcript.model.starts_with("local/"), "{}", transcript.model);
+    assert_eq!(transcript.model, english, "English goes to the English-only model");
     assert!(shares.len() >= 2 && shares.windows(2).all(|w| w[0] <= w[1]), "progress: {shares:?}");
     assert!((shares.last().unwrap() - 1.0).abs() < 1e-9, "progress ends at 100 %: {shares:?}");
 
@@ -98,17 +104,69 @@ async fn the_default_local_model_transcribes_russian_speech_and_detects_the_lang
     assert!(duration >= 60.0, "the recording is {duration} s");
     let samples = worker::media::extract_pcm(&wav, 0.0).await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    let model = tokio::task::spawn_blocking(|| LocalWhisper::load(&speech::whisper_model_dir(), "int8", 2, "auto"))
-        .await
-        .unwrap()
-        .expect("the default model loads (scripts/test installs it)");
+    let model = tokio::task::spawn_blocking(default_engine).await.unwrap();
+    let (main, english) = (model.model_name(), model.english_model_name());
     let transcript =
         tokio::task::spawn_blocking(move || model.transcribe(&samples, &mut |_| {}).unwrap()).await.unwrap();
     assert_eq!(transcript.language, "ru", "{}", transcript.full_text());
+    assert_eq!(transcript.model, main, "Russian stays with the multilingual model");
+    assert!(english.is_some_and(|e| e != main), "the English model was loaded beside it");
     let wer = word_error_rate(&speech::SCRIPT_RU.join(" "), &transcript.full_text());
     eprintln!("Russian, {} words: word error rate {wer:.3}", speech::SCRIPT_RU.join(" ").split_whitespace().count());
     assert!(wer <= 0.30, "word error rate {wer:.2}: {}", transcript.full_text());
     assert!(transcript.segments.iter().all(|s| !s.words.is_empty()), "every segment has timed words");
+}
+
+/// Long silences are skipped without losing the words on either side, and the words after them keep their place in
+/// time: 35 s of digital silence (the absolute floor), two sentences, 40 s of faint noise (far below the speech), two
+/// more sentences. The language is still detected on the first window with sound and routed to the English model.
+#[tokio::test]
+async fn words_on_both_sides_of_long_silences_are_kept_at_their_times() {
+    let dir = scratch();
+    let before = speech::speech_wav(&dir.join("a"), "en-us", &speech::SCRIPT[1..3], 0.3);
+    let after = speech::speech_wav(&dir.join("b"), "en-us", &speech::SCRIPT[3..5], 0.3);
+    let wav = dir.join("gaps.wav");
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-loglevel", "error"])
+        .args(["-f", "lavfi", "-t", "35", "-i", "anullsrc=r=16000:cl=mono", "-i"])
+        .arg(&before)
+        .args(["-f", "lavfi", "-i", "anoisesrc=d=40:c=white:r=16000:a=0.001", "-i"])
+        .arg(&after)
+        .args(["-filter_complex", "[0:a][1:a][2:a][3:a]concat=n=4:v=0:a=1", "-y"])
+        .arg(&wav)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let speech_start = 35.0;
+    let gap_start = speech_start + speech::duration_of(&before);
+    let gap_end = gap_start + 40.0;
+    let samples = worker::media::extract_pcm(&wav, 0.0).await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let engine = tokio::task::spawn_blocking(default_engine).await.unwrap();
+    let english = engine.english_model_name().expect("the English model is loaded");
+    let transcript =
+        tokio::task::spawn_blocking(move || engine.transcribe(&samples, &mut |_| {}).unwrap()).await.unwrap();
+    assert_eq!(transcript.language, "en");
+    assert_eq!(transcript.model, english);
+    let text = transcript.full_text();
+    let wer = word_error_rate(&speech::SCRIPT[1..5].join(" "), &text);
+    assert!(wer <= 0.25, "word error rate {wer:.2}: {text}");
+
+    let words: Vec<_> = transcript.words().collect();
+    let plain = |w: &domain::transcript::Word| w.text.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let first = words.first().expect("words");
+    assert_eq!(plain(first), "the", "the first word is kept whole: {words:?}");
+    assert!((first.start - speech_start).abs() <= 0.5, "the speech starts at {speech_start} s: {first:?}");
+    let last_before = words.iter().rfind(|w| w.start < gap_start).expect("words before the gap");
+    assert_eq!(plain(last_before), "time", "the last word before the gap is kept: {words:?}");
+    let first_after = words.iter().find(|w| w.start >= gap_start).expect("words after the gap");
+    assert_eq!(plain(first_after), "that", "the first word after the gap is kept whole: {words:?}");
+    assert!(
+        (first_after.start - gap_end).abs() <= 0.5,
+        "the first word after the gap starts at {:.2} s, the speech at {gap_end:.2} s",
+        first_after.start
+    );
+    assert!(words.iter().all(|w| w.start < gap_start || w.start >= gap_end - 0.5), "no words in the noise: {words:?}");
 }
 
 /// Stores `file` as the source of a new video of `user` that waits in `transcribing`; returns its id.

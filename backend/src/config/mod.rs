@@ -274,6 +274,9 @@ pub struct SttConfig {
     pub engine: SttEngine,
     /// Directory of the local CTranslate2 Whisper model (model.bin, config.json, tokenizer.json).
     pub model_dir: Option<std::path::PathBuf>,
+    /// Directory of an English-only local model (`WHISPER_EN_MODEL_DIR`, e.g. `tiny.en`): when set beside a
+    /// multilingual main model, recordings detected as English are transcribed with it (faster).
+    pub english_model_dir: Option<std::path::PathBuf>,
     /// CTranslate2 compute type: `int8`, `float32`, `int8_float32` or `auto`.
     pub compute_type: String,
     /// Language for multilingual local models (`auto` detects it).
@@ -557,6 +560,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         Ok(SttConfig {
             engine,
             model_dir: self.raw("WHISPER_MODEL_DIR").filter(|d| !d.trim().is_empty()).map(Into::into),
+            english_model_dir: self.raw("WHISPER_EN_MODEL_DIR").filter(|d| !d.trim().is_empty()).map(Into::into),
             compute_type,
             language: self.or("WHISPER_LANGUAGE", "auto"),
             threads,

@@ -8,7 +8,14 @@
 //! Word timings come from `align` (dynamic time warping over the decoder's alignment heads), as in faster-whisper.
 //!
 //! English-only models (`*.en`) take the prompt `<|startoftranscript|>` alone; multilingual models take
-//! `<|startoftranscript|><|lang|><|transcribe|>`, the language detected on the first window unless configured.
+//! `<|startoftranscript|><|lang|><|transcribe|>`, the language detected on the first window with sound unless
+//! configured. When an English-only model is loaded beside a multilingual one ([`LocalWhisper::add_english`]), a
+//! recording detected as English is transcribed with it (`tiny.en` is about twice as fast as `base` at the same
+//! word error rate on English, see `bench/RESULTS.md`).
+//!
+//! Long silences are skipped: a window that starts with at least [`MIN_SILENCE_FRAMES`] of frames 45 dB below the
+//! loudest frame heard so far (or below an absolute floor) starts [`SILENCE_MARGIN_FRAMES`] before the sound returns
+//! instead, so the edges of words are kept, and silence that ends the recording is not decoded.
 
 use std::path::Path;
 
@@ -31,18 +38,36 @@ const WINDOW_FRAMES: usize = 3000;
 const FRAMES_PER_SECOND: f64 = (SAMPLE_RATE / HOP) as f64;
 /// Seconds per timestamp token and per aligned encoder frame.
 const TIME_PRECISION: f64 = 0.02;
+/// The shortest silence skipped without transcribing it: 2 s.
+pub const MIN_SILENCE_FRAMES: usize = 200;
+/// Frames kept before the sound returns after a skipped silence: 0.3 s, so a soft start of a word is not cut.
+pub const SILENCE_MARGIN_FRAMES: usize = 30;
+/// A frame whose loudest mel band is this far (log10 power: 4.5 = 45 dB) below the loudest frame so far is silent.
+const SILENCE_BELOW_PEAK: f32 = 4.5;
+/// A frame whose loudest mel band is below this (log10 power, about 70 dB under a normal speaking level) is silent
+/// whatever came before.
+const SILENCE_FLOOR: f32 = -7.0;
 
-/// A loaded local model. Loading takes a moment; keep one per process.
-pub struct LocalWhisper {
+/// One CTranslate2 Whisper model with its tokenizer.
+struct Model {
     model: sys::Whisper,
     tokenizer: Tokenizer,
-    filters: ndarray::Array2<f64>,
-    n_mels: usize,
     multilingual: bool,
-    language: Option<String>,
     name: String,
     eot: usize,
     timestamp_begin: usize,
+}
+
+/// The loaded local engine: the main model, and optionally an English-only one for English recordings. Loading
+/// takes a moment; keep one per process.
+pub struct LocalWhisper {
+    main: Model,
+    english: Option<Model>,
+    filters: ndarray::Array2<f64>,
+    n_mels: usize,
+    language: Option<String>,
+    compute: String,
+    threads: usize,
 }
 
 fn compute_type(name: &str) -> ComputeType {
@@ -62,13 +87,30 @@ struct Decoded {
     cut_off: bool,
 }
 
-impl LocalWhisper {
-    /// Loads the model in `dir` (model.bin, config.json, tokenizer.json) with `threads` CPU threads.
-    /// `language` is `auto` or an ISO 639-1 code (multilingual models only).
-    pub fn load(dir: &Path, compute: &str, threads: usize, language: &str) -> anyhow::Result<LocalWhisper> {
+/// Voice activity at the start of a window: how many of the frames whose `levels` are given (log10 power of each
+/// frame's loudest mel band) are a long silence to skip. A silence of at least [`MIN_SILENCE_FRAMES`] followed by
+/// sound is skipped up to [`SILENCE_MARGIN_FRAMES`] before the sound returns; silence to the end of `levels` is
+/// skipped whole when the recording `ended` there, else up to the margin (the sound may return right after); a
+/// shorter silence is not skipped (0). `peak` is the loudest level so far, updated with these frames, so a window is
+/// judged against everything heard up to its end.
+pub fn silence_to_skip(levels: &[f32], peak: &mut f32, ended: bool) -> usize {
+    *peak = levels.iter().copied().fold(*peak, f32::max);
+    let threshold = (*peak - SILENCE_BELOW_PEAK).max(SILENCE_FLOOR);
+    let silent = levels.iter().take_while(|l| **l < threshold).count();
+    if silent == levels.len() {
+        if ended { silent } else { silent.saturating_sub(SILENCE_MARGIN_FRAMES) }
+    } else if silent >= MIN_SILENCE_FRAMES {
+        silent - SILENCE_MARGIN_FRAMES
+    } else {
+        0
+    }
+}
+
+impl Model {
+    fn load(dir: &Path, compute: &str, threads: usize) -> anyhow::Result<Model> {
         if !dir.join("model.bin").is_file() {
             bail!(
-                "the local speech model is missing: no model.bin in {} (set WHISPER_MODEL_DIR; scripts/dev installs one)",
+                "the local speech model is missing: no model.bin in {} (scripts/dev installs the models)",
                 dir.display()
             );
         }
@@ -81,49 +123,17 @@ impl LocalWhisper {
         let eot = id("<|endoftext|>")?;
         // Timestamp tokens follow <|notimestamps|>; not every tokenizer.json lists them.
         let timestamp_begin = id("<|notimestamps|>")? + 1;
-        let n_mels = model.n_mels();
         let multilingual = model.is_multilingual();
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .filter(|n| n != "model")
             .unwrap_or_else(|| if multilingual { "whisper".into() } else { "whisper.en".into() });
-        let language = (multilingual && language != "auto").then(|| language.to_owned());
-        let filters = mel(SAMPLE_RATE as f64, N_FFT, n_mels, None, None, false, true);
-        Ok(LocalWhisper { model, tokenizer, filters, n_mels, multilingual, language, name, eot, timestamp_begin })
+        Ok(Model { model, tokenizer, multilingual, name, eot, timestamp_begin })
     }
 
-    /// `local/<model directory name>`, as recorded with the transcript.
-    pub fn model_name(&self) -> String {
+    fn model_name(&self) -> String {
         format!("local/{}", self.name)
-    }
-
-    /// Appends the log10 mel energies of `hops` (16 kHz mono samples in [-1, 1], fed [`HOP`] at a time) to `out`,
-    /// frame-major (`n_mels` values per frame). `stft` carries the analysis window across calls.
-    fn log_mel(&self, stft: &mut Spectrogram, hops: &[f32], out: &mut Vec<f32>) {
-        for hop in hops.chunks(HOP) {
-            if let Some(frame) = stft.add(hop) {
-                out.extend(log_mel_spectrogram(&frame, &self.filters).iter().map(|v| *v as f32));
-            }
-        }
-    }
-
-    /// The model input for the window starting at mel frame `seek`: `[1, n_mels, 3000]`, normalised like Whisper
-    /// (clamped to 8 below the window's maximum, then `(x + 4) / 4`), padded with silence.
-    fn window(&self, mel: &[f32], seek: usize) -> Vec<f32> {
-        let frames = mel.len() / self.n_mels;
-        let end = (seek + WINDOW_FRAMES).min(frames);
-        let slice = &mel[seek * self.n_mels..end * self.n_mels];
-        let max = slice.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let floor = if max.is_finite() { max - 8.0 } else { -10.0 };
-        let silence = (floor + 4.0) / 4.0;
-        let mut out = vec![silence; self.n_mels * WINDOW_FRAMES];
-        for (f, frame) in slice.chunks(self.n_mels).enumerate() {
-            for (m, v) in frame.iter().enumerate() {
-                out[m * WINDOW_FRAMES + f] = (v.max(floor) + 4.0) / 4.0;
-            }
-        }
-        out
     }
 
     fn prompt(&self, language: &str) -> Vec<String> {
@@ -255,6 +265,105 @@ impl LocalWhisper {
         }
         Ok(out)
     }
+}
+
+impl LocalWhisper {
+    /// Loads the model in `dir` (model.bin, config.json, tokenizer.json) with `threads` CPU threads.
+    /// `language` is `auto` or an ISO 639-1 code (multilingual models only).
+    pub fn load(dir: &Path, compute: &str, threads: usize, language: &str) -> anyhow::Result<LocalWhisper> {
+        let main = Model::load(dir, compute, threads)?;
+        let n_mels = main.model.n_mels();
+        let language = (main.multilingual && language != "auto").then(|| language.to_owned());
+        let filters = mel(SAMPLE_RATE as f64, N_FFT, n_mels, None, None, false, true);
+        Ok(LocalWhisper { main, english: None, filters, n_mels, language, compute: compute.into(), threads })
+    }
+
+    /// The engine `stt` describes, its main model in `dir`: with the English-only model of
+    /// `WHISPER_EN_MODEL_DIR` beside it when that is set and usable (a warning, not an error, when it is not: the
+    /// main model transcribes English too).
+    pub fn configured(dir: &Path, stt: &backend::config::SttConfig) -> anyhow::Result<LocalWhisper> {
+        let mut engine = LocalWhisper::load(dir, &stt.compute_type, stt.threads, &stt.language)?;
+        if let Some(english) = &stt.english_model_dir
+            && engine.main.multilingual
+            && matches!(stt.language.as_str(), "auto" | "en")
+            && let Err(e) = engine.add_english(english)
+        {
+            let main = engine.model_name();
+            tracing::warn!(error = %format!("{e:#}"), "the English-only model is not used; {main} transcribes English");
+        }
+        Ok(engine)
+    }
+
+    /// Adds the English-only model in `dir`, used instead of the main one for recordings in English. Refused when
+    /// the main model is English-only itself or the two models read different spectrograms.
+    pub fn add_english(&mut self, dir: &Path) -> anyhow::Result<()> {
+        let english = Model::load(dir, &self.compute, self.threads)?;
+        anyhow::ensure!(!english.multilingual, "{} is not an English-only model", dir.display());
+        anyhow::ensure!(self.main.multilingual, "the main model is English-only already");
+        anyhow::ensure!(
+            english.model.n_mels() == self.n_mels,
+            "{} reads {} mel bands, the main model {}",
+            dir.display(),
+            english.model.n_mels(),
+            self.n_mels
+        );
+        self.english = Some(english);
+        Ok(())
+    }
+
+    /// `local/<model directory name>` of the main model.
+    pub fn model_name(&self) -> String {
+        self.main.model_name()
+    }
+
+    /// `local/<directory name>` of the English-only model, when one is loaded beside the main one.
+    pub fn english_model_name(&self) -> Option<String> {
+        self.english.as_ref().map(Model::model_name)
+    }
+
+    /// The model that transcribes speech in `language`.
+    fn model_for(&self, language: &str) -> &Model {
+        match &self.english {
+            Some(english) if language == "en" => english,
+            _ => &self.main,
+        }
+    }
+
+    /// Appends the log10 mel energies of `hops` (16 kHz mono samples in [-1, 1], fed [`HOP`] at a time) to `out`,
+    /// frame-major (`n_mels` values per frame). `stft` carries the analysis window across calls.
+    fn log_mel(&self, stft: &mut Spectrogram, hops: &[f32], out: &mut Vec<f32>) {
+        for hop in hops.chunks(HOP) {
+            if let Some(frame) = stft.add(hop) {
+                out.extend(log_mel_spectrogram(&frame, &self.filters).iter().map(|v| *v as f32));
+            }
+        }
+    }
+
+    /// The model input for the window starting at mel frame `seek`: `[1, n_mels, 3000]`, normalised like Whisper
+    /// (clamped to 8 below the window's maximum, then `(x + 4) / 4`), padded with silence.
+    fn window(&self, mel: &[f32], seek: usize) -> Vec<f32> {
+        let frames = mel.len() / self.n_mels;
+        let end = (seek + WINDOW_FRAMES).min(frames);
+        let slice = &mel[seek * self.n_mels..end * self.n_mels];
+        let max = slice.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let floor = if max.is_finite() { max - 8.0 } else { -10.0 };
+        let silence = (floor + 4.0) / 4.0;
+        let mut out = vec![silence; self.n_mels * WINDOW_FRAMES];
+        for (f, frame) in slice.chunks(self.n_mels).enumerate() {
+            for (m, v) in frame.iter().enumerate() {
+                out[m * WINDOW_FRAMES + f] = (v.max(floor) + 4.0) / 4.0;
+            }
+        }
+        out
+    }
+
+    /// The level of each of the first `content` frames of `mel` (frame-major): its loudest mel band, log10 power.
+    fn frame_levels(&self, mel: &[f32], content: usize) -> Vec<f32> {
+        mel.chunks(self.n_mels)
+            .take(content)
+            .map(|frame| frame.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+            .collect()
+    }
 
     /// Transcribes 16 kHz mono `samples`, calling `progress` with the share of audio done (0–1) after each window.
     pub fn transcribe(&self, samples: &[f32], progress: &mut dyn FnMut(f64)) -> anyhow::Result<Transcript> {
@@ -288,9 +397,14 @@ impl LocalWhisper {
         let (mut mel, mut base, mut pending, mut ended) = (Vec::<f32>::new(), 0usize, Vec::<f32>::new(), false);
         let options =
             WhisperOptions { beam_size: 1, return_scores: true, return_no_speech_prob: true, ..Default::default() };
+        let mut model_name = self.model_name();
         let mut language = self.language.clone();
+        if !self.main.multilingual {
+            language = Some("en".into());
+        }
         let mut segments: Vec<Segment> = Vec::new();
         let mut seek = 0usize;
+        let mut peak = f32::NEG_INFINITY;
         loop {
             // Read until a whole window lies ahead of `seek`, or the sound ends.
             while !ended && base + mel.len() / self.n_mels < seek + WINDOW_FRAMES {
@@ -316,23 +430,32 @@ impl LocalWhisper {
             let total = if ended { frames as f64 } else { expected_frames.max(frames as f64) };
             let share = |seek: usize| (seek as f64 / total).min(1.0);
             let content = (frames - seek).min(WINDOW_FRAMES);
+            let silence =
+                silence_to_skip(&self.frame_levels(&mel, content), &mut peak, ended && seek + content == frames);
+            if silence > 0 {
+                seek += silence;
+                progress(share(seek));
+                continue;
+            }
             let mut input = self.window(&mel, 0);
             let features = StorageView::new(&[1, self.n_mels, WINDOW_FRAMES], &mut input, Default::default())?;
-            if self.multilingual && language.is_none() {
-                let detected = self.model.detect_language(&features)?;
+            if language.is_none() {
+                let detected = self.main.model.detect_language(&features)?;
                 let token = detected.first().and_then(|d| d.first()).map(|d| d.language.clone());
                 language = Some(
                     token.map(|t| t.trim_start_matches("<|").trim_end_matches("|>").to_owned()).unwrap_or("en".into()),
                 );
             }
             let lang = language.clone().unwrap_or_else(|| "en".into());
-            let prompt = self.prompt(&lang);
+            let engine = self.model_for(&lang);
+            model_name = engine.model_name();
+            let prompt = engine.prompt(&lang);
             let prompt_ids: Vec<usize> = prompt
                 .iter()
-                .map(|t| self.tokenizer.token_to_id(t).map(|i| i as usize).context("prompt token missing"))
+                .map(|t| engine.tokenizer.token_to_id(t).map(|i| i as usize).context("prompt token missing"))
                 .collect::<anyhow::Result<_>>()?;
-            let encoded = self.model.encode(&features, false)?;
-            let result = self.model.generate(&encoded, &[prompt], &options)?;
+            let encoded = engine.model.encode(&features, false)?;
+            let result = engine.model.generate(&encoded, &[prompt], &options)?;
             let Some(result) = result.into_iter().next() else { break };
             let ids = result.sequences_ids.first().cloned().unwrap_or_default();
             let score = result.scores.first().copied().unwrap_or(0.0);
@@ -342,8 +465,8 @@ impl LocalWhisper {
                 progress(share(seek));
                 continue;
             }
-            let decoded = self.decode_window(&ids, content);
-            let words = self.words(&encoded, &prompt_ids, &decoded.segments, content)?;
+            let decoded = engine.decode_window(&ids, content);
+            let words = engine.words(&encoded, &prompt_ids, &decoded.segments, content)?;
             // Resume right after the last spoken word of a full window: a segment's closing timestamp often lies
             // inside the next sentence, and speech that starts in the window's last moments is often left out; both
             // would lose the next sentence's first words. (At least one second is consumed, so the loop advances.)
@@ -354,8 +477,10 @@ impl LocalWhisper {
                 consumed = consumed.min(((end * FRAMES_PER_SECOND).round() as usize).max(FRAMES_PER_SECOND as usize));
             }
             for ((start, end, ids), words) in decoded.segments.iter().zip(words) {
-                let text =
-                    self.tokenizer.decode(&ids.iter().map(|i| *i as u32).collect::<Vec<_>>(), true).unwrap_or_default();
+                let text = engine
+                    .tokenizer
+                    .decode(&ids.iter().map(|i| *i as u32).collect::<Vec<_>>(), true)
+                    .unwrap_or_default();
                 let text = text.trim().to_owned();
                 if text.is_empty() {
                     continue;
@@ -369,6 +494,59 @@ impl LocalWhisper {
             seek += consumed.max(1);
             progress(share(seek));
         }
-        Ok(Transcript { language: language.unwrap_or_else(|| "en".into()), segments, model: self.model_name() })
+        Ok(Transcript { language: language.unwrap_or_else(|| "en".into()), segments, model: model_name })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames at `speech` level with a stretch of `quiet` frames at `silence` level first.
+    fn levels(quiet: usize, silence: f32, speech: usize) -> Vec<f32> {
+        [vec![silence; quiet], vec![1.0; speech]].concat()
+    }
+
+    #[test]
+    fn a_long_silence_is_skipped_up_to_a_margin_before_the_sound() {
+        let mut peak = f32::NEG_INFINITY;
+        assert_eq!(silence_to_skip(&levels(500, -10.0, 100), &mut peak, false), 500 - SILENCE_MARGIN_FRAMES);
+        assert_eq!(peak, 1.0);
+    }
+
+    #[test]
+    fn a_short_pause_is_transcribed() {
+        let mut peak = f32::NEG_INFINITY;
+        assert_eq!(silence_to_skip(&levels(MIN_SILENCE_FRAMES - 1, -10.0, 100), &mut peak, false), 0);
+        assert_eq!(silence_to_skip(&levels(0, -10.0, 100), &mut peak, true), 0);
+    }
+
+    #[test]
+    fn background_noise_far_below_the_speech_counts_as_silence_but_quiet_speech_does_not() {
+        // 50 dB below the loudest frame so far: silence.
+        let mut peak = 1.0;
+        assert_eq!(silence_to_skip(&levels(300, -4.0, 10), &mut peak, false), 300 - SILENCE_MARGIN_FRAMES);
+        // 30 dB below: someone speaking quietly, kept.
+        let mut peak = 1.0;
+        assert_eq!(silence_to_skip(&levels(300, -2.0, 10), &mut peak, false), 0);
+        // Speech later in the same window sets the level the silence before it is judged against.
+        let mut peak = f32::NEG_INFINITY;
+        assert_eq!(silence_to_skip(&levels(300, -4.0, 10), &mut peak, false), 300 - SILENCE_MARGIN_FRAMES);
+    }
+
+    #[test]
+    fn a_window_of_silence_is_skipped_but_the_margin_and_digital_silence_alone_is_silence() {
+        // Nothing heard yet, and nothing but digital silence: the absolute floor decides.
+        let mut peak = f32::NEG_INFINITY;
+        assert_eq!(silence_to_skip(&[-10.0; 3000], &mut peak, false), 3000 - SILENCE_MARGIN_FRAMES);
+        // Too little left to keep a margin: nothing to skip while more may follow.
+        assert_eq!(silence_to_skip(&[-10.0; 20], &mut peak, false), 0);
+    }
+
+    #[test]
+    fn silence_that_ends_the_recording_is_skipped_whole() {
+        let mut peak = 1.0;
+        assert_eq!(silence_to_skip(&[-10.0; 30], &mut peak, true), 30);
+        assert_eq!(silence_to_skip(&[-10.0; 3000], &mut peak, true), 3000);
     }
 }

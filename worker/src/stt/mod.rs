@@ -53,12 +53,10 @@ impl TranscribeHandler {
                 let dir = stt.model_dir.clone().ok_or_else(|| {
                     Rejected::because(Failure::NoSpeechModel, "WHISPER_MODEL_DIR is not set (scripts/dev installs one)")
                 })?;
-                let model = tokio::task::spawn_blocking(move || {
-                    local::LocalWhisper::load(&dir, &stt.compute_type, stt.threads, &stt.language)
-                })
-                .await
-                .context("loading the model")?
-                .map_err(|e| Rejected::because(Failure::NoSpeechModel, e))?;
+                let model = tokio::task::spawn_blocking(move || local::LocalWhisper::configured(&dir, &stt))
+                    .await
+                    .context("loading the model")?
+                    .map_err(|e| Rejected::because(Failure::NoSpeechModel, e))?;
                 Ok::<_, anyhow::Error>(Arc::new(model))
             })
             .await
