@@ -20,6 +20,7 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::{
+    compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -62,17 +63,11 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
     let security = security::SecurityHeaders::from_config(&app.config);
     let origin_check = security::OriginCheck::from_config(&app.config);
 
-    Router::new()
-        .route("/api/health", get(health::health))
-        .route("/api/events", get(events::events))
-        .route("/metrics", get(metrics::metrics))
-        .route("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part))
-        .route("/api/videos/{video}/source", get(uploads::source))
-        .route("/api/clips/{clip}/stream", get(uploads::clip_stream))
-        .route("/api/clips/{clip}/thumbnail", get(uploads::clip_thumbnail))
-        .route("/api/videos/{video}/{file}", get(transcripts::download))
-        .route("/auth/vk/start", get(vk::start))
-        .route("/auth/vk/callback", get(vk::callback))
+    // Pages, server functions and the site's files (wasm, JS, CSS) go out compressed, Brotli or gzip as the browser
+    // accepts (the wasm module is a quarter of its size in Brotli). Media, downloads and live events are routed
+    // outside this layer: compressing video wastes CPU and breaks ranges, and a compressed event stream would be held
+    // back in the encoder's buffer.
+    let site = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -86,6 +81,19 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .layer(CompressionLayer::new().br(true).gzip(true));
+    Router::new()
+        .route("/api/health", get(health::health))
+        .route("/api/events", get(events::events))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part))
+        .route("/api/videos/{video}/source", get(uploads::source))
+        .route("/api/clips/{clip}/stream", get(uploads::clip_stream))
+        .route("/api/clips/{clip}/thumbnail", get(uploads::clip_thumbnail))
+        .route("/api/videos/{video}/{file}", get(transcripts::download))
+        .route("/auth/vk/start", get(vk::start))
+        .route("/auth/vk/callback", get(vk::callback))
+        .merge(site)
         .layer(axum::middleware::from_fn_with_state(limits::RequestLimits::new(app.clone()), limits::limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), session::session))
         .layer(axum::middleware::from_fn_with_state(app.clone(), session::client_address))

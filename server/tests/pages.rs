@@ -159,3 +159,40 @@ async fn signed_in_pages_send_anonymous_visitors_to_login_and_back() {
         assert_eq!(app.get(path).await.status().as_u16(), 200, "{path}");
     }
 }
+
+/// `path` fetched with `Accept-Encoding: encoding` by `client`: (Content-Encoding, Content-Type, body as sent).
+async fn fetch_encoded(client: &reqwest::Client, url: &str, encoding: &str) -> (Option<String>, String, Vec<u8>) {
+    let res = client.get(url).header("accept-encoding", encoding).send().await.expect("request");
+    assert_eq!(res.status(), 200, "{url}");
+    let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (encoding, kind) = (header("content-encoding"), header("content-type").unwrap_or_default());
+    (encoding, kind, res.bytes().await.expect("body").to_vec())
+}
+
+#[tokio::test]
+async fn pages_and_site_files_go_out_compressed_as_the_browser_accepts() {
+    use std::io::Read as _;
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let page = format!("{}/", app.url);
+
+    let (encoding, _, plain) = fetch_encoded(&client, &page, "identity").await;
+    assert_eq!(encoding, None);
+    let (encoding, _, gzip) = fetch_encoded(&client, &page, "gzip").await;
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(gzip.as_slice()).read_to_string(&mut html).expect("valid gzip");
+    assert!(html.contains("Из длинного видео — короткие вертикальные клипы"), "{html}");
+    assert!(gzip.len() * 2 < plain.len(), "gzip {} bytes, plain {}", gzip.len(), plain.len());
+
+    // The hydration script (built by cargo-leptos before the tests run), in Brotli when the browser prefers it.
+    let script = format!("{}/pkg/clipmaker.js", app.url);
+    let (_, _, original) = fetch_encoded(&client, &script, "identity").await;
+    let (encoding, kind, br) = fetch_encoded(&client, &script, "br;q=1.0, gzip;q=0.5").await;
+    assert_eq!(encoding.as_deref(), Some("br"));
+    assert!(kind.contains("javascript"), "{kind}");
+    let mut decoded = Vec::new();
+    brotli::Decompressor::new(br.as_slice(), 4096).read_to_end(&mut decoded).expect("valid Brotli");
+    assert_eq!(decoded, original, "the script decompresses to the file itself");
+    assert!(br.len() < original.len());
+}
