@@ -344,7 +344,7 @@ pub struct RenderConfig {
     pub fonts_dir: std::path::PathBuf,
     /// The watermark on Free-plan clips (`RENDER_WATERMARK`).
     pub watermark: String,
-    /// x264 preset (`RENDER_PRESET`, the seed's `fast`).
+    /// x264 preset (`RENDER_PRESET`, default `veryfast`: chosen by `bench/render`, see docs/rendering.md).
     pub preset: String,
     /// x264 quality (`RENDER_CRF`, the seed's 23).
     pub crf: u8,
@@ -582,7 +582,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         if crf > 51 {
             return Err(ConfigError { var: "RENDER_CRF", problem: "must be between 0 and 51".into() });
         }
-        let preset = self.or("RENDER_PRESET", "fast");
+        let preset = self.or("RENDER_PRESET", "veryfast");
         const PRESETS: [&str; 9] =
             ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
         if !PRESETS.contains(&preset.as_str()) {
