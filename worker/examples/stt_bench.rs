@@ -53,6 +53,14 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("{audio:.0} s of speech ({loops} × the script), {threads} threads");
     println!("| engine | model | compute | audio | load | transcription | real-time factor | WER |");
     println!("|---|---|---|---|---|---|---|---|");
+    // CTranslate2's matrix products: oneDNN with the `onednn` feature, else ruy (with OpenMP loops under `openmp`).
+    let backend = if cfg!(feature = "onednn") {
+        "oneDNN"
+    } else if cfg!(feature = "openmp") {
+        "ruy + OpenMP"
+    } else {
+        "ruy"
+    };
     for (model_dir, compute) in runs {
         let t0 = Instant::now();
         let model = LocalWhisper::load(&model_dir, &compute, threads, "auto")?;
@@ -62,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         let took = t1.elapsed().as_secs_f64();
         let wer = word_error_rate(&reference, &transcript.full_text());
         println!(
-            "| ClipMaker | {} | {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
+            "| ClipMaker ({backend}) | {} | {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
             model.model_name().trim_start_matches("local/"),
             took / audio,
             wer * 100.0

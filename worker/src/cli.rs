@@ -119,10 +119,7 @@ async fn process(raw: &[String]) -> anyhow::Result<()> {
     let t = Instant::now();
     let dir = config.stt.model_dir.clone().context("set WHISPER_MODEL_DIR to the local speech model")?;
     let stt_cfg = config.stt.clone();
-    let model = tokio::task::spawn_blocking(move || {
-        stt::local::LocalWhisper::load(&dir, &stt_cfg.compute_type, stt_cfg.threads, &stt_cfg.language)
-    })
-    .await??;
+    let model = tokio::task::spawn_blocking(move || stt::local::LocalWhisper::configured(&dir, &stt_cfg)).await??;
     let load_s = seconds(t);
     let t = Instant::now();
     let (tx, mut rx) = tokio::sync::watch::channel(0.0);
@@ -168,22 +165,28 @@ async fn process(raw: &[String]) -> anyhow::Result<()> {
     let words: Vec<_> = transcript.words().cloned().collect();
     let (words, config, out_dir, input_str) = (&words, &config, &out, input.to_string_lossy().into_owned());
     let input_str = &input_str;
-    let mut rendered: Vec<(usize, anyhow::Result<f64>, f64)> = futures::stream::iter(candidates.iter().enumerate())
-        .map(|(i, c)| async move {
+    // The best-scored clips first, as the job system queues them, so the best results come early.
+    let order = backend::clips::render_order(&candidates);
+    let chosen = &candidates;
+    let mut rendered: Vec<(usize, anyhow::Result<f64>, f64, f64)> = futures::stream::iter(order)
+        .map(|i| async move {
+            let c = &chosen[i];
             let t = Instant::now();
             let spec = Spec { start: c.start, end: c.end, layout, style, watermark };
             let result = render_into(&spec, config, words, input_str, out_dir, i + 1).await;
-            (i, result, seconds(t))
+            (i, result, seconds(t), seconds(total))
         })
         .buffer_unordered(cores)
         .collect()
         .await;
+    // Seconds from the start of the run to the first rendered clip.
+    let first_clip_s = rendered.iter().filter(|r| r.1.is_ok()).map(|r| r.3).fold(f64::NAN, f64::min);
     rendered.sort_by_key(|r| r.0);
     let render_s = seconds(t);
 
     let clips: Vec<serde_json::Value> = rendered
         .iter()
-        .map(|(i, result, wall)| {
+        .map(|(i, result, wall, _)| {
             let c = &candidates[*i];
             let n = i + 1;
             json!({
@@ -217,6 +220,7 @@ async fn process(raw: &[String]) -> anyhow::Result<()> {
             "transcribe": transcribe_s,
             "analyze": analyze_s,
             "render": render_s,
+            "first_clip": first_clip_s,
             "total": seconds(total),
         },
         "clips": clips,
