@@ -6,6 +6,7 @@
 //! mono WAV) and its reference text written beside it (`<path>.txt`), so another engine can be run on the same audio.
 //! Prints one Markdown table row per run: model, compute type, audio length, model load time, transcription time,
 //! real-time factor (transcription time / audio length; below 1 is faster than real time) and word error rate.
+//! Each model runs once per batch size in `STT_BENCH_BATCHES` (default `1 4`: windows decoded at once, `STT_BATCH`).
 
 use std::{path::PathBuf, process::Command, time::Instant};
 
@@ -61,20 +62,32 @@ async fn main() -> anyhow::Result<()> {
     } else {
         "ruy"
     };
+    let batches: Vec<usize> = std::env::var("STT_BENCH_BATCHES")
+        .unwrap_or_else(|_| "1 4".into())
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
     for (model_dir, compute) in runs {
-        let t0 = Instant::now();
-        let model = LocalWhisper::load(&model_dir, &compute, threads, "auto")?;
-        let load = t0.elapsed().as_secs_f64();
-        let t1 = Instant::now();
-        let transcript = model.transcribe(&samples, &mut |_| {})?;
-        let took = t1.elapsed().as_secs_f64();
-        let wer = word_error_rate(&reference, &transcript.full_text());
-        println!(
-            "| ClipMaker ({backend}) | {} | {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
-            model.model_name().trim_start_matches("local/"),
-            took / audio,
-            wer * 100.0
-        );
+        for &batch in &batches {
+            let t0 = Instant::now();
+            let model = LocalWhisper::load(&model_dir, &compute, threads, "auto")?.with_batch(batch);
+            let load = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let transcript = model.transcribe(&samples, &mut |_| {})?;
+            let took = t1.elapsed().as_secs_f64();
+            let wer = word_error_rate(&reference, &transcript.full_text());
+            if std::env::var_os("STT_BENCH_TEXT").is_some() {
+                for seg in &transcript.segments {
+                    eprintln!("[{:7.2} {:7.2}] {}", seg.start, seg.end, seg.text);
+                }
+            }
+            println!(
+                "| ClipMaker ({backend}, batch {batch}) | {} | {compute} | {audio:.0} s | {load:.2} s | {took:.1} s | {:.3} | {:.1} % |",
+                model.model_name().trim_start_matches("local/"),
+                took / audio,
+                wer * 100.0
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

@@ -21,10 +21,12 @@ async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
     common::spawn(&vars).await
 }
 
-/// The engine as `scripts/dev` configures it: multilingual base, with tiny.en for English recordings.
+/// The engine as `scripts/dev` configures it: multilingual base, with tiny.en for English recordings, four windows
+/// decoded at once.
 fn default_engine() -> LocalWhisper {
     let mut engine = LocalWhisper::load(&speech::whisper_model_dir(), "int8", 2, "auto")
-        .expect("the default model loads (scripts/test installs it)");
+        .expect("the default model loads (scripts/test installs it)")
+        .with_batch(4);
     engine.add_english(&speech::english_model_dir()).expect("tiny.en loads beside it");
     engine
 }
@@ -53,7 +55,8 @@ async fn the_local_engine_transcribes_a_minute_of_speech_with_timed_words() {
         .collect();
     assert_eq!(starts.len(), sentences.len() - 1, "one pause before every sentence but the first");
 
-    let model = tokio::task::spawn_blocking(default_engine).await.unwrap();
+    // Two windows at a time: the three windows of this minute take two batches, each reporting progress.
+    let model = tokio::task::spawn_blocking(|| default_engine().with_batch(2)).await.unwrap();
     let english = model.english_model_name().expect("the English model is loaded");
     let (transcript, shares) = tokio::task::spawn_blocking(move || {
         let mut shares = Vec::new();

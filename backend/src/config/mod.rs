@@ -283,6 +283,9 @@ pub struct SttConfig {
     pub language: String,
     /// Threads the local engine uses; it runs on blocking threads so the async runtime stays responsive.
     pub threads: usize,
+    /// 30-second windows the local engine decodes at once (`STT_BATCH`, default 4): batching makes the decoder's
+    /// matrix products wide enough to use the cores, at about 1 MB of spectrogram per window.
+    pub batch: usize,
     /// Cloud.ru (the RU strategy's provider).
     pub cloudru: SttProvider,
     /// OpenAI (the Global strategy's provider).
@@ -554,6 +557,10 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let threads: usize = self.parse("STT_THREADS", cores, "a positive number")?;
         let api_attempts: u32 = self.parse("STT_API_ATTEMPTS", 4, "a positive number")?;
+        let batch: usize = self.parse("STT_BATCH", 4, "a positive number")?;
+        if batch == 0 || batch > 32 {
+            return Err(ConfigError { var: "STT_BATCH", problem: "must be between 1 and 32".into() });
+        }
         if threads == 0 || api_attempts == 0 {
             return Err(ConfigError { var: "STT_THREADS", problem: "must be at least 1".into() });
         }
@@ -564,6 +571,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             compute_type,
             language: self.or("WHISPER_LANGUAGE", "auto"),
             threads,
+            batch,
             cloudru: self.provider(
                 "cloudru",
                 "CLOUDRU",

@@ -1,10 +1,12 @@
 //! The local engine: OpenAI Whisper in CTranslate2 format, run in-process through `ct2rs` — no key, no network.
 //!
-//! The log-mel spectrogram (n_fft 400, hop 160 → 100 frames a second) is computed as the sound arrives and read in
-//! 30 s windows of 3000 frames, normalised per window as Whisper does; frames behind the current window are dropped,
-//! so memory does not grow with the recording's length. Each window is encoded, decoded
-//! greedily with timestamp tokens, and its complete segments kept; when the last segment of a window is cut off,
-//! the next window starts where that segment began (Whisper's own "seek" loop), so no word is lost at a boundary.
+//! The log-mel spectrogram (n_fft 400, hop 160 → 100 frames a second) is computed as the sound arrives and cut into
+//! windows of at most 30 s (3000 frames), normalised per window as Whisper does. A window ends in the quietest 0.3 s
+//! of its last 5 s ([`quietest_cut`]), a pause between phrases, and the next starts right there, so windows are
+//! independent and no word is cut in two. Up to `STT_BATCH` windows are decoded at once ([`LocalWhisper::with_batch`]):
+//! one encoder call, one greedy decoding with timestamp tokens in which every step serves the whole batch (the
+//! decoder's matrix products are otherwise one row wide), and one alignment. Frames of finished windows are dropped,
+//! so memory does not grow with the recording's length.
 //! Word timings come from `align` (dynamic time warping over the decoder's alignment heads), as in faster-whisper.
 //!
 //! English-only models (`*.en`) take the prompt `<|startoftranscript|>` alone; multilingual models take
@@ -68,6 +70,7 @@ pub struct LocalWhisper {
     language: Option<String>,
     compute: String,
     threads: usize,
+    batch: usize,
 }
 
 fn compute_type(name: &str) -> ComputeType {
@@ -79,12 +82,29 @@ fn compute_type(name: &str) -> ComputeType {
     }
 }
 
-/// One decoded window: complete segments (times relative to the window, with their text token ids), how many mel
-/// frames it consumed, and whether an unfinished segment was left for the next window.
-struct Decoded {
-    segments: Vec<(f64, f64, Vec<usize>)>,
-    consumed: usize,
-    cut_off: bool,
+/// A decoded segment: start and end (seconds, relative to its window) and its text token ids.
+type RawSegment = (f64, f64, Vec<usize>);
+
+/// The fewest frames worth a window: a fifth of a second.
+const MIN_WINDOW_FRAMES: usize = 20;
+/// How far back from its 30 s end a window may be cut, looking for a pause: 5 s.
+pub const CUT_SEARCH_FRAMES: usize = 500;
+
+/// Where to end a full window whose frame `levels` are given: in the quietest stretch (levels averaged over 0.3 s)
+/// of its last [`CUT_SEARCH_FRAMES`], the latest one on a tie. The averaging makes a pause between sentences win
+/// over the short gaps between words (Whisper tends to leave out words cut off at a window's very end).
+pub fn quietest_cut(levels: &[f32]) -> usize {
+    const SMOOTH: usize = 31;
+    let from = levels.len().saturating_sub(CUT_SEARCH_FRAMES).max(1);
+    let mut best = (f32::INFINITY, levels.len());
+    for cut in from..levels.len() {
+        let around = &levels[cut.saturating_sub(SMOOTH / 2)..(cut + SMOOTH / 2 + 1).min(levels.len())];
+        let level = around.iter().sum::<f32>() / around.len() as f32;
+        if level <= best.0 {
+            best = (level, cut);
+        }
+    }
+    best.1
 }
 
 /// Voice activity at the start of a window: how many of the frames whose `levels` are given (log10 power of each
@@ -146,7 +166,7 @@ impl Model {
 
     /// Splits a window's output tokens into complete segments; a segment without its closing timestamp is left for
     /// the next window unless it is the only one.
-    fn decode_window(&self, ids: &[usize], content_frames: usize) -> Decoded {
+    fn decode_window(&self, ids: &[usize], content_frames: usize) -> Vec<RawSegment> {
         let mut segments = Vec::new();
         let mut start: Option<f64> = None;
         let mut text: Vec<usize> = Vec::new();
@@ -169,31 +189,96 @@ impl Model {
                 text.push(id);
             }
         }
-        let window_seconds = content_frames as f64 / FRAMES_PER_SECOND;
-        if text.is_empty() {
-            return Decoded { segments, consumed: content_frames, cut_off: false };
+        if !text.is_empty() {
+            // A last segment without its closing timestamp ends with the window.
+            segments.push((start.unwrap_or(0.0), content_frames as f64 / FRAMES_PER_SECOND, text));
         }
-        match last_end {
-            // Cut off: resume the next window after the last complete segment.
-            Some(end) if end > 0.0 && content_frames == WINDOW_FRAMES => {
-                let consumed = ((end * FRAMES_PER_SECOND).round() as usize).clamp(1, content_frames);
-                Decoded { segments, consumed, cut_off: true }
-            }
-            _ => {
-                segments.push((start.unwrap_or(0.0), window_seconds, text));
-                Decoded { segments, consumed: content_frames, cut_off: false }
-            }
-        }
+        segments
     }
 
-    /// Word timings (seconds, relative to the window) for `segments` by aligning their text tokens.
-    fn words(
+    /// Transcribes a batch of windows at once: `input` holds their model input (`chunks.len()` windows of
+    /// `n_mels × 3000`), `chunks` their absolute frame ranges. Encoding, greedy decoding with timestamps and word
+    /// alignment each run once for the whole batch; windows Whisper marks as silence give nothing.
+    fn transcribe_windows(
         &self,
-        encoded: &StorageView,
-        prompt_ids: &[usize],
-        segments: &[(f64, f64, Vec<usize>)],
-        content_frames: usize,
-    ) -> anyhow::Result<Vec<Vec<Word>>> {
+        input: &mut [f32],
+        chunks: &[(usize, usize)],
+        language: &str,
+        options: &WhisperOptions,
+    ) -> anyhow::Result<Vec<Segment>> {
+        let n_mels = input.len() / chunks.len() / WINDOW_FRAMES;
+        let features = StorageView::new(&[chunks.len(), n_mels, WINDOW_FRAMES], input, Default::default())?;
+        let prompt = self.prompt(language);
+        let prompt_ids: Vec<usize> = prompt
+            .iter()
+            .map(|t| self.tokenizer.token_to_id(t).map(|i| i as usize).context("prompt token missing"))
+            .collect::<anyhow::Result<_>>()?;
+        let encoded = self.model.encode(&features, false)?;
+        let results = self.model.generate(&encoded, &vec![prompt; chunks.len()], options)?;
+        let decoded: Vec<Vec<RawSegment>> = results
+            .iter()
+            .zip(chunks)
+            .map(|(result, (start, end))| {
+                let score = result.scores.first().copied().unwrap_or(0.0);
+                if result.no_speech_prob > 0.6 && score < -1.0 {
+                    return Vec::new();
+                }
+                self.decode_window(result.sequences_ids.first().map_or(&[][..], Vec::as_slice), end - start)
+            })
+            .collect();
+        // Align every window in one call; a window with no text gets a placeholder token and its result is unused.
+        let tokens: Vec<Vec<usize>> = decoded
+            .iter()
+            .map(|d| Some(Self::text_tokens(d)).filter(|t| !t.is_empty()).unwrap_or_else(|| vec![self.eot]))
+            .collect();
+        let lengths: Vec<usize> = chunks.iter().map(|(start, end)| end - start).collect();
+        let aligned = self.model.align(&encoded, &prompt_ids, &tokens, &lengths, 7).context("aligning words")?;
+        let mut out = Vec::new();
+        for (i, raw) in decoded.iter().enumerate() {
+            if raw.is_empty() {
+                continue;
+            }
+            let jumps = aligned.get(i).map(Self::token_starts).unwrap_or_default();
+            let offset = chunks[i].0 as f64 / FRAMES_PER_SECOND;
+            let limit = offset + lengths[i] as f64 / FRAMES_PER_SECOND;
+            // Timestamps are quantised to 20 ms and may overshoot the window's audio: keep them inside it.
+            let at = |t: f64| (offset + t).min(limit);
+            for ((start, end, ids), words) in raw.iter().zip(self.words(&jumps, raw)) {
+                let text =
+                    self.tokenizer.decode(&ids.iter().map(|i| *i as u32).collect::<Vec<_>>(), true).unwrap_or_default();
+                let text = text.trim().to_owned();
+                if text.is_empty() {
+                    continue;
+                }
+                let words =
+                    words.into_iter().map(|w| Word { start: at(w.start), end: at(w.end), text: w.text }).collect();
+                out.push(Segment { start: at(*start), end: at(*end), text, words });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every text token of `segments`, in order: what [`sys::Whisper::align`] aligns.
+    fn text_tokens(segments: &[RawSegment]) -> Vec<usize> {
+        segments.iter().flat_map(|(_, _, ids)| ids.iter().copied()).collect()
+    }
+
+    /// The time (seconds, relative to the window) where each aligned token's path begins.
+    fn token_starts(result: &sys::WhisperAlignmentResult) -> Vec<f64> {
+        let mut jumps = Vec::new();
+        let mut previous = None;
+        for a in &result.alignments {
+            if previous != Some(a.token_x) {
+                jumps.push(a.frame_x as f64 * TIME_PRECISION);
+                previous = Some(a.token_x);
+            }
+        }
+        jumps
+    }
+
+    /// Word timings (seconds, relative to the window) for `segments`, from where each of their text tokens starts
+    /// (`jumps`, [`Model::token_starts`]; spread evenly over the segment when the alignment is unusable).
+    fn words(&self, jumps: &[f64], segments: &[RawSegment]) -> Vec<Vec<Word>> {
         // Group each segment's tokens into words: a token that begins with a space ("Ġ") starts a word.
         let mut groups: Vec<Vec<Vec<usize>>> = Vec::new();
         for (_, _, ids) in segments {
@@ -208,23 +293,7 @@ impl Model {
             }
             groups.push(words);
         }
-        let all: Vec<usize> = segments.iter().flat_map(|(_, _, ids)| ids.iter().copied()).collect();
-        let mut jumps: Vec<f64> = Vec::new();
-        if !all.is_empty() {
-            let aligned = self
-                .model
-                .align(encoded, prompt_ids, std::slice::from_ref(&all), &[content_frames], 7)
-                .context("aligning words")?;
-            if let Some(result) = aligned.first() {
-                let mut previous = None;
-                for a in &result.alignments {
-                    if previous != Some(a.token_x) {
-                        jumps.push(a.frame_x as f64 * TIME_PRECISION);
-                        previous = Some(a.token_x);
-                    }
-                }
-            }
-        }
+        let all = Self::text_tokens(segments);
         let mut out = Vec::new();
         let mut token_index = 0;
         for ((seg_start, seg_end, _), words) in segments.iter().zip(groups) {
@@ -263,7 +332,7 @@ impl Model {
                 w.end = w.end.min(w.start + longest);
             }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -275,14 +344,14 @@ impl LocalWhisper {
         let n_mels = main.model.n_mels();
         let language = (main.multilingual && language != "auto").then(|| language.to_owned());
         let filters = mel(SAMPLE_RATE as f64, N_FFT, n_mels, None, None, false, true);
-        Ok(LocalWhisper { main, english: None, filters, n_mels, language, compute: compute.into(), threads })
+        Ok(LocalWhisper { main, english: None, filters, n_mels, language, compute: compute.into(), threads, batch: 1 })
     }
 
     /// The engine `stt` describes, its main model in `dir`: with the English-only model of
     /// `WHISPER_EN_MODEL_DIR` beside it when that is set and usable (a warning, not an error, when it is not: the
     /// main model transcribes English too).
     pub fn configured(dir: &Path, stt: &backend::config::SttConfig) -> anyhow::Result<LocalWhisper> {
-        let mut engine = LocalWhisper::load(dir, &stt.compute_type, stt.threads, &stt.language)?;
+        let mut engine = LocalWhisper::load(dir, &stt.compute_type, stt.threads, &stt.language)?.with_batch(stt.batch);
         if let Some(english) = &stt.english_model_dir
             && engine.main.multilingual
             && matches!(stt.language.as_str(), "auto" | "en")
@@ -316,6 +385,12 @@ impl LocalWhisper {
         self.main.model_name()
     }
 
+    /// Decodes up to `batch` windows at once (at least 1): see the module's documentation.
+    pub fn with_batch(mut self, batch: usize) -> LocalWhisper {
+        self.batch = batch.max(1);
+        self
+    }
+
     /// `local/<directory name>` of the English-only model, when one is loaded beside the main one.
     pub fn english_model_name(&self) -> Option<String> {
         self.english.as_ref().map(Model::model_name)
@@ -339,12 +414,10 @@ impl LocalWhisper {
         }
     }
 
-    /// The model input for the window starting at mel frame `seek`: `[1, n_mels, 3000]`, normalised like Whisper
-    /// (clamped to 8 below the window's maximum, then `(x + 4) / 4`), padded with silence.
-    fn window(&self, mel: &[f32], seek: usize) -> Vec<f32> {
-        let frames = mel.len() / self.n_mels;
-        let end = (seek + WINDOW_FRAMES).min(frames);
-        let slice = &mel[seek * self.n_mels..end * self.n_mels];
+    /// The model input for mel frames `start..end` of `mel` (frame-major, at most a window): `n_mels × 3000` values,
+    /// normalised like Whisper (clamped to 8 below the window's maximum, then `(x + 4) / 4`), padded with silence.
+    fn window(&self, mel: &[f32], start: usize, end: usize) -> Vec<f32> {
+        let slice = &mel[start * self.n_mels..end * self.n_mels];
         let max = slice.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let floor = if max.is_finite() { max - 8.0 } else { -10.0 };
         let silence = (floor + 4.0) / 4.0;
@@ -382,9 +455,9 @@ impl LocalWhisper {
     }
 
     /// Transcribes 16 kHz mono sound read from `read` (which appends samples to its buffer and returns how many, 0 at
-    /// the end), calling `progress` with the share of `expected_seconds` done after each window. Memory stays flat
-    /// whatever the length: only the mel frames from the current window on are kept (about 1 MB), and samples are
-    /// turned into frames as they arrive.
+    /// the end), calling `progress` with the share of `expected_seconds` done after each batch of windows. Memory
+    /// stays flat whatever the length: only the mel frames of the windows in hand are kept (about 1 MB a window), and
+    /// samples are turned into frames as they arrive.
     pub fn transcribe_stream(
         &self,
         read: &mut dyn FnMut(&mut Vec<f32>) -> anyhow::Result<usize>,
@@ -406,8 +479,8 @@ impl LocalWhisper {
         let mut seek = 0usize;
         let mut peak = f32::NEG_INFINITY;
         loop {
-            // Read until a whole window lies ahead of `seek`, or the sound ends.
-            while !ended && base + mel.len() / self.n_mels < seek + WINDOW_FRAMES {
+            // Read until a whole batch of windows lies ahead of `seek`, or the sound ends.
+            while !ended && base + mel.len() / self.n_mels < seek + self.batch * WINDOW_FRAMES {
                 if read(&mut pending)? == 0 {
                     ended = true;
                     // The last partial hop is analysed too.
@@ -419,27 +492,28 @@ impl LocalWhisper {
                     pending.drain(..whole);
                 }
             }
-            let frames = base + mel.len() / self.n_mels;
-            // Less than a fifth of a second left is not worth a window.
-            if seek + 20 >= frames {
-                break;
-            }
             // Frames before `seek` are done with.
             mel.drain(..(seek - base) * self.n_mels);
             base = seek;
+            let frames = base + mel.len() / self.n_mels;
             let total = if ended { frames as f64 } else { expected_frames.max(frames as f64) };
-            let share = |seek: usize| (seek as f64 / total).min(1.0);
-            let content = (frames - seek).min(WINDOW_FRAMES);
-            let silence =
-                silence_to_skip(&self.frame_levels(&mel, content), &mut peak, ended && seek + content == frames);
-            if silence > 0 {
-                seek += silence;
-                progress(share(seek));
+            let (chunks, next) = self.plan_windows(&mel, base, frames, ended, &mut peak);
+            if chunks.is_empty() {
+                // Nothing but silence in hand: go on after it, or stop at the end.
+                seek = next;
+                progress((seek as f64 / total).min(1.0));
+                if ended && seek + MIN_WINDOW_FRAMES >= frames {
+                    break;
+                }
                 continue;
             }
-            let mut input = self.window(&mel, 0);
-            let features = StorageView::new(&[1, self.n_mels, WINDOW_FRAMES], &mut input, Default::default())?;
+            let mut input = Vec::with_capacity(chunks.len() * self.n_mels * WINDOW_FRAMES);
+            for &(start, end) in &chunks {
+                input.extend(self.window(&mel, start - base, end - base));
+            }
             if language.is_none() {
+                let mut first = input[..self.n_mels * WINDOW_FRAMES].to_vec();
+                let features = StorageView::new(&[1, self.n_mels, WINDOW_FRAMES], &mut first, Default::default())?;
                 let detected = self.main.model.detect_language(&features)?;
                 let token = detected.first().and_then(|d| d.first()).map(|d| d.language.clone());
                 language = Some(
@@ -449,52 +523,52 @@ impl LocalWhisper {
             let lang = language.clone().unwrap_or_else(|| "en".into());
             let engine = self.model_for(&lang);
             model_name = engine.model_name();
-            let prompt = engine.prompt(&lang);
-            let prompt_ids: Vec<usize> = prompt
-                .iter()
-                .map(|t| engine.tokenizer.token_to_id(t).map(|i| i as usize).context("prompt token missing"))
-                .collect::<anyhow::Result<_>>()?;
-            let encoded = engine.model.encode(&features, false)?;
-            let result = engine.model.generate(&encoded, &[prompt], &options)?;
-            let Some(result) = result.into_iter().next() else { break };
-            let ids = result.sequences_ids.first().cloned().unwrap_or_default();
-            let score = result.scores.first().copied().unwrap_or(0.0);
-            let offset = seek as f64 / FRAMES_PER_SECOND;
-            if result.no_speech_prob > 0.6 && score < -1.0 {
-                seek += content;
-                progress(share(seek));
-                continue;
+            segments.extend(engine.transcribe_windows(&mut input, &chunks, &lang, &options)?);
+            seek = next;
+            progress((seek as f64 / total).min(1.0));
+            if ended && seek + MIN_WINDOW_FRAMES >= frames {
+                break;
             }
-            let decoded = engine.decode_window(&ids, content);
-            let words = engine.words(&encoded, &prompt_ids, &decoded.segments, content)?;
-            // Resume right after the last spoken word of a full window: a segment's closing timestamp often lies
-            // inside the next sentence, and speech that starts in the window's last moments is often left out; both
-            // would lose the next sentence's first words. (At least one second is consumed, so the loop advances.)
-            let mut consumed = decoded.consumed;
-            if (decoded.cut_off || content == WINDOW_FRAMES)
-                && let Some(end) = words.iter().flatten().last().map(|w| w.end)
-            {
-                consumed = consumed.min(((end * FRAMES_PER_SECOND).round() as usize).max(FRAMES_PER_SECOND as usize));
-            }
-            for ((start, end, ids), words) in decoded.segments.iter().zip(words) {
-                let text = engine
-                    .tokenizer
-                    .decode(&ids.iter().map(|i| *i as u32).collect::<Vec<_>>(), true)
-                    .unwrap_or_default();
-                let text = text.trim().to_owned();
-                if text.is_empty() {
-                    continue;
-                }
-                // Timestamps are quantised to 20 ms and may overshoot the window's audio: keep them inside it.
-                let at = |t: f64| (offset + t).min(offset + content as f64 / FRAMES_PER_SECOND);
-                let words =
-                    words.into_iter().map(|w| Word { start: at(w.start), end: at(w.end), text: w.text }).collect();
-                segments.push(Segment { start: at(*start), end: at(*end), text, words });
-            }
-            seek += consumed.max(1);
-            progress(share(seek));
         }
         Ok(Transcript { language: language.unwrap_or_else(|| "en".into()), segments, model: model_name })
+    }
+
+    /// The windows to decode next, as absolute frame ranges, from the frames in hand (`mel` holds frames
+    /// `base..frames`), and the frame to go on from. Up to `batch` windows: long silences are skipped
+    /// ([`silence_to_skip`]); a window shorter than 30 s is the recording's last; any other ends at the quietest
+    /// moment of its last [`CUT_SEARCH_FRAMES`] (a pause between words), so no word is cut in two and the next window
+    /// starts right there.
+    fn plan_windows(
+        &self,
+        mel: &[f32],
+        base: usize,
+        frames: usize,
+        ended: bool,
+        peak: &mut f32,
+    ) -> (Vec<(usize, usize)>, usize) {
+        let mut chunks = Vec::new();
+        let mut at = base;
+        while chunks.len() < self.batch && at + MIN_WINDOW_FRAMES < frames {
+            let content = (frames - at).min(WINDOW_FRAMES);
+            let levels = self.frame_levels(&mel[(at - base) * self.n_mels..], content);
+            let silence = silence_to_skip(&levels, peak, ended && at + content == frames);
+            if silence > 0 {
+                at += silence;
+                continue;
+            }
+            if frames - at < WINDOW_FRAMES {
+                if !ended {
+                    break; // the rest of this window has not been heard yet
+                }
+                chunks.push((at, frames));
+                at = frames;
+                break;
+            }
+            let cut = quietest_cut(&levels);
+            chunks.push((at, at + cut));
+            at += cut;
+        }
+        (chunks, at)
     }
 }
 
@@ -548,5 +622,25 @@ mod tests {
         let mut peak = 1.0;
         assert_eq!(silence_to_skip(&[-10.0; 30], &mut peak, true), 30);
         assert_eq!(silence_to_skip(&[-10.0; 3000], &mut peak, true), 3000);
+    }
+
+    #[test]
+    fn a_full_window_is_cut_in_the_pause_between_sentences_of_its_last_five_seconds() {
+        let mut levels = vec![1.0f32; WINDOW_FRAMES];
+        // A pause between sentences 3 s before the end, a gap between words after it as quiet but short, and a
+        // quieter pause too early to be considered.
+        for l in &mut levels[2660..2740] {
+            *l = -10.0;
+        }
+        for l in &mut levels[2900..2905] {
+            *l = -10.0;
+        }
+        for l in &mut levels[1000..1100] {
+            *l = -10.0;
+        }
+        let cut = quietest_cut(&levels);
+        assert!((2675..2725).contains(&cut), "cut at {cut}");
+        // No pause at all: the window keeps its whole length.
+        assert_eq!(quietest_cut(&vec![1.0; WINDOW_FRAMES]), WINDOW_FRAMES - 1);
     }
 }
