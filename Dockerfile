@@ -9,10 +9,12 @@ RUN rustup target add wasm32-unknown-unknown \
 WORKDIR /src
 COPY . .
 ENV LEPTOS_OUTPUT_NAME=clipmaker
-RUN cargo leptos build --release && cargo build --release -p worker --locked
+# The worker's CTranslate2 uses oneDNN for its matrix products (faster-whisper's speed on any x86 CPU; a long C++
+# build once, see docs/transcription.md).
+RUN cargo leptos build --release && cargo build --release -p worker --locked --features onednn
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg fonts-dejavu-core procps \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg fonts-dejavu-core libgomp1 procps \
     python3 python3-pip espeak-ng festival festvox-ru \
  && pip3 install --no-cache-dir --break-system-packages yt-dlp \
  && rm -rf /var/lib/apt/lists/*
