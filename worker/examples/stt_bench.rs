@@ -54,14 +54,8 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("{audio:.0} s of speech ({loops} × the script), {threads} threads");
     println!("| engine | model | compute | audio | load | transcription | real-time factor | WER |");
     println!("|---|---|---|---|---|---|---|---|");
-    // CTranslate2's matrix products: oneDNN with the `onednn` feature, else ruy (with OpenMP loops under `openmp`).
-    let backend = if cfg!(feature = "onednn") {
-        "oneDNN"
-    } else if cfg!(feature = "openmp") {
-        "ruy + OpenMP"
-    } else {
-        "ruy"
-    };
+    // CTranslate2's matrix products: oneDNN with the `onednn` feature, else ruy.
+    let backend = if cfg!(feature = "onednn") { "oneDNN" } else { "ruy" };
     let batches: Vec<usize> = std::env::var("STT_BENCH_BATCHES")
         .unwrap_or_else(|_| "1 4".into())
         .split_whitespace()

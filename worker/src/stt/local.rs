@@ -498,32 +498,28 @@ impl LocalWhisper {
             let frames = base + mel.len() / self.n_mels;
             let total = if ended { frames as f64 } else { expected_frames.max(frames as f64) };
             let (chunks, next) = self.plan_windows(&mel, base, frames, ended, &mut peak);
-            if chunks.is_empty() {
-                // Nothing but silence in hand: go on after it, or stop at the end.
-                seek = next;
-                progress((seek as f64 / total).min(1.0));
-                if ended && seek + MIN_WINDOW_FRAMES >= frames {
-                    break;
+            // Nothing but silence in hand gives no windows: go on after it.
+            if !chunks.is_empty() {
+                let mut input = Vec::with_capacity(chunks.len() * self.n_mels * WINDOW_FRAMES);
+                for &(start, end) in &chunks {
+                    input.extend(self.window(&mel, start - base, end - base));
                 }
-                continue;
+                if language.is_none() {
+                    let mut first = input[..self.n_mels * WINDOW_FRAMES].to_vec();
+                    let features = StorageView::new(&[1, self.n_mels, WINDOW_FRAMES], &mut first, Default::default())?;
+                    let detected = self.main.model.detect_language(&features)?;
+                    let token = detected.first().and_then(|d| d.first()).map(|d| d.language.clone());
+                    language = Some(
+                        token
+                            .map(|t| t.trim_start_matches("<|").trim_end_matches("|>").to_owned())
+                            .unwrap_or("en".into()),
+                    );
+                }
+                let lang = language.clone().unwrap_or_else(|| "en".into());
+                let engine = self.model_for(&lang);
+                model_name = engine.model_name();
+                segments.extend(engine.transcribe_windows(&mut input, &chunks, &lang, &options)?);
             }
-            let mut input = Vec::with_capacity(chunks.len() * self.n_mels * WINDOW_FRAMES);
-            for &(start, end) in &chunks {
-                input.extend(self.window(&mel, start - base, end - base));
-            }
-            if language.is_none() {
-                let mut first = input[..self.n_mels * WINDOW_FRAMES].to_vec();
-                let features = StorageView::new(&[1, self.n_mels, WINDOW_FRAMES], &mut first, Default::default())?;
-                let detected = self.main.model.detect_language(&features)?;
-                let token = detected.first().and_then(|d| d.first()).map(|d| d.language.clone());
-                language = Some(
-                    token.map(|t| t.trim_start_matches("<|").trim_end_matches("|>").to_owned()).unwrap_or("en".into()),
-                );
-            }
-            let lang = language.clone().unwrap_or_else(|| "en".into());
-            let engine = self.model_for(&lang);
-            model_name = engine.model_name();
-            segments.extend(engine.transcribe_windows(&mut input, &chunks, &lang, &options)?);
             seek = next;
             progress((seek as f64 / total).min(1.0));
             if ended && seek + MIN_WINDOW_FRAMES >= frames {
