@@ -17,6 +17,8 @@ pub struct Plan {
     pub watermark: bool,
     /// Days sources and clips are kept before the cleanup job deletes them.
     pub storage_days: u32,
+    /// People a team on this plan may have, the owner included; 0: the plan has no team.
+    pub team_seats: u32,
 }
 
 /// All plans, cheapest first.
@@ -28,6 +30,7 @@ pub const PLANS: [Plan; 4] = [
         max_clips_per_video: 3,
         watermark: true,
         storage_days: 3,
+        team_seats: 0,
     },
     Plan {
         id: PlanId::Start,
@@ -36,6 +39,7 @@ pub const PLANS: [Plan; 4] = [
         max_clips_per_video: 10,
         watermark: false,
         storage_days: 30,
+        team_seats: 0,
     },
     Plan {
         id: PlanId::Pro,
@@ -44,6 +48,7 @@ pub const PLANS: [Plan; 4] = [
         max_clips_per_video: 100,
         watermark: false,
         storage_days: 90,
+        team_seats: 3,
     },
     Plan {
         id: PlanId::Business,
@@ -52,6 +57,7 @@ pub const PLANS: [Plan; 4] = [
         max_clips_per_video: 100,
         watermark: false,
         storage_days: 90,
+        team_seats: 10,
     },
 ];
 
@@ -103,6 +109,8 @@ mod tests {
         assert_eq!(Plan::get(PlanId::Business).minutes_per_month, None);
         assert!(Plan::get(PlanId::Free).watermark);
         assert_eq!(Plan::get(PlanId::Free).storage_days, 3);
+        let seats: Vec<u32> = PlanId::ALL.iter().map(|id| Plan::get(*id).team_seats).collect();
+        assert_eq!(seats, [0, 0, 3, 10], "issue 18: Free and Start none, Pro 3, Business 10");
     }
 
     #[test]
