@@ -41,6 +41,10 @@ pub enum ApiError {
     BadInput,
     /// The video (or other row) does not exist or is not the user's.
     NotFound,
+    /// The user sees the row, but their team role does not allow the change.
+    Forbidden,
+    /// A team operation was refused.
+    Team(domain::teams::TeamProblem),
     /// An upload was refused.
     Upload(domain::upload::UploadProblem),
     /// The clip is being rendered; the change can wait until it is done.
@@ -83,6 +87,8 @@ impl ApiError {
             ApiError::NameTooLong => a.err_name_long.into(),
             ApiError::BadInput => a.err_bad_input.into(),
             ApiError::NotFound => t.video_list.err_not_found.into(),
+            ApiError::Forbidden => t.teams.err_forbidden.into(),
+            ApiError::Team(p) => t.teams.problem(*p),
             ApiError::Upload(p) => t.video_list.upload_errors[p.index()].into(),
             ApiError::ClipBusy => t.video_clips.err_busy.into(),
             ApiError::Internal => a.err_internal.into(),
@@ -156,6 +162,23 @@ mod ssr {
         user().ok_or_else(|| fail(ApiError::Unauthenticated))
     }
 
+    /// The signed-in user with their team (what they may see and do), or 401 Unauthenticated.
+    pub async fn require_actor(state: &AppState) -> Result<backend::teams::Actor, ApiError> {
+        let user = require_user()?;
+        backend::teams::actor(state, user).await.map_err(internal)
+    }
+
+    impl From<backend::teams::AccessError> for ApiError {
+        fn from(e: backend::teams::AccessError) -> Self {
+            use backend::teams::{AccessError as E, Denied};
+            match e {
+                E::Denied(Denied::NotFound) => fail(ApiError::NotFound),
+                E::Denied(Denied::Forbidden) => fail(ApiError::Forbidden),
+                E::Internal(e) => internal(e),
+            }
+        }
+    }
+
     pub fn refresh_cookie_value(state: &AppState) -> Option<String> {
         let parts = parts()?;
         let cookies = parts.headers.get(header::COOKIE)?.to_str().ok()?;
@@ -199,6 +222,7 @@ mod ssr {
             ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::EmailTaken => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
@@ -237,6 +261,7 @@ mod ssr {
             use domain::upload::UploadProblem as P;
             match e {
                 E::NotVerified => fail(ApiError::Upload(P::NotVerified)),
+                E::Forbidden => fail(ApiError::Forbidden),
                 E::Media(m) => fail(ApiError::Upload(m.into())),
                 E::BadSize { .. } | E::BadPart(_) => fail(ApiError::Upload(P::BadSize)),
                 E::Incomplete { .. } => fail(ApiError::Upload(P::Incomplete)),
@@ -253,6 +278,7 @@ mod ssr {
             use backend::clips::ClipEditError as E;
             match e {
                 E::NotFound => fail(ApiError::NotFound),
+                E::Forbidden => fail(ApiError::Forbidden),
                 E::BadInput => fail(ApiError::BadInput),
                 E::Busy => fail(ApiError::ClipBusy),
                 E::Internal(e) => internal(e),
@@ -413,12 +439,12 @@ pub async fn vk_enabled() -> Result<bool, ApiError> {
 #[server(prefix = "/api", endpoint = "videos/list")]
 pub async fn list_videos(before: Option<String>) -> Result<Vec<domain::videos::VideoCard>, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
+    let actor = ssr::require_actor(&state).await?;
     let before = match before.filter(|b| !b.is_empty()) {
         Some(b) => Some(ssr::id(&b)?),
         None => None,
     };
-    backend::videos::list_for_user(&state, user, before).await.map_err(ssr::internal)
+    backend::videos::list_for_user(&state, &actor, before).await.map_err(ssr::internal)
 }
 
 /// Starts the demo: a sample video is generated, stored and probed by the worker while the page shows progress.
@@ -426,11 +452,12 @@ pub async fn list_videos(before: Option<String>) -> Result<Vec<domain::videos::V
 #[server(prefix = "/api", endpoint = "videos/demo")]
 pub async fn start_demo_video(lang: Lang) -> Result<domain::videos::VideoCard, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
+    let actor = ssr::require_actor(&state).await?;
+    let user = actor.user_id;
     let demo = backend::ratelimit::Limit::per_hour("demo", state.config.limits.demo_per_hour);
     ssr::check_rate(&state, &demo, &user.to_string()).await?;
     ssr::check_rate(&state, &backend::ratelimit::Limit::UPLOADS_PER_USER, &user.to_string()).await?;
-    backend::videos::start_demo(&state, user, lang).await.map_err(ssr::internal)
+    backend::videos::start_demo(&state, &actor, lang).await.map_err(ssr::internal)
 }
 
 /// What the browser needs to send an upload's parts.
@@ -452,8 +479,8 @@ pub struct UploadPlan {
 #[server(prefix = "/api", endpoint = "videos/upload/start", input = server_fn::codec::Json)]
 pub async fn upload_start(filename: String, mime: String, size: u64, head: Vec<u8>) -> Result<UploadPlan, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    let s = backend::uploads::start(&state, user, &filename, &mime, size, &head).await?;
+    let actor = ssr::require_actor(&state).await?;
+    let s = backend::uploads::start(&state, &actor, &filename, &mime, size, &head).await?;
     Ok(UploadPlan {
         video_id: s.video_id.to_string(),
         part_size: s.part_size,
@@ -501,17 +528,17 @@ pub async fn upload_abort(video_id: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "videos/import")]
 pub async fn import_url(url: String) -> Result<domain::videos::VideoCard, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
+    let actor = ssr::require_actor(&state).await?;
     let fetch = state.config.jobs.safe_fetch();
-    Ok(backend::videos::import_url(&state, user, &url, &fetch).await?)
+    Ok(backend::videos::import_url(&state, &actor, &url, &fetch).await?)
 }
 
 /// One of the user's videos with its source details.
 #[server(prefix = "/api", endpoint = "videos/get")]
 pub async fn get_video(video_id: String) -> Result<domain::videos::VideoDetail, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    backend::videos::detail_for_user(&state, user, ssr::id(&video_id)?)
+    let actor = ssr::require_actor(&state).await?;
+    backend::videos::detail_for_user(&state, &actor, ssr::id(&video_id)?)
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::fail(ApiError::NotFound))
@@ -521,16 +548,16 @@ pub async fn get_video(video_id: String) -> Result<domain::videos::VideoDetail, 
 #[server(prefix = "/api", endpoint = "videos/transcript")]
 pub async fn get_transcript(video_id: String) -> Result<Option<domain::transcript::Transcript>, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    backend::transcripts::for_user(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)
+    let actor = ssr::require_actor(&state).await?;
+    backend::transcripts::for_user(&state, &actor, ssr::id(&video_id)?).await.map_err(ssr::internal)
 }
 
 /// The clips of one of the user's videos, best first.
 #[server(prefix = "/api", endpoint = "videos/clips")]
 pub async fn list_video_clips(video_id: String) -> Result<Vec<domain::analysis::ClipCard>, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    backend::clips::for_video(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)
+    let actor = ssr::require_actor(&state).await?;
+    backend::clips::for_video(&state, &actor, ssr::id(&video_id)?).await.map_err(ssr::internal)
 }
 
 /// The user's clips for the Clips page: `sort` is `score` or `newest`; `status` a clip status, or empty for all.
@@ -538,12 +565,12 @@ pub async fn list_video_clips(video_id: String) -> Result<Vec<domain::analysis::
 pub async fn list_clips(sort: String, status: String) -> Result<Vec<domain::analysis::ClipDetail>, ApiError> {
     use domain::TextEnum as _;
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
+    let actor = ssr::require_actor(&state).await?;
     let status = match status.as_str() {
         "" | "all" => None,
         s => Some(domain::ClipStatus::parse(s).map_err(|_| ssr::fail(ApiError::BadInput))?),
     };
-    backend::clips::list_for_user(&state, user, domain::analysis::ClipSort::parse(&sort), status)
+    backend::clips::list_for_user(&state, &actor, domain::analysis::ClipSort::parse(&sort), status)
         .await
         .map_err(ssr::internal)
 }
@@ -552,8 +579,8 @@ pub async fn list_clips(sort: String, status: String) -> Result<Vec<domain::anal
 #[server(prefix = "/api", endpoint = "clips/get")]
 pub async fn get_clip(clip_id: String) -> Result<domain::analysis::ClipDetail, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    backend::clips::detail_for_user(&state, user, ssr::id(&clip_id)?)
+    let actor = ssr::require_actor(&state).await?;
+    backend::clips::detail_for_user(&state, &actor, ssr::id(&clip_id)?)
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::fail(ApiError::NotFound))
@@ -563,8 +590,8 @@ pub async fn get_clip(clip_id: String) -> Result<domain::analysis::ClipDetail, A
 #[server(prefix = "/api", endpoint = "clips/update")]
 pub async fn update_clip(clip_id: String, title: String, cta: String) -> Result<domain::analysis::ClipCard, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    Ok(backend::clips::update_texts(&state, user, ssr::id(&clip_id)?, &title, &cta).await?)
+    let actor = ssr::require_actor(&state).await?;
+    Ok(backend::clips::update_texts(&state, &actor, ssr::id(&clip_id)?, &title, &cta).await?)
 }
 
 /// Changes a finished clip's caption style and layout and renders it again.
@@ -575,10 +602,11 @@ pub async fn restyle_clip(
     layout: String,
 ) -> Result<domain::analysis::ClipCard, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
+    let actor = ssr::require_actor(&state).await?;
+    let user = actor.user_id;
     let budget = backend::ratelimit::Limit::per_hour("restyle", state.config.limits.restyle_per_hour);
     ssr::check_rate(&state, &budget, &user.to_string()).await?;
-    Ok(backend::clips::restyle(&state, user, ssr::id(&clip_id)?, &style, &layout).await?)
+    Ok(backend::clips::restyle(&state, &actor, ssr::id(&clip_id)?, &style, &layout).await?)
 }
 
 /// Where the browser downloads a ready clip (`clip.getDownloadUrl`): a presigned storage URL valid for an hour in
@@ -586,9 +614,9 @@ pub async fn restyle_clip(
 #[server(prefix = "/api", endpoint = "clips/download-url")]
 pub async fn clip_download_url(clip_id: String) -> Result<String, ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
+    let actor = ssr::require_actor(&state).await?;
     let id = ssr::id(&clip_id)?;
-    let (key, name) = backend::clips::file_of(&state, user, id)
+    let (key, name) = backend::clips::file_of(&state, &actor, id)
         .await
         .map_err(ssr::internal)?
         .ok_or_else(|| ssr::fail(ApiError::NotFound))?;
@@ -602,10 +630,148 @@ pub async fn clip_download_url(clip_id: String) -> Result<String, ApiError> {
 #[server(prefix = "/api", endpoint = "videos/delete")]
 pub async fn delete_video(video_id: String) -> Result<(), ApiError> {
     let state = ssr::state()?;
-    let user = ssr::require_user()?;
-    if backend::videos::delete_for_user(&state, user, ssr::id(&video_id)?).await.map_err(ssr::internal)? {
-        Ok(())
-    } else {
-        Err(ssr::fail(ApiError::NotFound))
+    let actor = ssr::require_actor(&state).await?;
+    Ok(backend::videos::delete_for_user(&state, &actor, ssr::id(&video_id)?).await?)
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::teams::TeamError> for ApiError {
+    fn from(e: backend::teams::TeamError) -> Self {
+        use backend::teams::TeamError as E;
+        use domain::teams::{NameProblem, TeamProblem as P};
+        ssr::fail(match e {
+            E::NotFound => ApiError::NotFound,
+            E::Forbidden => ApiError::Forbidden,
+            E::Internal(e) => return ssr::internal(e),
+            E::BadInput => ApiError::BadInput,
+            E::Name(NameProblem::Empty) => ApiError::Team(P::NameEmpty),
+            E::Name(NameProblem::TooLong) => ApiError::Team(P::NameTooLong),
+            E::AlreadyInTeam => ApiError::Team(P::AlreadyInTeam),
+            E::NoSeats { seats } => ApiError::Team(P::NoSeats { seats }),
+            E::InviteInvalid => ApiError::Team(P::InviteInvalid),
+            E::InviteExpired => ApiError::Team(P::InviteExpired),
+            E::InviteUsedUp => ApiError::Team(P::InviteUsedUp),
+            E::InviteRevoked => ApiError::Team(P::InviteRevoked),
+            E::OwnerCannotLeave => ApiError::Team(P::OwnerCannotLeave),
+        })
     }
+}
+
+/// Creates a team named `name` with the caller as owner (`team/create`). Needs a plan with team seats.
+#[server(prefix = "/api", endpoint = "team/create")]
+pub async fn team_create(name: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::teams::create(&state, user, &name).await?;
+    Ok(())
+}
+
+/// The caller's team with its members, usage and (for admins and the owner) pending invites; `None` outside a team.
+#[server(prefix = "/api", endpoint = "team/get")]
+pub async fn team_get() -> Result<Option<domain::teams::TeamView>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::get(&state, user, chrono::Utc::now()).await?)
+}
+
+/// The members of the caller's team (`team/members`), owner first.
+#[server(prefix = "/api", endpoint = "team/members")]
+pub async fn team_members() -> Result<Vec<domain::teams::MemberView>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let team = backend::teams::get(&state, user, chrono::Utc::now()).await?;
+    team.map(|t| t.members).ok_or_else(|| ssr::fail(ApiError::NotFound))
+}
+
+/// Renames the caller's team (admins and the owner).
+#[server(prefix = "/api", endpoint = "team/rename")]
+pub async fn team_rename(name: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::rename(&state, user, &name).await?)
+}
+
+/// Invites someone with `role`: by mail when `email` is given (one use), otherwise a shareable link that works
+/// `days` days (default 7) and `max_uses` times. Returns the link, shown once.
+#[server(prefix = "/api", endpoint = "team/invite")]
+pub async fn team_invite(
+    email: String,
+    role: domain::TeamRole,
+    days: Option<u32>,
+    max_uses: Option<u32>,
+) -> Result<domain::teams::CreatedInvite, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let req = backend::teams::InviteRequest {
+        email: Some(email.as_str()).filter(|e| !e.trim().is_empty()),
+        role,
+        days: days.unwrap_or(domain::teams::INVITE_DAYS_DEFAULT),
+        max_uses: max_uses.unwrap_or(1),
+    };
+    Ok(backend::teams::invite(&state, user, req, chrono::Utc::now()).await?)
+}
+
+/// Revokes a pending invite (admins and the owner).
+#[server(prefix = "/api", endpoint = "team/revoke")]
+pub async fn team_revoke(invite_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::revoke(&state, user, ssr::id(&invite_id)?, chrono::Utc::now()).await?)
+}
+
+/// What an invite link offers (the team, who invited, the role), or why it no longer works. Anyone with the link
+/// may ask.
+#[server(prefix = "/api", endpoint = "team/invite-preview")]
+pub async fn team_invite_preview(token: String) -> Result<domain::teams::InvitePreview, ApiError> {
+    let state = ssr::state()?;
+    Ok(backend::teams::preview(&state, &token, chrono::Utc::now()).await?)
+}
+
+/// Joins the team of an invite link (`team/accept`).
+#[server(prefix = "/api", endpoint = "team/accept")]
+pub async fn team_accept(token: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::teams::accept(&state, user, &token, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// Gives a member another role (admins: members and viewers; the owner: anyone else).
+#[server(prefix = "/api", endpoint = "team/role")]
+pub async fn team_role(user_id: String, role: domain::TeamRole) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::set_role(&state, user, ssr::id(&user_id)?, role).await?)
+}
+
+/// Removes a member; what they made stays with the team.
+#[server(prefix = "/api", endpoint = "team/remove")]
+pub async fn team_remove(user_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::remove(&state, user, ssr::id(&user_id)?).await?)
+}
+
+/// Leaves the caller's team (not the owner: they transfer or delete it).
+#[server(prefix = "/api", endpoint = "team/leave")]
+pub async fn team_leave() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::leave(&state, user).await?)
+}
+
+/// Hands the team to another member (owner only); the caller becomes an admin.
+#[server(prefix = "/api", endpoint = "team/transfer")]
+pub async fn team_transfer(user_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::transfer(&state, user, ssr::id(&user_id)?).await?)
+}
+
+/// Deletes the team (owner only); each video returns to the member who made it.
+#[server(prefix = "/api", endpoint = "team/delete")]
+pub async fn team_delete() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::teams::delete(&state, user).await?)
 }

@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{
-    BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _,
+    BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _, OptionalExtension as _, QueryDsl as _,
+    SelectableHelper as _,
 };
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
-    ClipLayout, ClipStatus, PlanId, TextEnum as _, VideoStatus,
+    Action, ClipLayout, ClipStatus, PlanId, TextEnum as _, VideoStatus,
     analysis::{ClipCandidate, ClipCard, ClipDetail, ClipSort, Virality},
     videos::{LiveEvent, stage},
 };
@@ -17,7 +18,8 @@ use crate::{
     db::schema::{clips, usage_records, users, videos},
     jobs::RenderClip,
     queue::{EnqueueOptions, subject_clip},
-    videos::{announce, priority_of, publish},
+    teams::{AccessError, Actor, Denied},
+    videos::{announce, notify, priority_of_video},
 };
 
 /// What the analysis stage needs to know about a video.
@@ -58,7 +60,16 @@ pub async fn analysis_target(state: &AppState, video_id: Uuid) -> anyhow::Result
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.map(|(user_id, status, plan, strategy, count, min, max)| AnalysisTarget {
+    let Some(row) = row else { return Ok(None) };
+    // Preferences are the creator's; the plan (clips per video) is the payer's, the team owner's for a team video.
+    let plan: String = videos::table
+        .inner_join(users::table.on(users::id.eq(videos::billed_to)))
+        .filter(videos::id.eq(video_id))
+        .select(users::plan_id)
+        .first(&mut conn)
+        .await?;
+    let row = (row.0, row.1, plan, row.3, row.4, row.5, row.6);
+    Ok(Some(row).map(|(user_id, status, plan, strategy, count, min, max)| AnalysisTarget {
         user_id,
         status: VideoStatus::parse(&status).unwrap_or(VideoStatus::Failed),
         plan: PlanId::parse(&plan).unwrap_or(PlanId::Free),
@@ -190,12 +201,12 @@ pub async fn save_candidates(
             Ok(Some((user_id, ids)))
         })
         .await?;
-    let Some((user_id, ids)) = saved else { return Ok(None) };
-    let priority = priority_of(state, user_id).await?;
+    let Some((_, ids)) = saved else { return Ok(None) };
+    let priority = priority_of_video(state, video_id).await?;
     for i in render_order(candidates) {
         enqueue_render(state, ids[i], priority, None).await;
     }
-    announce(state, user_id, video_id).await?;
+    announce(state, video_id).await?;
     Ok(Some(ids))
 }
 
@@ -297,11 +308,13 @@ impl ClipRow {
     }
 }
 
-/// The clips of one of the user's videos, best first.
-pub async fn for_video(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Vec<ClipCard>> {
+/// The clips of a video the actor sees, best first (none if they may not see it).
+pub async fn for_video(state: &AppState, actor: &Actor, video_id: Uuid) -> anyhow::Result<Vec<ClipCard>> {
     let mut conn = state.db.get().await?;
     let rows: Vec<ClipRow> = clips::table
-        .filter(clips::video_id.eq(video_id).and(clips::user_id.eq(user_id)))
+        .inner_join(videos::table)
+        .filter(clips::video_id.eq(video_id))
+        .filter(actor.sees::<ClipsWithVideos>())
         .select(ClipRow::as_select())
         .load(&mut conn)
         .await?;
@@ -313,15 +326,16 @@ pub async fn for_video(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyho
 /// Most clips the Clips page lists at once.
 pub const LIST_LIMIT: i64 = 200;
 
-/// The user's clips for the Clips page: by virality (best first) or newest first, optionally only one status.
+/// The clips the actor sees, for the Clips page: by virality (best first) or newest first, optionally only one
+/// status.
 pub async fn list_for_user(
     state: &AppState,
-    user_id: Uuid,
+    actor: &Actor,
     sort: ClipSort,
     status: Option<ClipStatus>,
 ) -> anyhow::Result<Vec<ClipDetail>> {
     let mut conn = state.db.get().await?;
-    let mut query = clips::table.inner_join(videos::table).filter(clips::user_id.eq(user_id)).into_boxed();
+    let mut query = clips::table.inner_join(videos::table).filter(actor.sees::<ClipsWithVideos>()).into_boxed();
     if let Some(s) = status {
         query = query.filter(clips::status.eq(s.as_str()));
     }
@@ -338,12 +352,13 @@ pub async fn list_for_user(
     Ok(rows.into_iter().map(|(row, video_title)| ClipDetail { card: row.card(), video_title }).collect())
 }
 
-/// One of the user's clips with its video's title; `None` if missing or someone else's.
-pub async fn detail_for_user(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::Result<Option<ClipDetail>> {
+/// A clip the actor sees, with its video's title; `None` if missing or not theirs to see.
+pub async fn detail_for_user(state: &AppState, actor: &Actor, clip_id: Uuid) -> anyhow::Result<Option<ClipDetail>> {
     let mut conn = state.db.get().await?;
     let row: Option<(ClipRow, String)> = clips::table
         .inner_join(videos::table)
-        .filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)))
+        .filter(clips::id.eq(clip_id))
+        .filter(actor.sees::<ClipsWithVideos>())
         .select((ClipRow::as_select(), videos::title))
         .first(&mut conn)
         .await
@@ -351,24 +366,36 @@ pub async fn detail_for_user(state: &AppState, user_id: Uuid, clip_id: Uuid) -> 
     Ok(row.map(|(row, video_title)| ClipDetail { card: row.card(), video_title }))
 }
 
-/// Reads `clip_id`'s card and publishes it to its owner's live channel.
+/// Reads `clip_id`'s card and publishes it to everyone who sees its video.
 pub async fn announce_clip(state: &AppState, clip_id: Uuid) -> anyhow::Result<Option<ClipCard>> {
     let mut conn = state.db.get().await?;
-    let row: Option<ClipRow> =
-        clips::table.find(clip_id).select(ClipRow::as_select()).first(&mut conn).await.optional()?;
-    let Some(row) = row else { return Ok(None) };
+    let row: Option<(ClipRow, Option<Uuid>)> = clips::table
+        .inner_join(videos::table)
+        .filter(clips::id.eq(clip_id))
+        .select((ClipRow::as_select(), videos::team_id))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    drop(conn);
+    let Some((row, team)) = row else { return Ok(None) };
     let user = row.user_id;
     let card = row.card();
-    publish(&state.redis, user, &LiveEvent::Clip(card.clone())).await;
+    notify(state, user, team, &LiveEvent::Clip(card.clone())).await;
     Ok(Some(card))
 }
+
+/// `clips` joined with their `videos`: the query source the actor's visibility filter applies to.
+type ClipsWithVideos = diesel::dsl::InnerJoinQuerySource<clips::table, videos::table>;
 
 /// Why a clip edit was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ClipEditError {
-    /// No such clip of this user.
+    /// No such clip, or the user may not see it.
     #[error("no such clip")]
     NotFound,
+    /// The user sees the clip but their team role does not allow the change.
+    #[error("your team role does not allow this")]
+    Forbidden,
     /// Empty or too long title or CTA, or an unknown style or layout.
     #[error("bad input")]
     BadInput,
@@ -378,6 +405,16 @@ pub enum ClipEditError {
     /// Anything else.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<AccessError> for ClipEditError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Denied(Denied::NotFound) => ClipEditError::NotFound,
+            AccessError::Denied(Denied::Forbidden) => ClipEditError::Forbidden,
+            AccessError::Internal(e) => ClipEditError::Internal(e),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for ClipEditError {
@@ -395,7 +432,7 @@ impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolErro
 /// Changes one of the user's clips' title and call to action (not burned into the video: no re-render).
 pub async fn update_texts(
     state: &AppState,
-    user_id: Uuid,
+    actor: &Actor,
     clip_id: Uuid,
     title: &str,
     cta: &str,
@@ -405,22 +442,22 @@ pub async fn update_texts(
         return Err(ClipEditError::BadInput);
     }
     let mut conn = state.db.get().await?;
-    let row: Option<ClipRow> =
-        diesel::update(clips::table.filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id))))
-            .set((clips::title.eq(title), clips::cta.eq((!cta.is_empty()).then_some(cta))))
-            .returning(ClipRow::as_returning())
-            .get_result(&mut conn)
-            .await
-            .optional()?;
-    let card = row.ok_or(ClipEditError::NotFound)?.card();
-    publish(&state.redis, user_id, &LiveEvent::Clip(card.clone())).await;
-    Ok(card)
+    crate::teams::check_clip(&mut conn, actor, clip_id, Action::Edit).await?;
+    let row: Option<ClipRow> = diesel::update(clips::table.find(clip_id))
+        .set((clips::title.eq(title), clips::cta.eq((!cta.is_empty()).then_some(cta))))
+        .returning(ClipRow::as_returning())
+        .get_result(&mut conn)
+        .await
+        .optional()?;
+    drop(conn);
+    row.ok_or(ClipEditError::NotFound)?;
+    announce_clip(state, clip_id).await?.ok_or(ClipEditError::NotFound)
 }
 
 /// Changes one of the user's clips' caption style and layout and renders it again (a finished clip only).
 pub async fn restyle(
     state: &AppState,
-    user_id: Uuid,
+    actor: &Actor,
     clip_id: Uuid,
     style: &str,
     layout: &str,
@@ -430,7 +467,8 @@ pub async fn restyle(
         return Err(ClipEditError::BadInput);
     }
     let mut conn = state.db.get().await?;
-    let mine = clips::table.filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)));
+    let video_id = crate::teams::check_clip(&mut conn, actor, clip_id, Action::Render).await?;
+    let mine = clips::table.filter(clips::id.eq(clip_id));
     let status: Option<String> = mine.select(clips::status).first(&mut conn).await.optional()?;
     let status = status.ok_or(ClipEditError::NotFound)?;
     let finished = [ClipStatus::Ready, ClipStatus::Failed, ClipStatus::Published].map(|s| s.as_str());
@@ -449,19 +487,20 @@ pub async fn restyle(
         .get_result(&mut conn)
         .await
         .optional()?;
-    let card = row.ok_or(ClipEditError::Busy)?.card();
+    row.ok_or(ClipEditError::Busy)?;
     drop(conn);
-    let priority = priority_of(state, user_id).await?;
+    let priority = priority_of_video(state, video_id).await?;
     enqueue_render(state, clip_id, priority, Some(&Uuid::now_v7().to_string())).await;
-    publish(&state.redis, user_id, &LiveEvent::Clip(card.clone())).await;
-    Ok(card)
+    announce_clip(state, clip_id).await?.ok_or(ClipEditError::NotFound)
 }
 
-/// The stored file of one of the user's ready clips: (object key, a file name for downloads).
-pub async fn file_of(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
+/// The stored file of a ready clip the actor sees: (object key, a file name for downloads).
+pub async fn file_of(state: &AppState, actor: &Actor, clip_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
     let mut conn = state.db.get().await?;
     let row: Option<(Option<String>, String)> = clips::table
-        .filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)))
+        .inner_join(videos::table)
+        .filter(clips::id.eq(clip_id))
+        .filter(actor.sees::<ClipsWithVideos>())
         .select((clips::file_key, clips::title))
         .first(&mut conn)
         .await
@@ -469,11 +508,13 @@ pub async fn file_of(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::
     Ok(row.and_then(|(key, title)| Some((key?, download_name(&title)))))
 }
 
-/// The stored thumbnail of one of the user's clips.
-pub async fn thumbnail_of(state: &AppState, user_id: Uuid, clip_id: Uuid) -> anyhow::Result<Option<String>> {
+/// The stored thumbnail of a clip the actor sees.
+pub async fn thumbnail_of(state: &AppState, actor: &Actor, clip_id: Uuid) -> anyhow::Result<Option<String>> {
     let mut conn = state.db.get().await?;
     let key: Option<Option<String>> = clips::table
-        .filter(clips::id.eq(clip_id).and(clips::user_id.eq(user_id)))
+        .inner_join(videos::table)
+        .filter(clips::id.eq(clip_id))
+        .filter(actor.sees::<ClipsWithVideos>())
         .select(clips::thumbnail_key)
         .first(&mut conn)
         .await
@@ -525,9 +566,10 @@ pub struct RenderTarget {
 pub async fn render_target(state: &AppState, clip_id: Uuid) -> anyhow::Result<Option<RenderTarget>> {
     let mut conn = state.db.get().await?;
     type Row = (Uuid, Uuid, String, f64, f64, String, String, Option<String>, Option<f64>, String);
+    // The watermark follows the plan that pays for the video (the team owner's for a team's video).
     let row: Option<Row> = clips::table
         .inner_join(videos::table)
-        .inner_join(users::table)
+        .inner_join(users::table.on(users::id.eq(videos::billed_to)))
         .filter(clips::id.eq(clip_id))
         .select((
             clips::video_id,
@@ -676,8 +718,8 @@ pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()
             Ok(Some(user))
         })
         .await?;
-    if let Some(user) = user {
-        announce(state, user, video_id).await?;
+    if user.is_some() {
+        announce(state, video_id).await?;
     }
     Ok(())
 }
@@ -691,7 +733,8 @@ pub async fn stale_renders(
 ) -> anyhow::Result<Vec<(Uuid, crate::queue::Priority)>> {
     let mut conn = state.db.get().await?;
     let rows: Vec<(Uuid, String)> = clips::table
-        .inner_join(users::table)
+        .inner_join(videos::table)
+        .inner_join(users::table.on(users::id.eq(videos::billed_to)))
         .filter(clips::status.eq_any([ClipStatus::Pending.as_str(), ClipStatus::Rendering.as_str()]))
         .filter(clips::updated_at.lt(before))
         .order(clips::updated_at.asc())

@@ -22,6 +22,7 @@ pub mod retention;
 pub mod speech;
 pub mod state;
 pub mod storage;
+pub mod teams;
 pub mod telemetry;
 pub mod transcripts;
 pub mod uploads;

@@ -17,6 +17,8 @@ pub enum Template {
     VerifyEmail,
     /// Reset the password (link valid 1 h).
     ResetPassword,
+    /// Join a team (link valid as the inviter chose, 7 days by default).
+    TeamInvite,
 }
 
 /// A rendered message.
@@ -34,17 +36,22 @@ fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-/// Renders `template` in `lang` with the action `link`.
-pub fn render(template: Template, lang: Lang, link: &str) -> Rendered {
+/// Renders `template` in `lang` with the action `link`, and `detail` (a line about this message, such as who
+/// invites) after the introduction.
+pub fn render(template: Template, lang: Lang, link: &str, detail: Option<&str>) -> Rendered {
     let t = lang.dict();
     let m: &MailText = match template {
         Template::VerifyEmail => &t.mail_verify,
         Template::ResetPassword => &t.mail_reset,
+        Template::TeamInvite => &t.mail_invite,
+    };
+    let intro = match detail {
+        Some(d) => format!("{} {d}", m.intro),
+        None => m.intro.to_owned(),
     };
     let text = format!(
         "{greeting}\n\n{intro}\n\n{action}: {link}\n\n{expiry}\n{ignore}\n\n{signature}\n",
         greeting = t.mail_greeting,
-        intro = m.intro,
         action = m.action,
         expiry = m.expiry,
         ignore = m.ignore,
@@ -62,7 +69,7 @@ pub fn render(template: Template, lang: Lang, link: &str) -> Rendered {
 <p>{signature}</p></td></tr></table></body></html>"#,
         code = lang.code(),
         greeting = e(t.mail_greeting),
-        intro = e(m.intro),
+        intro = e(&intro),
         link = e(link),
         action = e(m.action),
         expiry = e(m.expiry),
@@ -93,7 +100,19 @@ impl Mailer {
 
     /// Renders and sends `template` to `to`. The link is not logged (it carries a secret token).
     pub async fn send(&self, to: &Email, lang: Lang, template: Template, link: &str) -> anyhow::Result<()> {
-        let r = render(template, lang, link);
+        self.send_with(to, lang, template, link, None).await
+    }
+
+    /// [`Mailer::send`] with a `detail` line after the introduction (see [`render`]).
+    pub async fn send_with(
+        &self,
+        to: &Email,
+        lang: Lang,
+        template: Template,
+        link: &str,
+        detail: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let r = render(template, lang, link, detail);
         let message = Message::builder()
             .from(self.from.clone())
             .to(to.as_str().parse().context("recipient address")?)
@@ -113,14 +132,17 @@ mod tests {
     #[test]
     fn both_parts_carry_the_link_in_the_chosen_language() {
         let link = "https://clipmaker.example/verify-email?token=abc&x=1";
-        let ru = render(Template::VerifyEmail, Lang::Ru, link);
+        let ru = render(Template::VerifyEmail, Lang::Ru, link, None);
         assert_eq!(ru.subject, "Подтвердите почту для ClipMaker");
         assert!(ru.text.contains(link) && ru.text.contains("24 часа"));
         assert!(ru.html.contains("token=abc&amp;x=1"), "links are escaped in HTML");
         assert!(ru.html.contains(r#"<html lang="ru">"#));
-        let en = render(Template::ResetPassword, Lang::En, link);
+        let en = render(Template::ResetPassword, Lang::En, link, None);
         assert_eq!(en.subject, "Reset your ClipMaker password");
         assert!(en.text.contains("1 hour"));
+        let invite = render(Template::TeamInvite, Lang::Ru, link, Some("Анна приглашает вас в команду «<b>»."));
+        assert!(invite.text.contains("Анна приглашает вас в команду «<b>»."));
+        assert!(invite.html.contains("«&lt;b&gt;»"), "the detail is escaped in HTML");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! expired video is skipped, and deleting objects that are gone is not an error.
 
 use chrono::{DateTime, Utc};
-use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, QueryDsl as _};
+use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _, QueryDsl as _};
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{PLANS, TextEnum as _, VideoStatus};
 use uuid::Uuid;
@@ -35,20 +35,20 @@ pub async fn cleanup(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Cle
     let finished = [VideoStatus::Completed.as_str(), VideoStatus::Failed.as_str()];
     for plan in PLANS {
         let cutoff = now - chrono::Duration::days(i64::from(plan.storage_days));
-        let ids: Vec<(Uuid, Uuid)> = {
+        let ids: Vec<Uuid> = {
             let mut conn = state.db.get().await?;
             videos::table
-                .inner_join(users::table)
+                .inner_join(users::table.on(users::id.eq(videos::billed_to)))
                 .filter(users::plan_id.eq(plan.id.as_str()))
                 .filter(videos::expired_at.is_null().and(videos::created_at.lt(cutoff)))
                 .filter(videos::status.eq_any(finished))
                 .order(videos::created_at.asc())
                 .limit(BATCH)
-                .select((videos::id, videos::user_id))
+                .select(videos::id)
                 .load(&mut conn)
                 .await?
         };
-        for (video_id, user_id) in ids {
+        for video_id in ids {
             crate::uploads::delete_objects(state, video_id).await?;
             let mut conn = state.db.get().await?;
             let clips_deleted = conn
@@ -65,21 +65,21 @@ pub async fn cleanup(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Cle
             tracing::info!(%video_id, plan = %plan.id, clips = clips_deleted, "retention: the video's files expired");
             done.expired_videos += 1;
             done.deleted_clips += clips_deleted;
-            crate::videos::announce(state, user_id, video_id).await?;
+            crate::videos::announce(state, video_id).await?;
         }
     }
-    let abandoned: Vec<(Uuid, Uuid)> = {
+    let abandoned: Vec<Uuid> = {
         let mut conn = state.db.get().await?;
         videos::table
             .filter(videos::status.eq(VideoStatus::Uploading.as_str()))
             .filter(videos::created_at.lt(now - chrono::Duration::days(1)))
             .limit(BATCH)
-            .select((videos::id, videos::user_id))
+            .select(videos::id)
             .load(&mut conn)
             .await?
     };
-    for (video_id, user_id) in abandoned {
-        if crate::videos::delete_for_user(state, user_id, video_id).await? {
+    for video_id in abandoned {
+        if crate::videos::delete(state, video_id).await? {
             done.abandoned_uploads += 1;
         }
     }

@@ -1,7 +1,7 @@
 //! Transcripts: what the `transcribing` stage needs to know, storing its result (the minutes are charged once per
 //! video however often the job runs), and reading a transcript back for its owner.
 
-use diesel::{BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{TextEnum as _, VideoStatus, transcript::Transcript, videos::stage};
 use uuid::Uuid;
@@ -10,6 +10,7 @@ use crate::{
     AppState,
     db::schema::{transcripts, usage_records, users, videos},
     jobs::Analyze,
+    teams::Actor,
 };
 
 /// What the `transcribing` stage needs to know about a video.
@@ -115,7 +116,9 @@ pub async fn complete(
             // The minutes reserved at the probe become the minutes actually transcribed.
             let reserved = crate::videos::release_minutes(conn, video_id).await?;
             if charged == 1 {
-                diesel::update(users::table.find(user_id))
+                // Minutes count against the plan that pays for the video (the team owner's for a team's video).
+                let payer: Uuid = videos::table.find(video_id).select(videos::billed_to).first(conn).await?;
+                diesel::update(users::table.find(payer))
                     .set(users::minutes_used.eq(users::minutes_used + minutes))
                     .execute(conn)
                     .await?;
@@ -133,19 +136,37 @@ pub async fn complete(
             Ok(Some(user_id))
         })
         .await?;
-    let Some(user_id) = moved else { return Ok(false) };
-    let priority = crate::videos::priority_of(state, user_id).await?;
+    if moved.is_none() {
+        return Ok(false);
+    }
+    let priority = crate::videos::priority_of_video(state, video_id).await?;
     crate::videos::enqueue_stage(state, video_id, priority, &Analyze { video_id }).await;
-    crate::videos::announce(state, user_id, video_id).await?;
+    crate::videos::announce(state, video_id).await?;
     Ok(true)
 }
 
-/// The transcript of one of the user's videos; `None` if there is none yet or the video is someone else's.
-pub async fn for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Option<Transcript>> {
+/// The transcript of a video the actor sees; `None` if there is none yet or they may not see the video.
+pub async fn for_user(state: &AppState, actor: &Actor, video_id: Uuid) -> anyhow::Result<Option<Transcript>> {
+    let mut conn = state.db.get().await?;
+    let visible: Option<Uuid> = videos::table
+        .filter(videos::id.eq(video_id))
+        .filter(actor.sees::<videos::table>())
+        .select(videos::id)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    if visible.is_none() {
+        return Ok(None);
+    }
+    drop(conn);
+    of_video(state, video_id).await
+}
+
+/// The transcript of a video (for the worker's stages); `None` if there is none yet.
+pub async fn of_video(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<Transcript>> {
     let mut conn = state.db.get().await?;
     let row: Option<(String, serde_json::Value, String)> = transcripts::table
-        .inner_join(videos::table)
-        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .filter(transcripts::video_id.eq(video_id))
         .select((transcripts::language, transcripts::segments, transcripts::stt_model))
         .first(&mut conn)
         .await

@@ -26,6 +26,7 @@ use crate::{
     AppState,
     db::schema::{users, videos},
     ratelimit::{self, Decision, Limit},
+    teams::Actor,
 };
 
 /// Why an upload step was refused.
@@ -34,6 +35,9 @@ pub enum UploadError {
     /// The account's email is not confirmed yet.
     #[error("confirm your email before uploading")]
     NotVerified,
+    /// The user's team role does not upload (viewers).
+    #[error("your team role does not allow uploads")]
+    Forbidden,
     /// The file is not an accepted video or audio format, or its content does not match its type.
     #[error("{0}")]
     Media(#[from] MediaError),
@@ -109,8 +113,13 @@ pub fn title_from_filename(name: &str) -> String {
     if title.is_empty() { "video".into() } else { title }
 }
 
-/// Refuses users whose email is not confirmed, then counts one upload against the hourly limit.
-pub async fn check_may_upload(state: &AppState, user_id: Uuid) -> Result<(), UploadError> {
+/// Refuses users whose email is not confirmed and team members whose role does not upload, then counts one upload
+/// against the hourly limit.
+pub async fn check_may_upload(state: &AppState, actor: &Actor) -> Result<(), UploadError> {
+    if !actor.may_here(domain::Action::Upload) {
+        return Err(UploadError::Forbidden);
+    }
+    let user_id = actor.user_id;
     let mut conn = state.db.get().await?;
     let verified: Option<Option<chrono::DateTime<chrono::Utc>>> =
         users::table.find(user_id).select(users::email_verified_at).first(&mut conn).await.optional()?;
@@ -128,7 +137,7 @@ pub async fn check_may_upload(state: &AppState, user_id: Uuid) -> Result<(), Upl
 /// Begins an upload of `size` bytes declared as `mime`, whose first bytes are `head`.
 pub async fn start(
     state: &AppState,
-    user_id: Uuid,
+    actor: &Actor,
     filename: &str,
     mime: &str,
     size: u64,
@@ -138,7 +147,8 @@ pub async fn start(
     if size == 0 || size > MAX_UPLOAD_BYTES {
         return Err(UploadError::BadSize { max: MAX_UPLOAD_BYTES });
     }
-    check_may_upload(state, user_id).await?;
+    check_may_upload(state, actor).await?;
+    let (team, payer) = actor.workspace();
     let video_id = Uuid::now_v7();
     let key = format!("sources/{video_id}/source.{}", kind.extension());
     let mime = mime.split(';').next().unwrap_or(mime).trim().to_ascii_lowercase();
@@ -156,7 +166,9 @@ pub async fn start(
     diesel::insert_into(videos::table)
         .values((
             videos::id.eq(video_id),
-            videos::user_id.eq(user_id),
+            videos::user_id.eq(actor.user_id),
+            videos::team_id.eq(team),
+            videos::billed_to.eq(payer),
             videos::title.eq(title_from_filename(filename)),
             videos::status.eq(VideoStatus::Uploading.as_str()),
             videos::source_kind.eq(SourceKind::File.as_str()),
@@ -338,7 +350,7 @@ pub async fn complete(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result
         .execute(&mut conn)
         .await?;
     drop(conn);
-    crate::videos::uploaded(state, user_id, video_id).await?;
+    crate::videos::uploaded(state, video_id).await?;
     Ok(())
 }
 
@@ -346,7 +358,7 @@ pub async fn complete(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result
 pub async fn abort(state: &AppState, user_id: Uuid, video_id: Uuid) -> Result<(), UploadError> {
     // Only an upload in progress can be cancelled this way; finished videos are deleted with `videos::delete_for_user`.
     pending(state, user_id, video_id).await?;
-    crate::videos::delete_for_user(state, user_id, video_id).await?;
+    crate::videos::delete(state, video_id).await?;
     Ok(())
 }
 

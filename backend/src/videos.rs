@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{
-    BoolExpressionMethods as _, ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _,
+    BoolExpressionMethods as _, ExpressionMethods as _, JoinOnDsl as _, OptionalExtension as _, QueryDsl as _,
+    SelectableHelper as _,
 };
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
@@ -19,6 +20,7 @@ use crate::{
     jobs::FetchSource,
     queue::{EnqueueOptions, Priority, subject_video},
     redis::Redis,
+    teams::{AccessError, Actor},
 };
 
 #[derive(diesel::Queryable, diesel::Selectable)]
@@ -27,6 +29,7 @@ use crate::{
 struct CardRow {
     id: Uuid,
     user_id: Uuid,
+    team_id: Option<Uuid>,
     title: String,
     status: String,
     stage: Option<String>,
@@ -69,11 +72,26 @@ pub async fn publish(redis: &Redis, user_id: Uuid, event: &LiveEvent) {
     }
 }
 
-/// One page of the user's videos, newest first: the first page, or the one after the video `before`. Ids are
-/// UUID v7, so their order is creation order.
-pub async fn list_for_user(state: &AppState, user_id: Uuid, before: Option<Uuid>) -> anyhow::Result<Vec<VideoCard>> {
+/// Tells everyone who sees the video (its creator and, for a team's video, every member) about `event`.
+pub async fn notify(state: &AppState, creator: Uuid, team: Option<Uuid>, event: &LiveEvent) {
+    let audience = match state.db.get().await {
+        Ok(mut conn) => crate::teams::audience(&mut conn, creator, team).await,
+        Err(e) => Err(anyhow::anyhow!("database pool: {e}")),
+    };
+    let audience = audience.unwrap_or_else(|e| {
+        tracing::warn!(error = format!("{e:#}"), "reading a video's audience failed; telling its creator only");
+        vec![creator]
+    });
+    for user in audience {
+        publish(&state.redis, user, event).await;
+    }
+}
+
+/// One page of the videos the actor sees, newest first: the first page, or the one after the video `before`. Ids
+/// are UUID v7, so their order is creation order.
+pub async fn list_for_user(state: &AppState, actor: &Actor, before: Option<Uuid>) -> anyhow::Result<Vec<VideoCard>> {
     let mut conn = state.db.get().await?;
-    let mut query = videos::table.filter(videos::user_id.eq(user_id)).into_boxed();
+    let mut query = videos::table.filter(actor.sees::<videos::table>()).into_boxed();
     if let Some(before) = before {
         query = query.filter(videos::id.lt(before));
     }
@@ -86,11 +104,12 @@ pub async fn list_for_user(state: &AppState, user_id: Uuid, before: Option<Uuid>
     Ok(rows.into_iter().map(CardRow::card).collect())
 }
 
-/// One of the user's videos; `None` if it does not exist or belongs to someone else.
-pub async fn card_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Option<VideoCard>> {
+/// A video the actor sees; `None` if it does not exist or they may not see it.
+pub async fn card_for_user(state: &AppState, actor: &Actor, video_id: Uuid) -> anyhow::Result<Option<VideoCard>> {
     let mut conn = state.db.get().await?;
     let row: Option<CardRow> = videos::table
-        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .filter(videos::id.eq(video_id))
+        .filter(actor.sees::<videos::table>())
         .select(CardRow::as_select())
         .first(&mut conn)
         .await
@@ -105,20 +124,23 @@ pub async fn priority_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Prio
     Ok(Priority::for_plan(PlanId::parse(&plan).unwrap_or(PlanId::Free)))
 }
 
-/// Creates a demo video for `user_id` and enqueues the job that fills it in.
-pub async fn start_demo(state: &AppState, user_id: Uuid, lang: domain::Lang) -> anyhow::Result<VideoCard> {
-    create_to_fetch(state, user_id, lang.dict().video_list.demo_title, &crate::jobs::demo_source(lang)).await
+/// Creates a demo video in the actor's workspace and enqueues the job that fills it in.
+pub async fn start_demo(state: &AppState, actor: &Actor, lang: domain::Lang) -> anyhow::Result<VideoCard> {
+    create_to_fetch(state, actor, lang.dict().video_list.demo_title, &crate::jobs::demo_source(lang)).await
 }
 
 /// Creates a video in `downloading` whose source is `source_url` (a link, or a demo: [`crate::jobs::demo_source`]), enqueues its
 /// download and tells its owner. If Redis is down the video still exists and the reconciler enqueues it later.
-async fn create_to_fetch(state: &AppState, user_id: Uuid, title: &str, source_url: &str) -> anyhow::Result<VideoCard> {
-    let priority = priority_of(state, user_id).await?;
+async fn create_to_fetch(state: &AppState, actor: &Actor, title: &str, source_url: &str) -> anyhow::Result<VideoCard> {
+    let (team, payer) = actor.workspace();
+    let priority = priority_of(state, payer).await?;
     let mut conn = state.db.get().await?;
     let row: CardRow = diesel::insert_into(videos::table)
         .values((
             videos::id.eq(Uuid::now_v7()),
-            videos::user_id.eq(user_id),
+            videos::user_id.eq(actor.user_id),
+            videos::team_id.eq(team),
+            videos::billed_to.eq(payer),
             videos::title.eq(title),
             videos::status.eq(VideoStatus::Downloading.as_str()),
             videos::source_kind.eq(SourceKind::Url.as_str()),
@@ -130,8 +152,9 @@ async fn create_to_fetch(state: &AppState, user_id: Uuid, title: &str, source_ur
         .await?;
     drop(conn);
     enqueue_fetch(state, row.id, priority).await;
+    let (creator, team) = (row.user_id, row.team_id);
     let card = row.card();
-    publish(&state.redis, user_id, &LiveEvent::Video(card.clone())).await;
+    notify(state, creator, team, &LiveEvent::Video(card.clone())).await;
     Ok(card)
 }
 
@@ -169,42 +192,59 @@ pub async fn lock_in_status(
         .optional()?)
 }
 
-/// Moves a just-uploaded video on to its `downloading` stage (validation) and tells its owner.
-pub async fn uploaded(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<()> {
-    let priority = priority_of(state, user_id).await?;
+/// Moves a just-uploaded video on to its `downloading` stage (validation) and tells those who see it.
+pub async fn uploaded(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
+    let priority = priority_of_video(state, video_id).await?;
     enqueue_fetch(state, video_id, priority).await;
-    announce(state, user_id, video_id).await
+    announce(state, video_id).await
 }
 
-/// Publishes the video's current card to its owner's live channel.
-pub async fn announce(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<()> {
-    if let Some(card) = card_for_user(state, user_id, video_id).await? {
-        publish(&state.redis, user_id, &LiveEvent::Video(card)).await;
+/// The queue priority of a video's jobs: by the plan that pays for it.
+pub async fn priority_of_video(state: &AppState, video_id: Uuid) -> anyhow::Result<Priority> {
+    let mut conn = state.db.get().await?;
+    let payer: Uuid = videos::table.find(video_id).select(videos::billed_to).first(&mut conn).await?;
+    drop(conn);
+    priority_of(state, payer).await
+}
+
+/// Publishes the video's current card to everyone who sees it.
+pub async fn announce(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    let row: Option<CardRow> =
+        videos::table.find(video_id).select(CardRow::as_select()).first(&mut conn).await.optional()?;
+    drop(conn);
+    if let Some(row) = row {
+        let (creator, team) = (row.user_id, row.team_id);
+        notify(state, creator, team, &LiveEvent::Video(row.card())).await;
     }
     Ok(())
 }
 
-/// Creates a video imported from `url` (checked: http(s) only, public address) and enqueues its download.
+/// Creates a video imported from `url` (checked: http(s) only, public address) in the actor's workspace and
+/// enqueues its download.
 pub async fn import_url(
     state: &AppState,
-    user_id: Uuid,
+    actor: &Actor,
     url: &str,
     allowed: &crate::fetch::SafeFetch,
 ) -> Result<VideoCard, crate::uploads::UploadError> {
     use crate::uploads::UploadError;
+    if !actor.may_here(domain::Action::Upload) {
+        return Err(UploadError::Forbidden);
+    }
     let parsed = url::Url::parse(url.trim()).map_err(|_| UploadError::BadUrl)?;
     allowed.resolve(&parsed).await.map_err(|e| {
         // The host only: a link's path and query may carry someone's access token.
         tracing::info!(host = parsed.host_str().unwrap_or(""), error = %e, "refused a URL import");
         UploadError::BadUrl
     })?;
-    crate::uploads::check_may_upload(state, user_id).await?;
+    crate::uploads::check_may_upload(state, actor).await?;
     let title = parsed
         .path_segments()
         .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_owned))
         .map(|name| crate::uploads::title_from_filename(&name))
         .unwrap_or_else(|| parsed.host_str().unwrap_or("video").to_owned());
-    Ok(create_to_fetch(state, user_id, &title, parsed.as_str()).await?)
+    Ok(create_to_fetch(state, actor, &title, parsed.as_str()).await?)
 }
 
 /// What the download stage needs to know about a video.
@@ -251,8 +291,8 @@ pub async fn report_progress(state: &AppState, video_id: Uuid, stage: &str, prog
         .await
         .optional()?;
     if let Some(row) = row {
-        let user = row.user_id;
-        publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
+        let (creator, team) = (row.user_id, row.team_id);
+        notify(state, creator, team, &LiveEvent::Video(row.card())).await;
     }
     Ok(())
 }
@@ -311,10 +351,12 @@ pub async fn complete_probe(
     }
     let outcome = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-            let Some(user_id) = lock_in_status(conn, video_id, VideoStatus::Downloading).await? else {
+            if lock_in_status(conn, video_id, VideoStatus::Downloading).await?.is_none() {
                 return Ok(Err(ProbeOutcome::AlreadyMoved));
-            };
+            }
             if let Some(minutes) = reserve {
+                // Minutes come from the plan that pays for the video: the team owner's for a team's video.
+                let user_id: Uuid = videos::table.find(video_id).select(videos::billed_to).first(conn).await?;
                 let (plan, used, reserved, extra): (String, i32, i32, i32) = users::table
                     .find(user_id)
                     .select((users::plan_id, users::minutes_used, users::minutes_reserved, users::extra_minutes))
@@ -353,7 +395,8 @@ pub async fn complete_probe(
         .await?;
     match outcome {
         Ok(row) => {
-            publish(&state.redis, row.user_id, &LiveEvent::Video(row.card())).await;
+            let (creator, team) = (row.user_id, row.team_id);
+            notify(state, creator, team, &LiveEvent::Video(row.card())).await;
             Ok(ProbeOutcome::Moved)
         }
         Err(outcome) => Ok(outcome),
@@ -366,7 +409,7 @@ pub async fn release_minutes(conn: &mut diesel_async::AsyncPgConnection, video_i
     let held: Option<(Uuid, i32)> = videos::table
         .find(video_id)
         .filter(videos::minutes_reserved.gt(0))
-        .select((videos::user_id, videos::minutes_reserved))
+        .select((videos::billed_to, videos::minutes_reserved))
         .for_update()
         .first(conn)
         .await
@@ -413,8 +456,8 @@ pub async fn fail(state: &AppState, video_id: Uuid, reason: &domain::Failure) ->
         })
         .await?;
     if let Some(row) = row {
-        let user = row.user_id;
-        publish(&state.redis, user, &LiveEvent::Video(row.card())).await;
+        let (creator, team) = (row.user_id, row.team_id);
+        notify(state, creator, team, &LiveEvent::Video(row.card())).await;
     }
     Ok(())
 }
@@ -443,7 +486,7 @@ pub async fn stale(state: &AppState, before: DateTime<Utc>, limit: i64) -> anyho
     let mut conn = state.db.get().await?;
     let waiting = [VideoStatus::Uploading, VideoStatus::Completed, VideoStatus::Failed].map(|s| s.as_str());
     let rows: Vec<(Uuid, String, String)> = videos::table
-        .inner_join(users::table)
+        .inner_join(users::table.on(users::id.eq(videos::billed_to)))
         .filter(videos::status.ne_all(waiting))
         .filter(videos::updated_at.lt(before))
         .order(videos::updated_at.asc())
@@ -463,11 +506,12 @@ pub async fn stale(state: &AppState, before: DateTime<Utc>, limit: i64) -> anyho
         .collect())
 }
 
-/// The stored source of one of the user's videos: (object key, MIME type), once it is fully uploaded.
-pub async fn source_of(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
+/// The stored source of a video the actor sees: (object key, MIME type), once it is fully uploaded.
+pub async fn source_of(state: &AppState, actor: &Actor, video_id: Uuid) -> anyhow::Result<Option<(String, String)>> {
     let mut conn = state.db.get().await?;
     let row: Option<(Option<String>, Option<String>, String)> = videos::table
-        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .filter(videos::id.eq(video_id))
+        .filter(actor.sees::<videos::table>())
         .select((videos::file_key, videos::mime_type, videos::status))
         .first(&mut conn)
         .await
@@ -480,13 +524,13 @@ pub async fn source_of(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyho
     })
 }
 
-/// One of the user's videos with its source details; `None` if missing or someone else's.
+/// A video the actor sees, with its source details; `None` if missing or not theirs to see.
 pub async fn detail_for_user(
     state: &AppState,
-    user_id: Uuid,
+    actor: &Actor,
     video_id: Uuid,
 ) -> anyhow::Result<Option<domain::videos::VideoDetail>> {
-    let Some(card) = card_for_user(state, user_id, video_id).await? else { return Ok(None) };
+    let Some(card) = card_for_user(state, actor, video_id).await? else { return Ok(None) };
     let mut conn = state.db.get().await?;
     let (size_bytes, mime_type, source_url, file_key): (Option<i64>, Option<String>, Option<String>, Option<String>) =
         videos::table
@@ -508,13 +552,21 @@ pub async fn detail_for_user(
     }))
 }
 
-/// Deletes one of the user's videos: its stored files, an unfinished upload, and the rows (clips, transcript and
-/// publications go with it). A job still queued for it finds the video gone and does nothing. False if there was
-/// no such video of this user.
-pub async fn delete_for_user(state: &AppState, user_id: Uuid, video_id: Uuid) -> anyhow::Result<bool> {
+/// Deletes a video the actor may edit (see [`delete`]).
+pub async fn delete_for_user(state: &AppState, actor: &Actor, video_id: Uuid) -> Result<(), AccessError> {
+    let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("database pool: {e}"))?;
+    crate::teams::check_video(&mut conn, actor, video_id, domain::Action::Edit).await?;
+    drop(conn);
+    delete(state, video_id).await?;
+    Ok(())
+}
+
+/// Deletes a video: its stored files, an unfinished upload, and the rows (clips, transcript and publications go
+/// with it). A job still queued for it finds the video gone and does nothing. False if there was no such video.
+pub async fn delete(state: &AppState, video_id: Uuid) -> anyhow::Result<bool> {
     let mut conn = state.db.get().await?;
     let row: Option<(Option<String>, Option<String>)> = videos::table
-        .filter(videos::id.eq(video_id).and(videos::user_id.eq(user_id)))
+        .filter(videos::id.eq(video_id))
         .select((videos::file_key, videos::upload_id))
         .first(&mut conn)
         .await

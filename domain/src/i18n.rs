@@ -264,6 +264,44 @@ pub struct Dict {
     pub failures: FailureText,
     /// What the local analyzer writes for the user about a clip.
     pub analyzer: AnalyzerText,
+    /// Email with a team invite link.
+    pub mail_invite: MailText,
+    /// Teams: invites and membership.
+    pub teams: TeamText,
+}
+
+/// Strings about teams.
+#[derive(Debug)]
+pub struct TeamText {
+    /// The line of an invite email that names who invites and to which team: (inviter, team).
+    pub mail_detail: fn(&str, &str) -> String,
+    /// A change the caller's team role does not allow.
+    pub err_forbidden: &'static str,
+    /// Name empty, name too long, already in a team, the plan has no team, invite unknown, expired, used up,
+    /// revoked, the owner cannot leave.
+    pub problems: [&'static str; 9],
+    /// Every seat is taken: (seats).
+    pub err_seats_full: fn(u32) -> String,
+}
+
+impl TeamText {
+    /// The message for a refused team operation.
+    pub fn problem(&self, p: crate::teams::TeamProblem) -> String {
+        use crate::teams::TeamProblem as P;
+        let i = match p {
+            P::NameEmpty => 0,
+            P::NameTooLong => 1,
+            P::AlreadyInTeam => 2,
+            P::NoSeats { seats: 0 } => 3,
+            P::NoSeats { seats } => return (self.err_seats_full)(seats),
+            P::InviteInvalid => 4,
+            P::InviteExpired => 5,
+            P::InviteUsedUp => 6,
+            P::InviteRevoked => 7,
+            P::OwnerCannotLeave => 8,
+        };
+        self.problems[i].to_owned()
+    }
 }
 
 /// What the local analyzer writes for the user: why a moment was chosen, and the default call to action.
@@ -842,6 +880,31 @@ pub static RU: Dict = Dict {
         render_failed: "Монтаж клипа не удался. Попробуйте смонтировать заново; если повторится — напишите в поддержку.",
         internal: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз; если повторится — напишите в поддержку.",
     },
+    mail_invite: MailText {
+        subject: "Приглашение в команду на ClipMaker",
+        intro: "Вас пригласили в команду на ClipMaker: общие видео и клипы, одна подписка на всех.",
+        action: "Принять приглашение",
+        expiry: "Ссылка действует 7 дней и сработает один раз.",
+        ignore: "Если вы не ждали приглашения, просто не открывайте ссылку.",
+    },
+    teams: TeamText {
+        mail_detail: |who, team| format!("{who} приглашает вас в команду «{team}»."),
+        err_forbidden: "Ваша роль в команде не позволяет это сделать. Попросите владельца или администратора команды.",
+        problems: [
+            "Введите название команды.",
+            "Название команды — не длиннее 60 символов.",
+            "Вы уже состоите в команде. Чтобы перейти в другую, сначала выйдите из текущей.",
+            "Команды доступны на тарифах Pro (3 человека) и Business (10). Смените тариф, чтобы пригласить коллег.",
+            "Ссылка-приглашение не найдена. Попросите новую.",
+            "Срок действия приглашения истёк. Попросите новое.",
+            "Приглашение уже использовано. Попросите новое.",
+            "Приглашение отозвано. Попросите новое.",
+            "Владелец не может выйти из команды: передайте её другому участнику или удалите.",
+        ],
+        err_seats_full: |n| {
+            format!("Все места в команде заняты ({n}). Освободите место или перейдите на тариф побольше.")
+        },
+    },
     analyzer: AnalyzerText {
         cues: [
             "начинается с вопроса",
@@ -1171,6 +1234,29 @@ pub static EN: Dict = Dict {
         clip_outside: "The clip's bounds lie outside the video. Change its start and end.",
         render_failed: "Rendering the clip failed. Try rendering it again; if it keeps failing, contact support.",
         internal: "Something went wrong on our side. Try again; if it keeps failing, contact support.",
+    },
+    mail_invite: MailText {
+        subject: "You are invited to a team on ClipMaker",
+        intro: "You have been invited to a team on ClipMaker: shared videos and clips, one subscription for everyone.",
+        action: "Accept the invite",
+        expiry: "The link works for 7 days, once.",
+        ignore: "If you did not expect an invite, just leave the link alone.",
+    },
+    teams: TeamText {
+        mail_detail: |who, team| format!("{who} invites you to the team “{team}”."),
+        err_forbidden: "Your role in the team does not allow this. Ask the team's owner or an admin.",
+        problems: [
+            "Enter a team name.",
+            "A team name is at most 60 characters.",
+            "You are already in a team. Leave it first to join another one.",
+            "Teams come with the Pro (3 people) and Business (10) plans. Change your plan to invite colleagues.",
+            "This invite link is unknown. Ask for a new one.",
+            "This invite has expired. Ask for a new one.",
+            "This invite has been used up. Ask for a new one.",
+            "This invite was revoked. Ask for a new one.",
+            "The owner cannot leave the team: hand it to another member or delete it.",
+        ],
+        err_seats_full: |n| format!("Every seat of the team is taken ({n}). Free one or move to a bigger plan."),
     },
     analyzer: AnalyzerText {
         cues: [

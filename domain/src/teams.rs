@@ -128,6 +128,32 @@ pub fn team_name(input: &str) -> Result<String, NameProblem> {
     }
 }
 
+/// Why a team operation was refused, in terms the UI translates ([`crate::i18n::TeamText::problem`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TeamProblem {
+    /// The name is empty.
+    NameEmpty,
+    /// The name is longer than [`NAME_MAX`].
+    NameTooLong,
+    /// The user already belongs to a team.
+    AlreadyInTeam,
+    /// The owner's plan has no team (0) or every seat is taken.
+    NoSeats {
+        /// Seats the plan gives.
+        seats: u32,
+    },
+    /// Unknown invite link.
+    InviteInvalid,
+    /// Expired invite link.
+    InviteExpired,
+    /// Every use of the link is spent.
+    InviteUsedUp,
+    /// The link was revoked.
+    InviteRevoked,
+    /// The owner cannot leave.
+    OwnerCannotLeave,
+}
+
 /// One member as the team page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
@@ -213,7 +239,6 @@ pub struct CreatedInvite {
 mod tests {
     use super::*;
     use crate::TextEnum;
-    use Action::*;
     use TeamRole::*;
 
     /// The table of issue 18, one row per role: what it may do, in [`Action::ALL`]'s order.

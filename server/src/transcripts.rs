@@ -22,7 +22,11 @@ pub async fn download(
         "transcript.txt" => ("text/plain; charset=utf-8", |t| t.to_txt()),
         _ => return (StatusCode::NOT_FOUND, "unknown format").into_response(),
     };
-    match backend::transcripts::for_user(&app, user_id, video_id).await {
+    let actor = match crate::uploads::actor(&app, user_id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match backend::transcripts::for_user(&app, &actor, video_id).await {
         Ok(Some(t)) => {
             let name = format!("attachment; filename=\"{video_id}.{}\"", file.trim_start_matches("transcript."));
             ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, name)], render(&t))

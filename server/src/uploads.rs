@@ -40,6 +40,14 @@ fn byte_stream(body: Body) -> ByteStream {
     ByteStream::from_body_1_x(http_body_util::StreamBody::new(tokio_stream::wrappers::ReceiverStream::new(rx)))
 }
 
+/// Who is asking (the user and their team), or a 500 reply if the database cannot say.
+pub(crate) async fn actor(app: &AppState, user_id: Uuid) -> Result<backend::teams::Actor, Response> {
+    backend::teams::actor(app, user_id).await.map_err(|e| {
+        tracing::error!(error = format!("{e:#}"), "reading the user's team failed");
+        refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
+    })
+}
+
 /// `PUT /api/uploads/{video}/parts/{n}` with the part's bytes; answers the part's ETag.
 pub async fn put_part(
     State(app): State<AppState>,
@@ -77,7 +85,11 @@ pub async fn source(
     headers: HeaderMap,
 ) -> Response {
     let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
-    match backend::videos::source_of(&app, user_id, video_id).await {
+    let actor = match actor(&app, user_id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match backend::videos::source_of(&app, &actor, video_id).await {
         Ok(Some((key, mime))) => stream_object(&app, &key, &mime, &headers, None).await,
         Ok(None) => refuse(StatusCode::NOT_FOUND, "no such video"),
         Err(e) => {
@@ -95,7 +107,7 @@ pub struct StreamQuery {
 }
 
 /// `GET /api/clips/{clip}/stream`: the rendered clip with Range support (the player), or as an attachment named
-/// after its title with `?download=1`. The owner only.
+/// after its title with `?download=1`. Its owner and their team.
 pub async fn clip_stream(
     State(app): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -104,7 +116,11 @@ pub async fn clip_stream(
     headers: HeaderMap,
 ) -> Response {
     let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
-    match backend::clips::file_of(&app, user_id, clip_id).await {
+    let actor = match actor(&app, user_id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match backend::clips::file_of(&app, &actor, clip_id).await {
         Ok(Some((key, name))) => {
             let disposition = query.download.is_some().then(|| backend::storage::content_disposition(&name));
             stream_object(&app, &key, "video/mp4", &headers, disposition).await
@@ -117,7 +133,7 @@ pub async fn clip_stream(
     }
 }
 
-/// `GET /api/clips/{clip}/thumbnail`: the clip's JPEG thumbnail. The owner only.
+/// `GET /api/clips/{clip}/thumbnail`: the clip's JPEG thumbnail. Its owner and their team.
 pub async fn clip_thumbnail(
     State(app): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -125,7 +141,11 @@ pub async fn clip_thumbnail(
     headers: HeaderMap,
 ) -> Response {
     let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to watch") };
-    match backend::clips::thumbnail_of(&app, user_id, clip_id).await {
+    let actor = match actor(&app, user_id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match backend::clips::thumbnail_of(&app, &actor, clip_id).await {
         Ok(Some(key)) => stream_object(&app, &key, "image/jpeg", &headers, None).await,
         Ok(None) => refuse(StatusCode::NOT_FOUND, "no thumbnail"),
         Err(e) => {

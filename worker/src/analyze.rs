@@ -91,9 +91,8 @@ impl AnalyzeHandler {
             tracing::info!(status = %target.status, "the video has moved on; nothing to do");
             return Ok(());
         }
-        let transcript = transcripts::for_user(state, target.user_id, id)
-            .await?
-            .ok_or_else(|| Rejected::new(domain::Failure::NoTranscript))?;
+        let transcript =
+            transcripts::of_video(state, id).await?.ok_or_else(|| Rejected::new(domain::Failure::NoTranscript))?;
         progress::report(state, id, stage::SELECTING, 10).await;
         let request = request_for(&target);
         // The vault issue supplies the user's own keys here.

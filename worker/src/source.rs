@@ -208,7 +208,7 @@ impl FetchSourceHandler {
             }
         }
         if next == VideoStatus::Transcribing {
-            let priority = videos::priority_of(state, info.user_id).await?;
+            let priority = videos::priority_of_video(state, id).await?;
             videos::enqueue_stage(state, id, priority, &Transcribe { video_id: id }).await;
         }
         Ok(())

@@ -56,7 +56,10 @@ async fn the_demo_stores_and_probes_a_sample_and_reports_every_stage_live() {
     let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
     let events = listen(&app, user).await;
     let worker = InProcessWorker::start(&app);
-    let card = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
+    let card =
+        backend::videos::start_demo(&app.state, &backend::teams::actor(&app.state, user).await.unwrap(), Lang::En)
+            .await
+            .unwrap();
     eventually("the sample is stored and probed", async || status(&app, &card.id).await == "transcribing").await;
 
     let (_, progress, file_key, duration, size, error) = video(&app, &card.id).await;
@@ -102,7 +105,10 @@ async fn a_demo_that_keeps_failing_marks_the_video_failed_with_the_reason() {
     let app = spawn(&[("S3_ENDPOINT", &endpoint)]).await;
     let user = app.create_user(&testkit::mailbox::unique_address("demo")).await;
     let worker = InProcessWorker::start(&app);
-    let card = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
+    let card =
+        backend::videos::start_demo(&app.state, &backend::teams::actor(&app.state, user).await.unwrap(), Lang::En)
+            .await
+            .unwrap();
     eventually("the video failed", async || status(&app, &card.id).await == "failed").await;
     let (_, _, _, _, _, error) = video(&app, &card.id).await;
     // Storage trouble is ours: the owner reads a generic reason, the raw error stays in the log.
@@ -124,8 +130,14 @@ async fn a_redis_flush_during_processing_is_healed_by_the_reconciler() {
     ])
     .await;
     let user = app.create_user(&testkit::mailbox::unique_address("flush")).await;
-    let first = backend::videos::start_demo(&app.state, user, Lang::Ru).await.unwrap();
-    let second = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
+    let first =
+        backend::videos::start_demo(&app.state, &backend::teams::actor(&app.state, user).await.unwrap(), Lang::Ru)
+            .await
+            .unwrap();
+    let second =
+        backend::videos::start_demo(&app.state, &backend::teams::actor(&app.state, user).await.unwrap(), Lang::En)
+            .await
+            .unwrap();
     let worker = InProcessWorker::start(&app);
     eventually("one video is being processed", async || {
         video(&app, &first.id).await.1 > 0 || video(&app, &second.id).await.1 > 0
@@ -156,7 +168,10 @@ fn worker_process(app: &TestApp, extra: &[(&str, &str)]) -> std::process::Child 
 async fn a_worker_killed_mid_demo_leaves_the_job_to_another_worker() {
     let app = spawn(&[("DEMO_SAMPLE_SECONDS", "6"), ("JOB_VISIBILITY_TIMEOUT_MS", "1500")]).await;
     let user = app.create_user(&testkit::mailbox::unique_address("kill")).await;
-    let card = backend::videos::start_demo(&app.state, user, Lang::En).await.unwrap();
+    let card =
+        backend::videos::start_demo(&app.state, &backend::teams::actor(&app.state, user).await.unwrap(), Lang::En)
+            .await
+            .unwrap();
     let mut first = worker_process(&app, &[]);
     eventually("the first worker is generating", async || video(&app, &card.id).await.1 > 0).await;
     first.kill().unwrap(); // SIGKILL

@@ -86,6 +86,9 @@ diesel::table! {
         accepted_at -> Nullable<Timestamptz>,
         accepted_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        max_uses -> Int4,
+        uses -> Int4,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -110,6 +113,7 @@ diesel::table! {
         upload_id -> Nullable<Text>,
         expired_at -> Nullable<Timestamptz>,
         minutes_reserved -> Int4,
+        billed_to -> Uuid,
     }
 }
 

@@ -63,7 +63,7 @@ impl RenderClipHandler {
             return Ok(());
         }
         clips::settle_video(state, target.video_id).await?;
-        let words: Vec<Word> = transcripts::for_user(state, target.user_id, target.video_id)
+        let words: Vec<Word> = transcripts::of_video(state, target.video_id)
             .await?
             .map(|t| t.words().cloned().collect())
             .unwrap_or_default();
