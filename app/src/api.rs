@@ -738,7 +738,7 @@ pub async fn team_accept(token: String) -> Result<(), ApiError> {
 
 /// Gives a member another role (admins: members and viewers; the owner: anyone else).
 #[server(prefix = "/api", endpoint = "team/role")]
-pub async fn team_role(user_id: String, role: domain::TeamRole) -> Result<(), ApiError> {
+pub async fn team_set_role(user_id: String, role: domain::TeamRole) -> Result<(), ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     Ok(backend::teams::set_role(&state, user, ssr::id(&user_id)?, role).await?)

@@ -18,8 +18,8 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        ClipPage, ClipsPage, ForgotPasswordPage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage,
-        ResetPasswordPage, Section, SectionPage, VerifyEmailPage, VideoPage, VideosPage,
+        ClipPage, ClipsPage, ForgotPasswordPage, InvitePage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage,
+        ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -92,7 +92,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/clips") view=ClipsPage ssr=SsrMode::Async />
                 <Route path=path!("/clips/:id") view=ClipPage ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
-                <Route path=path!("/team") view=|| view! { <SectionPage section=Section::Team /> } ssr=SsrMode::Async />
+                <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />
                 <Route path=path!("/billing") view=|| view! { <SectionPage section=Section::Billing /> } ssr=SsrMode::Async />
             </Routes>

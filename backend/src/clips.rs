@@ -347,23 +347,34 @@ pub async fn list_for_user(
             .then_order_by(clips::id.desc()),
         ClipSort::Newest => query.order(clips::id.desc()),
     };
-    let rows: Vec<(ClipRow, String)> =
-        query.limit(LIST_LIMIT).select((ClipRow::as_select(), videos::title)).load(&mut conn).await?;
-    Ok(rows.into_iter().map(|(row, video_title)| ClipDetail { card: row.card(), video_title }).collect())
+    let rows: Vec<(ClipRow, String, Option<Uuid>)> =
+        query.limit(LIST_LIMIT).select((ClipRow::as_select(), videos::title, videos::team_id)).load(&mut conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, video_title, team)| ClipDetail {
+            card: row.card(),
+            video_title,
+            editable: actor.may(team, Action::Edit),
+        })
+        .collect())
 }
 
 /// A clip the actor sees, with its video's title; `None` if missing or not theirs to see.
 pub async fn detail_for_user(state: &AppState, actor: &Actor, clip_id: Uuid) -> anyhow::Result<Option<ClipDetail>> {
     let mut conn = state.db.get().await?;
-    let row: Option<(ClipRow, String)> = clips::table
+    let row: Option<(ClipRow, String, Option<Uuid>)> = clips::table
         .inner_join(videos::table)
         .filter(clips::id.eq(clip_id))
         .filter(actor.sees::<ClipsWithVideos>())
-        .select((ClipRow::as_select(), videos::title))
+        .select((ClipRow::as_select(), videos::title, videos::team_id))
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.map(|(row, video_title)| ClipDetail { card: row.card(), video_title }))
+    Ok(row.map(|(row, video_title, team)| ClipDetail {
+        card: row.card(),
+        video_title,
+        editable: actor.may(team, Action::Edit),
+    }))
 }
 
 /// Reads `clip_id`'s card and publishes it to everyone who sees its video.

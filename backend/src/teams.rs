@@ -551,9 +551,21 @@ pub async fn preview(state: &AppState, token: &str, now: DateTime<Utc>) -> Resul
 pub async fn accept(state: &AppState, user_id: Uuid, token: &str, now: DateTime<Utc>) -> Result<Uuid, TeamError> {
     let mut conn = state.db.get().await?;
     conn.transaction::<_, TeamError, _>(async |conn| {
-        let (invite_id, team_id, role, ..) = usable_invite(conn, token, now).await?;
+        let (invite_id, team_id, role, .., invited_email) = usable_invite(conn, token, now).await?;
         if membership(conn, user_id).await?.is_some() {
             return Err(TeamError::AlreadyInTeam);
+        }
+        // Following a link mailed to the account's own address proves the address, as a confirmation link does.
+        if let Some(invited) = invited_email {
+            diesel::update(
+                users::table
+                    .find(user_id)
+                    .filter(users::email.eq(invited.to_lowercase()))
+                    .filter(users::email_verified_at.is_null()),
+            )
+            .set(users::email_verified_at.eq(now))
+            .execute(conn)
+            .await?;
         }
         // Serialises joins of one team, so two acceptances cannot both take the last seat.
         let owner: Uuid = teams::table.find(team_id).select(teams::owner_id).for_update().first(conn).await?;

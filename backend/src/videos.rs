@@ -50,6 +50,7 @@ impl CardRow {
             duration_seconds: self.duration_seconds,
             error: self.error.as_deref().map(domain::Failure::from_stored),
             expired: self.expired_at.is_some(),
+            shared: self.team_id.is_some(),
         }
     }
 }
@@ -531,6 +532,7 @@ pub async fn detail_for_user(
     video_id: Uuid,
 ) -> anyhow::Result<Option<domain::videos::VideoDetail>> {
     let Some(card) = card_for_user(state, actor, video_id).await? else { return Ok(None) };
+    let editable = !card.shared || actor.team.is_some_and(|m| domain::teams::allows(m.role, domain::Action::Edit));
     let mut conn = state.db.get().await?;
     let (size_bytes, mime_type, source_url, file_key): (Option<i64>, Option<String>, Option<String>, Option<String>) =
         videos::table
@@ -549,6 +551,7 @@ pub async fn detail_for_user(
         mime_type,
         source_url: source_url.filter(|u| crate::jobs::demo_lang(u).is_none()),
         playable,
+        editable,
     }))
 }
 

@@ -229,6 +229,9 @@ pub struct Me {
     pub clip_count: Option<u32>,
     /// Clip length range in seconds, one of [`CLIP_LENGTHS`].
     pub clip_length: (u16, u16),
+    /// The user's role in their team; `None` outside a team.
+    #[serde(default)]
+    pub team_role: Option<crate::TeamRole>,
 }
 
 /// Clip length ranges a user can ask for, in seconds (OpusClip-style presets); `(15, 60)` is the default.

@@ -91,6 +91,9 @@ pub struct ClipDetail {
     pub card: ClipCard,
     /// The title of the video it comes from.
     pub video_title: String,
+    /// Whether the caller may edit and re-render it (their own clip, or a team role that edits).
+    #[serde(default)]
+    pub editable: bool,
 }
 
 /// How the Clips page orders clips.

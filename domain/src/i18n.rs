@@ -282,6 +282,88 @@ pub struct TeamText {
     pub problems: [&'static str; 9],
     /// Every seat is taken: (seats).
     pub err_seats_full: fn(u32) -> String,
+    /// Role names: owner, admin, member, viewer.
+    pub roles: [&'static str; 4],
+    /// What each role may do, one line per role (same order).
+    pub role_hints: [&'static str; 4],
+    /// Outside a team: what a team is for.
+    pub none_intro: &'static str,
+    /// The field for the team's name.
+    pub name_label: &'static str,
+    /// Create button.
+    pub create: &'static str,
+    /// Rename button.
+    pub rename: &'static str,
+    /// Usage line: (minutes used, minutes included or None for unlimited).
+    pub usage: fn(i64, Option<i64>) -> String,
+    /// Seats line: (taken, seats).
+    pub seats: fn(usize, u32) -> String,
+    /// Members heading.
+    pub members: &'static str,
+    /// Column headers: member, role, minutes, videos.
+    pub columns: [&'static str; 4],
+    /// "you" marker next to the caller.
+    pub you: &'static str,
+    /// Remove a member.
+    pub remove: &'static str,
+    /// Confirmation before removing: (who).
+    pub remove_confirm: fn(&str) -> String,
+    /// Invite heading.
+    pub invite_heading: &'static str,
+    /// Email field of the invite form (empty: a shareable link).
+    pub invite_email: &'static str,
+    /// Hint under the email field.
+    pub invite_email_hint: &'static str,
+    /// Role field.
+    pub invite_role: &'static str,
+    /// Days field.
+    pub invite_days: &'static str,
+    /// Uses field.
+    pub invite_uses: &'static str,
+    /// Submit button.
+    pub invite_submit: &'static str,
+    /// After creating: the link is shown once.
+    pub invite_created: &'static str,
+    /// After mailing.
+    pub invite_mailed: &'static str,
+    /// Pending invites heading.
+    pub pending: &'static str,
+    /// No pending invites.
+    pub pending_none: &'static str,
+    /// A shareable link's label in the pending list.
+    pub link_label: &'static str,
+    /// Pending invite details: (role, uses, max uses, expiry date).
+    pub pending_line: fn(&str, i32, i32, &str) -> String,
+    /// Revoke an invite.
+    pub revoke: &'static str,
+    /// Danger zone heading.
+    pub danger: &'static str,
+    /// Leave button.
+    pub leave: &'static str,
+    /// Confirmation before leaving.
+    pub leave_confirm: &'static str,
+    /// Transfer: field label.
+    pub transfer_label: &'static str,
+    /// Transfer button.
+    pub transfer: &'static str,
+    /// Confirmation before transferring: (to whom).
+    pub transfer_confirm: fn(&str) -> String,
+    /// Delete button.
+    pub delete: &'static str,
+    /// Confirmation before deleting.
+    pub delete_confirm: &'static str,
+    /// Invite page title.
+    pub invite_title: &'static str,
+    /// Invite page text: (who invites, team, role).
+    pub invite_text: fn(&str, &str, &str) -> String,
+    /// Join button.
+    pub join: &'static str,
+    /// For visitors who are not signed in.
+    pub sign_in_first: &'static str,
+    /// Invite page: the link does not work; what to do.
+    pub invite_broken_hint: &'static str,
+    /// Link to the team page.
+    pub to_team: &'static str,
 }
 
 impl TeamText {
@@ -904,6 +986,57 @@ pub static RU: Dict = Dict {
         err_seats_full: |n| {
             format!("Все места в команде заняты ({n}). Освободите место или перейдите на тариф побольше.")
         },
+        roles: ["Владелец", "Администратор", "Участник", "Наблюдатель"],
+        role_hints: [
+            "всё, включая оплату, передачу и удаление команды",
+            "приглашает и удаляет участников, управляет площадками",
+            "загружает, редактирует, рендерит и публикует",
+            "смотрит и скачивает видео, клипы и аналитику",
+        ],
+        none_intro: "Команда — общее пространство: видео и клипы видят все участники, минуты списываются с тарифа владельца. Создайте команду и пригласите коллег по ссылке.",
+        name_label: "Название команды",
+        create: "Создать команду",
+        rename: "Переименовать",
+        usage: |used, included| match included {
+            Some(n) => format!("Использовано минут: {used} из {n} (тариф владельца)"),
+            None => format!("Использовано минут: {used} (без ограничений)"),
+        },
+        seats: |taken, seats| format!("Мест занято: {taken} из {seats}"),
+        members: "Участники",
+        columns: ["Участник", "Роль", "Минут", "Видео"],
+        you: "вы",
+        remove: "Удалить",
+        remove_confirm: |who| format!("Удалить {who} из команды? Всё, что он сделал, останется в команде."),
+        invite_heading: "Пригласить",
+        invite_email: "Email (пусто — ссылка для отправки вручную)",
+        invite_email_hint: "Письмо со ссылкой уйдёт на этот адрес; ссылка сработает один раз.",
+        invite_role: "Роль",
+        invite_days: "Срок действия, дней",
+        invite_uses: "Сколько раз можно использовать",
+        invite_submit: "Пригласить",
+        invite_created: "Ссылка-приглашение (показывается один раз, скопируйте её):",
+        invite_mailed: "Письмо с приглашением отправлено.",
+        pending: "Ожидающие приглашения",
+        pending_none: "Нет ожидающих приглашений.",
+        link_label: "Ссылка",
+        pending_line: |role, uses, max, until| format!("{role} · использовано {uses} из {max} · до {until}"),
+        revoke: "Отозвать",
+        danger: "Опасная зона",
+        leave: "Выйти из команды",
+        leave_confirm: "Выйти из команды? Видео, которые вы сделали в команде, останутся в ней.",
+        transfer_label: "Передать команду участнику",
+        transfer: "Передать",
+        transfer_confirm: |who| {
+            format!("Передать команду {who}? Вы станете администратором, а команда перейдёт на тариф нового владельца.")
+        },
+        delete: "Удалить команду",
+        delete_confirm: "Удалить команду? Участники потеряют доступ, а видео вернутся к тем, кто их сделал.",
+        invite_title: "Приглашение в команду",
+        invite_text: |who, team, role| format!("{who} приглашает вас в команду «{team}» с ролью «{role}»."),
+        join: "Вступить в команду",
+        sign_in_first: "Войдите или зарегистрируйтесь, чтобы принять приглашение: после входа вы вернётесь на эту страницу.",
+        invite_broken_hint: "Попросите у того, кто вас пригласил, новую ссылку.",
+        to_team: "К странице команды",
     },
     analyzer: AnalyzerText {
         cues: [
@@ -1257,6 +1390,57 @@ pub static EN: Dict = Dict {
             "The owner cannot leave the team: hand it to another member or delete it.",
         ],
         err_seats_full: |n| format!("Every seat of the team is taken ({n}). Free one or move to a bigger plan."),
+        roles: ["Owner", "Admin", "Member", "Viewer"],
+        role_hints: [
+            "everything, including billing, transfer and deleting the team",
+            "invites and removes members, manages platforms",
+            "uploads, edits, renders and publishes",
+            "watches and downloads videos, clips and analytics",
+        ],
+        none_intro: "A team is a shared workspace: every member sees its videos and clips, and minutes come from the owner's plan. Create a team and invite colleagues with a link.",
+        name_label: "Team name",
+        create: "Create team",
+        rename: "Rename",
+        usage: |used, included| match included {
+            Some(n) => format!("Minutes used: {used} of {n} (the owner's plan)"),
+            None => format!("Minutes used: {used} (unlimited)"),
+        },
+        seats: |taken, seats| format!("Seats taken: {taken} of {seats}"),
+        members: "Members",
+        columns: ["Member", "Role", "Minutes", "Videos"],
+        you: "you",
+        remove: "Remove",
+        remove_confirm: |who| format!("Remove {who} from the team? What they made stays with the team."),
+        invite_heading: "Invite",
+        invite_email: "Email (empty: a link to share yourself)",
+        invite_email_hint: "A mail with the link goes to this address; the link works once.",
+        invite_role: "Role",
+        invite_days: "Valid for, days",
+        invite_uses: "How many times it can be used",
+        invite_submit: "Invite",
+        invite_created: "Invite link (shown once, copy it now):",
+        invite_mailed: "The invite mail was sent.",
+        pending: "Pending invites",
+        pending_none: "No pending invites.",
+        link_label: "Link",
+        pending_line: |role, uses, max, until| format!("{role} · used {uses} of {max} · until {until}"),
+        revoke: "Revoke",
+        danger: "Danger zone",
+        leave: "Leave the team",
+        leave_confirm: "Leave the team? Videos you made in the team stay with it.",
+        transfer_label: "Hand the team to a member",
+        transfer: "Transfer",
+        transfer_confirm: |who| {
+            format!("Hand the team to {who}? You become an admin and the team moves to the new owner's plan.")
+        },
+        delete: "Delete the team",
+        delete_confirm: "Delete the team? Members lose access, and videos return to the people who made them.",
+        invite_title: "Team invite",
+        invite_text: |who, team, role| format!("{who} invites you to the team “{team}” as {role}."),
+        join: "Join the team",
+        sign_in_first: "Log in or sign up to accept the invite: you come back to this page afterwards.",
+        invite_broken_hint: "Ask whoever invited you for a new link.",
+        to_team: "To the team page",
     },
     analyzer: AnalyzerText {
         cues: [

@@ -70,6 +70,10 @@ pub struct VideoCard {
     /// Retention deleted its source and clips (the plan's storage days passed).
     #[serde(default)]
     pub expired: bool,
+    /// It belongs to a team (what a member may do with it follows their role); false for a video made outside any
+    /// team, which only its creator sees.
+    #[serde(default)]
+    pub shared: bool,
 }
 
 impl VideoCard {
@@ -92,6 +96,9 @@ pub struct VideoDetail {
     pub source_url: Option<String>,
     /// Whether the source can be played (`/api/videos/<id>/source`).
     pub playable: bool,
+    /// Whether the caller may change or delete it (their own video, or a team role that edits).
+    #[serde(default)]
+    pub editable: bool,
 }
 
 /// What the server pushes to a signed-in browser over `/api/events` (one JSON object per event).
@@ -134,6 +141,7 @@ mod tests {
             duration_seconds: None,
             error: None,
             expired: false,
+            shared: false,
         });
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["type"], "video");

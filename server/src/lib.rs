@@ -1,6 +1,7 @@
 //! The web server: Leptos SSR with hydration, the health endpoint, security headers and request tracing.
 //! `router` builds the whole app so tests can serve it on port 0; `run` is what the binary does.
 
+pub mod admin;
 pub mod events;
 pub mod health;
 pub mod limits;

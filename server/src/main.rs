@@ -2,6 +2,8 @@
 //!
 //! - `server` serves the app (migrating first).
 //! - `server prepare` runs migrations and creates the bucket, then exits (used by `scripts/dev` and deploys).
+//! - `server admin set-plan EMAIL PLAN` sets a user's plan (`free`, `start`, `pro`, `business`) for development,
+//!   tests and support, until billing does it.
 
 use std::process::ExitCode;
 
@@ -14,8 +16,18 @@ async fn main() -> ExitCode {
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => server::run(config).await,
         Some("prepare") => server::prepare(&config).await,
+        Some("admin") => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                ["set-plan", email, plan] => server::admin::set_plan(&config, email, plan).await,
+                _ => {
+                    eprintln!("usage: server admin set-plan EMAIL PLAN   (PLAN: free, start, pro, business)");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Some(other) => {
-            eprintln!("unknown command {other:?}; usage: server [serve|prepare]");
+            eprintln!("unknown command {other:?}; usage: server [serve|prepare|admin]");
             return ExitCode::from(2);
         }
     };

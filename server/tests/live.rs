@@ -22,6 +22,7 @@ fn card(id: &str) -> LiveEvent {
         duration_seconds: None,
         error: None,
         expired: false,
+        shared: false,
     })
 }
 

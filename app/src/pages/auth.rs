@@ -202,6 +202,12 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<Register>::new();
+    // Where to go after signing in (an invite link, for example); only paths of this site.
+    let query = use_query_map();
+    let login = move || match query.read().get("next") {
+        Some(next) => format!("/login?next={}", safe_next_path(Some(&next))),
+        None => "/login".to_owned(),
+    };
     let done = move || match action.value().get() {
         Some(Ok(o)) => Some(if !o.needs_verification {
             i18n.t().auth.registered_ready
@@ -219,7 +225,7 @@ pub fn RegisterPage() -> impl IntoView {
                 fallback=move || {
                     view! {
                         <p class="notice" role="status" data-testid="register-done">{done}</p>
-                        <a class="btn btn-primary" href="/login">{move || i18n.t().auth.submit_login}</a>
+                        <a class="btn btn-primary" href=login data-testid="register-to-login">{move || i18n.t().auth.submit_login}</a>
                     }
                 }
             >

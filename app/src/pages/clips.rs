@@ -205,7 +205,7 @@ pub fn ClipsPage() -> impl IntoView {
                                         <ul class="clip-grid" data-testid="clips">
                                             {items
                                                 .into_iter()
-                                                .map(|ClipDetail { card, video_title }| {
+                                                .map(|ClipDetail { card, video_title, .. }| {
                                                     let card = live.get(&card.id).cloned().unwrap_or(card);
                                                     view! { <ClipTile card player=None video_title=Some(video_title) /> }
                                                 })
@@ -245,7 +245,7 @@ pub fn ClipPage() -> impl IntoView {
                                     let id = d.card.id.clone();
                                     let first = d.card.clone();
                                     let card = Signal::derive(move || live.get().get(&id).cloned().unwrap_or_else(|| first.clone()));
-                                    view! { <ClipView card video_title=d.video_title.clone() /> }.into_any()
+                                    view! { <ClipView card video_title=d.video_title.clone() editable=d.editable /> }.into_any()
                                 }
                             })
                         }}
@@ -257,7 +257,7 @@ pub fn ClipPage() -> impl IntoView {
 }
 
 #[component]
-fn ClipView(card: Signal<ClipCard>, video_title: String) -> impl IntoView {
+fn ClipView(card: Signal<ClipCard>, video_title: String, editable: bool) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || &i18n.t().video_clips;
     let initial = card.get_untracked();
@@ -352,6 +352,8 @@ fn ClipView(card: Signal<ClipCard>, video_title: String) -> impl IntoView {
                         {format!("{} – {}", clock(initial.candidate.start), clock(initial.candidate.end))}
                     </p>
                 </section>
+                // Team viewers watch and download; editing needs a role that edits.
+                {editable.then(move || view! {
                 <section class="card">
                     <ActionForm action=update attr:class="form" attr:data-testid="clip-texts">
                         <input type="hidden" name="clip_id" value=texts_id />
@@ -416,6 +418,7 @@ fn ClipView(card: Signal<ClipCard>, video_title: String) -> impl IntoView {
                         </button>
                     </ActionForm>
                 </section>
+                })}
             </div>
         </div>
     }

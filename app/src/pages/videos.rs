@@ -137,6 +137,7 @@ pub fn VideoPage() -> impl IntoView {
                                             {d.mime_type.clone().map(|m| view! { <dt>{move || t().file_type}</dt><dd>{m}</dd> })}
                                             {d.source_url.clone().map(|u| view! { <dt>{move || t().source}</dt><dd>{u}</dd> })}
                                         </dl>
+                                        {d.editable.then(move || view! {
                                         <button
                                             class="btn danger"
                                             data-testid="video-delete"
@@ -149,6 +150,7 @@ pub fn VideoPage() -> impl IntoView {
                                         >
                                             {move || t().delete}
                                         </button>
+                                        })}
                                     }
                                     .into_any()
                                 }
@@ -167,7 +169,10 @@ pub fn VideosPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Title text=move || format!("{} · {}", i18n.t().videos.title, i18n.t().app_name) />
-        <RequireUser children=move |me: Me| view! { <AppLayout me><VideoList /></AppLayout> } />
+        <RequireUser children=move |me: Me| {
+            let team_role = me.team_role;
+            view! { <AppLayout me><VideoList team_role /></AppLayout> }
+        } />
     }
 }
 
@@ -181,7 +186,7 @@ fn merge(list: Vec<VideoCard>, live: &HashMap<String, VideoCard>) -> Vec<VideoCa
 }
 
 #[component]
-fn VideoList() -> impl IntoView {
+fn VideoList(team_role: Option<domain::TeamRole>) -> impl IntoView {
     let i18n = use_i18n();
     let list = Resource::new(|| (), |_| list_videos(None));
     let live: RwSignal<HashMap<String, VideoCard>> = RwSignal::new(HashMap::new());
@@ -282,7 +287,12 @@ fn VideoList() -> impl IntoView {
                                 <ul class="video-list">
                                     {cards
                                         .into_iter()
-                                        .map(|card| view! { <VideoRow card on_delete=Some(on_delete) /> })
+                                        .map(|card| {
+                                            // A team's video can be deleted by roles that edit; one's own video always.
+                                            let may_delete = !card.shared
+                                                || team_role.is_some_and(|r| domain::teams::allows(r, domain::Action::Edit));
+                                            view! { <VideoRow card on_delete=may_delete.then_some(on_delete) /> }
+                                        })
                                         .collect_view()}
                                 </ul>
                                 {more
@@ -315,7 +325,7 @@ fn VideoList() -> impl IntoView {
 #[component]
 fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoView {
     let i18n = use_i18n();
-    let VideoCard { id, title, status, stage, progress, duration_seconds, error, expired } = card;
+    let VideoCard { id, title, status, stage, progress, duration_seconds, error, expired, .. } = card;
     let running = !matches!(status, VideoStatus::Completed | VideoStatus::Failed | VideoStatus::Uploading);
     let failed = status == VideoStatus::Failed;
     let stage_text = move || stage.as_deref().map(|s| i18n.t().video_list.stage(s)).unwrap_or_default();
@@ -466,6 +476,7 @@ mod tests {
             duration_seconds: None,
             error: None,
             expired: false,
+            shared: false,
         }
     }
 

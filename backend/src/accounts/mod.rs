@@ -673,6 +673,7 @@ struct MeRow {
 pub async fn me(state: &AppState, user_id: Uuid) -> Result<Option<Me>, AccountError> {
     let mut conn = state.db.get().await?;
     let row: Option<MeRow> = users::table.find(user_id).select(MeRow::as_select()).first(&mut conn).await.optional()?;
+    let team_role = crate::teams::membership(&mut conn, user_id).await?.map(|m| m.role);
     Ok(row.map(|r| Me {
         id: r.id.to_string(),
         email: r.email,
@@ -685,6 +686,7 @@ pub async fn me(state: &AppState, user_id: Uuid) -> Result<Option<Me>, AccountEr
         vk_linked: r.vk_user_id.is_some(),
         clip_count: r.clip_count.map(|c| c.max(1) as u32),
         clip_length: (r.clip_min_seconds.max(1) as u16, r.clip_max_seconds.max(1) as u16),
+        team_role,
     }))
 }
 
@@ -744,4 +746,15 @@ pub async fn update_settings(
         .execute(&mut conn)
         .await?;
     Ok(())
+}
+
+/// Sets the plan of the user with `email` (the `server admin set-plan` command, until billing does it). False if
+/// there is no such user.
+pub async fn set_plan(db: &crate::db::DbPool, email: &Email, plan: PlanId) -> anyhow::Result<bool> {
+    let mut conn = db.get().await?;
+    let n = diesel::update(users::table.filter(users::email.eq(email.as_str())))
+        .set(users::plan_id.eq(plan.as_str()))
+        .execute(&mut conn)
+        .await?;
+    Ok(n == 1)
 }

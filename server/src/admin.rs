@@ -1,0 +1,18 @@
+//! Operator commands of the `server` binary (`server admin ...`), for development, tests and support.
+
+use backend::Config;
+use domain::{Email, PlanId, TextEnum as _};
+
+/// `server admin set-plan EMAIL PLAN`: sets the user's plan. Fails on an unknown plan or address.
+pub async fn set_plan(config: &Config, email: &str, plan: &str) -> anyhow::Result<()> {
+    let plan = PlanId::parse(plan).map_err(|e| anyhow::anyhow!("{e}; plans: free, start, pro, business"))?;
+    let email = Email::parse(email).map_err(|_| anyhow::anyhow!("{email:?} is not an email address"))?;
+    let db = backend::db::pool(&config.database.url, 1)?;
+    anyhow::ensure!(
+        backend::accounts::set_plan(&db, &email, plan).await?,
+        "no user with the address {}",
+        email.as_str()
+    );
+    println!("{} is now on the {} plan", email.as_str(), plan.as_str());
+    Ok(())
+}
