@@ -457,6 +457,9 @@ pub async fn start_demo_video(lang: Lang) -> Result<domain::videos::VideoCard, A
     let demo = backend::ratelimit::Limit::per_hour("demo", state.config.limits.demo_per_hour);
     ssr::check_rate(&state, &demo, &user.to_string()).await?;
     ssr::check_rate(&state, &backend::ratelimit::Limit::UPLOADS_PER_USER, &user.to_string()).await?;
+    if !actor.may_here(domain::Action::Upload) {
+        return Err(ssr::fail(ApiError::Forbidden));
+    }
     backend::videos::start_demo(&state, &actor, lang).await.map_err(ssr::internal)
 }
 
@@ -549,7 +552,7 @@ pub async fn get_video(video_id: String) -> Result<domain::videos::VideoDetail, 
 pub async fn get_transcript(video_id: String) -> Result<Option<domain::transcript::Transcript>, ApiError> {
     let state = ssr::state()?;
     let actor = ssr::require_actor(&state).await?;
-    backend::transcripts::for_user(&state, &actor, ssr::id(&video_id)?).await.map_err(ssr::internal)
+    Ok(backend::transcripts::for_user(&state, &actor, ssr::id(&video_id)?).await?)
 }
 
 /// The clips of one of the user's videos, best first.
@@ -557,7 +560,7 @@ pub async fn get_transcript(video_id: String) -> Result<Option<domain::transcrip
 pub async fn list_video_clips(video_id: String) -> Result<Vec<domain::analysis::ClipCard>, ApiError> {
     let state = ssr::state()?;
     let actor = ssr::require_actor(&state).await?;
-    backend::clips::for_video(&state, &actor, ssr::id(&video_id)?).await.map_err(ssr::internal)
+    Ok(backend::clips::for_video(&state, &actor, ssr::id(&video_id)?).await?)
 }
 
 /// The user's clips for the Clips page: `sort` is `score` or `newest`; `status` a clip status, or empty for all.

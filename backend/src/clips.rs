@@ -308,9 +308,10 @@ impl ClipRow {
     }
 }
 
-/// The clips of a video the actor sees, best first (none if they may not see it).
-pub async fn for_video(state: &AppState, actor: &Actor, video_id: Uuid) -> anyhow::Result<Vec<ClipCard>> {
-    let mut conn = state.db.get().await?;
+/// The clips of a video the actor sees, best first; [`Denied::NotFound`] if they may not see it.
+pub async fn for_video(state: &AppState, actor: &Actor, video_id: Uuid) -> Result<Vec<ClipCard>, AccessError> {
+    let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("database pool: {e}"))?;
+    crate::teams::check_video(&mut conn, actor, video_id, Action::View).await?;
     let rows: Vec<ClipRow> = clips::table
         .inner_join(videos::table)
         .filter(clips::video_id.eq(video_id))

@@ -145,21 +145,19 @@ pub async fn complete(
     Ok(true)
 }
 
-/// The transcript of a video the actor sees; `None` if there is none yet or they may not see the video.
-pub async fn for_user(state: &AppState, actor: &Actor, video_id: Uuid) -> anyhow::Result<Option<Transcript>> {
-    let mut conn = state.db.get().await?;
-    let visible: Option<Uuid> = videos::table
-        .filter(videos::id.eq(video_id))
-        .filter(actor.sees::<videos::table>())
-        .select(videos::id)
-        .first(&mut conn)
-        .await
-        .optional()?;
-    if visible.is_none() {
-        return Ok(None);
-    }
+/// The transcript of a video the actor sees; `Ok(None)` until there is one, [`Denied::NotFound`] if they may not
+/// see the video.
+///
+/// [`Denied::NotFound`]: crate::teams::Denied::NotFound
+pub async fn for_user(
+    state: &AppState,
+    actor: &Actor,
+    video_id: Uuid,
+) -> Result<Option<Transcript>, crate::teams::AccessError> {
+    let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("database pool: {e}"))?;
+    crate::teams::check_video(&mut conn, actor, video_id, domain::Action::View).await?;
     drop(conn);
-    of_video(state, video_id).await
+    Ok(of_video(state, video_id).await?)
 }
 
 /// The transcript of a video (for the worker's stages); `None` if there is none yet.

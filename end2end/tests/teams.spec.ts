@@ -81,6 +81,10 @@ test('the owner invites by mail, the invitee signs up, joins and uploads; a view
   await hydrated(invitee);
   await invitee.getByTestId('file-input').setInputFiles(clip);
   await expect(invitee.getByTestId('upload-progress')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
+  // Two seconds of a test pattern hold no speech: the worker finishes with "no clips". The owner looks once it has
+  // settled (a page rendered while a video changes under it is not what this test is about).
+  const membersRow = invitee.locator('.video-row', { hasText: 'team-talk' });
+  await expect(membersRow.getByTestId('video-status')).toHaveText('Ошибка', { timeout: 90_000 });
 
   // The owner sees the member's video in their list.
   await owner.goto('/videos');

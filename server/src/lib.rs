@@ -83,17 +83,11 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
         .layer(CompressionLayer::new().br(true).gzip(true));
-    Router::new()
-        .route("/api/health", get(health::health))
-        .route("/api/events", get(events::events))
-        .route("/metrics", get(metrics::metrics))
-        .route("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part))
-        .route("/api/videos/{video}/source", get(uploads::source))
-        .route("/api/clips/{clip}/stream", get(uploads::clip_stream))
-        .route("/api/clips/{clip}/thumbnail", get(uploads::clip_thumbnail))
-        .route("/api/videos/{video}/{file}", get(transcripts::download))
-        .route("/auth/vk/start", get(vk::start))
-        .route("/auth/vk/callback", get(vk::callback))
+    let mut router = Router::new();
+    for (path, handler) in http_routes() {
+        router = router.route(path, handler);
+    }
+    router
         .merge(site)
         .layer(axum::middleware::from_fn_with_state(limits::RequestLimits::new(app.clone()), limits::limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), session::session))
@@ -110,6 +104,31 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// The app's own HTTP routes beside the pages and the server functions: path and handler. The router is built from
+/// this list, and the authorization matrix test (`server/tests/authz.rs`) reads it, so a route added here without a
+/// row there fails that test.
+pub fn http_routes() -> Vec<(&'static str, axum::routing::MethodRouter<ServerState>)> {
+    vec![
+        ("/api/health", get(health::health)),
+        ("/api/events", get(events::events)),
+        ("/metrics", get(metrics::metrics)),
+        ("/api/uploads/{video}/parts/{n}", axum::routing::put(uploads::put_part)),
+        ("/api/videos/{video}/source", get(uploads::source)),
+        ("/api/clips/{clip}/stream", get(uploads::clip_stream)),
+        ("/api/clips/{clip}/thumbnail", get(uploads::clip_thumbnail)),
+        ("/api/videos/{video}/{file}", get(transcripts::download)),
+        ("/auth/vk/start", get(vk::start)),
+        ("/auth/vk/callback", get(vk::callback)),
+    ]
+}
+
+/// The paths of every registered server function (`/api/...`), for the authorization matrix test.
+pub fn server_function_paths() -> Vec<String> {
+    let mut paths: Vec<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_owned()).collect();
+    paths.sort();
+    paths
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests finish.

@@ -32,8 +32,10 @@ pub async fn download(
             ([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, name)], render(&t))
                 .into_response()
         }
-        Ok(None) => (StatusCode::NOT_FOUND, "no transcript").into_response(),
-        Err(e) => {
+        Ok(None) | Err(backend::teams::AccessError::Denied(_)) => {
+            (StatusCode::NOT_FOUND, "no transcript").into_response()
+        }
+        Err(backend::teams::AccessError::Internal(e)) => {
             tracing::error!(error = format!("{e:#}"), "reading a transcript failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
         }
