@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
+pub mod vault_store;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -18,8 +19,8 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        ClipPage, ClipsPage, ForgotPasswordPage, InvitePage, Landing, LoginPage, NotFound, ProfilePage, RegisterPage,
-        ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
+        ClipPage, ClipsPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage, NotFound, ProfilePage,
+        RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -86,6 +87,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/verify-email") view=VerifyEmailPage />
                 // Signed-in pages render after the user is known, so an anonymous visit can be redirected (302).
                 <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
+                <Route path=path!("/settings/keys") view=KeysPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
                 <Route path=path!("/videos") view=VideosPage ssr=SsrMode::Async />
                 <Route path=path!("/videos/:id") view=VideoPage ssr=SsrMode::Async />

@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod clips;
+mod keys;
 mod landing;
 mod not_found;
 pub mod section;
@@ -12,6 +13,7 @@ mod videos;
 
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 pub use clips::{ClipPage, ClipsPage};
+pub use keys::KeysPage;
 pub use landing::Landing;
 pub use not_found::NotFound;
 pub use section::{Section, SectionPage};

@@ -139,7 +139,12 @@ pub fn SectionPage(section: Section) -> impl IntoView {
                         <span class="badge">{move || i18n.t().coming_soon}</span>
                         <p>{move || text().soon}</p>
                         {(section == Section::Settings)
-                            .then(|| view! { <a class="btn" href="/settings/profile">{move || i18n.t().auth.profile_title}</a> })}
+                            .then(|| {
+                                view! {
+                                    <a class="btn" href="/settings/profile">{move || i18n.t().auth.profile_title}</a>
+                                    <a class="btn" href="/settings/keys" data-testid="settings-keys">{move || i18n.t().keys.title}</a>
+                                }
+                            })}
                     </div>
                 </AppLayout>
             }

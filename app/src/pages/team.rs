@@ -22,19 +22,6 @@ use crate::{
     },
 };
 
-/// Asks the browser to confirm a destructive action; false on the server.
-fn confirmed(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        window().confirm_with_message(message).unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        false
-    }
-}
-
 /// The index of a role in the dictionaries' role arrays.
 fn role_index(role: TeamRole) -> usize {
     TeamRole::ALL.iter().position(|r| *r == role).unwrap_or(3)
@@ -256,7 +243,7 @@ fn Team(team: TeamView, me_id: String, actions: Actions) -> impl IntoView {
                                                         <button
                                                             class="btn btn-ghost"
                                                             on:click=move |_| {
-                                                                if confirmed(&(i18n.t().teams.remove_confirm)(&who)) {
+                                                                if crate::pages::videos::confirm(&(i18n.t().teams.remove_confirm)(&who)) {
                                                                     actions.remove.dispatch(TeamRemove { user_id: id_remove.clone() });
                                                                 }
                                                             }
@@ -297,7 +284,7 @@ fn Team(team: TeamView, me_id: String, actions: Actions) -> impl IntoView {
                             class="btn"
                             data-testid="leave-team"
                             on:click=move |_| {
-                                if confirmed(i18n.t().teams.leave_confirm) {
+                                if crate::pages::videos::confirm(i18n.t().teams.leave_confirm) {
                                     actions.leave.dispatch(TeamLeave {});
                                 }
                             }
@@ -329,7 +316,7 @@ fn Team(team: TeamView, me_id: String, actions: Actions) -> impl IntoView {
                                             on:click=move |_| {
                                                 let to = transfer_to.get_untracked();
                                                 let name = names.iter().find(|(id, _)| *id == to).map(|(_, n)| n.clone()).unwrap_or_default();
-                                                if confirmed(&(i18n.t().teams.transfer_confirm)(&name)) {
+                                                if crate::pages::videos::confirm(&(i18n.t().teams.transfer_confirm)(&name)) {
                                                     actions.transfer.dispatch(TeamTransfer { user_id: to });
                                                 }
                                             }
@@ -343,7 +330,7 @@ fn Team(team: TeamView, me_id: String, actions: Actions) -> impl IntoView {
                             class="btn btn-danger"
                             data-testid="delete-team"
                             on:click=move |_| {
-                                if confirmed(i18n.t().teams.delete_confirm) {
+                                if crate::pages::videos::confirm(i18n.t().teams.delete_confirm) {
                                     actions.delete.dispatch(TeamDelete {});
                                 }
                             }

@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// Asks the browser's confirmation dialog; on the server (never clicked there) it says no.
-fn confirm(message: &str) -> bool {
+pub(crate) fn confirm(message: &str) -> bool {
     #[cfg(feature = "hydrate")]
     {
         window().confirm_with_message(message).unwrap_or(false)

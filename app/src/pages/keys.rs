@@ -1,0 +1,488 @@
+//! `/settings/keys`: the AI key vault. The vault lives only in this browser (IndexedDB, see
+//! [`crate::vault_store`]); the password and the opened keys never leave the page's memory, and closing or leaving
+//! the page, signing out (a full page load) or the auto-lock timer drops them.
+
+use domain::account::Me;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use vault::{VaultError, VaultFile, VaultKey};
+
+use crate::{
+    i18n::use_i18n,
+    pages::{auth::RequireUser, section::AppLayout},
+};
+
+/// Providers a user can keep a key for: (id, name).
+pub const PROVIDERS: [(&str, &str); 5] = [
+    ("cloudru", "Cloud.ru"),
+    ("openai", "OpenAI"),
+    ("gemini", "Gemini"),
+    ("anthropic", "Anthropic"),
+    ("openrouter", "OpenRouter"),
+];
+
+/// Auto-lock choices, minutes.
+const AUTO_LOCK: [u32; 6] = [5, 15, 30, 60, 90, 120];
+/// The shortest vault password.
+const PASSWORD_MIN: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Loading,
+    Empty,
+    Locked,
+    Unlocked,
+    /// IndexedDB refused (a private window, for example); only the browser finds out.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    Unavailable,
+}
+
+/// `/settings/keys`
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=move || format!("{} · {}", i18n.t().keys.title, i18n.t().app_name) />
+        <RequireUser children=|me: Me| {
+            let user = me.id.clone();
+            view! {
+                <AppLayout me>
+                    <KeysBody user />
+                </AppLayout>
+            }
+        } />
+    }
+}
+
+fn provider_name(id: &str) -> &'static str {
+    PROVIDERS.iter().find(|(p, _)| *p == id).map_or("?", |(_, n)| *n)
+}
+
+#[component]
+fn KeysBody(user: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || &i18n.t().keys;
+    let phase = RwSignal::new(Phase::Loading);
+    let file = RwSignal::new(None::<VaultFile>);
+    let key: StoredValue<Option<VaultKey>, LocalStorage> = StoredValue::new_local(None);
+    let error = RwSignal::new(None::<&'static str>);
+    let notice = RwSignal::new(None::<&'static str>);
+    let busy = RwSignal::new(false);
+    let minutes = RwSignal::new(30u32);
+    let activity = RwSignal::new(0u32);
+    let (password, repeat, provider, secret) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new("openai".to_owned()),
+        RwSignal::new(String::new()),
+    );
+    let user = StoredValue::new(user);
+    // On the server the vault is never read: the page renders its loading state and the browser takes over.
+    #[cfg(not(feature = "hydrate"))]
+    let _ = user;
+
+    let lock = move || {
+        // Dropping the key zeroises it.
+        key.set_value(None);
+        if phase.get_untracked() == Phase::Unlocked {
+            phase.set(Phase::Locked);
+        }
+    };
+    let persist = move |f: VaultFile| {
+        let json = f.to_json();
+        file.set(Some(f));
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if crate::vault_store::save(&user.get_value(), &json).await.is_err() {
+                error.set(Some(i18n.t().keys.err_storage));
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = json;
+    };
+    // Runs a slow step (600 000 PBKDF2 rounds) after the browser has painted the busy state.
+    let slow = move |work: Box<dyn FnOnce() + 'static>| {
+        busy.set(true);
+        error.set(None);
+        notice.set(None);
+        set_timeout(
+            move || {
+                work();
+                busy.set(false);
+            },
+            std::time::Duration::from_millis(30),
+        );
+    };
+
+    // Load the vault once the page runs in the browser.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match crate::vault_store::load(&user.get_value()).await {
+                Ok(Some(json)) => match VaultFile::from_json(&json) {
+                    Ok(f) => {
+                        file.set(Some(f));
+                        phase.set(Phase::Locked);
+                    }
+                    Err(_) => {
+                        error.set(Some(i18n.t().keys.err_corrupt));
+                        phase.set(Phase::Empty);
+                    }
+                },
+                Ok(None) => phase.set(Phase::Empty),
+                Err(_) => phase.set(Phase::Unavailable),
+            }
+        });
+    });
+    // Auto-lock after `minutes` without activity on the page.
+    Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
+        if let Some(Some(handle)) = previous {
+            handle.clear();
+        }
+        activity.track();
+        let (m, unlocked) = (minutes.get(), phase.get() == Phase::Unlocked);
+        unlocked
+            .then(|| set_timeout_with_handle(lock, std::time::Duration::from_secs(u64::from(m) * 60)).ok())
+            .flatten()
+    });
+
+    let create = move |_| {
+        let (p, r) = (password.get_untracked(), repeat.get_untracked());
+        if p.chars().count() < PASSWORD_MIN {
+            error.set(Some(t().err_short));
+            return;
+        }
+        if p != r {
+            error.set(Some(t().err_mismatch));
+            return;
+        }
+        slow(Box::new(move || {
+            let Some((salt, nonce)) = random_pair() else {
+                error.set(Some(i18n.t().keys.err_storage));
+                return;
+            };
+            let (f, k) = VaultFile::create(&p, salt, vault::ITERATIONS, nonce);
+            key.set_value(Some(k));
+            persist(f);
+            password.set(String::new());
+            repeat.set(String::new());
+            phase.set(Phase::Unlocked);
+        }));
+    };
+    let unlock = move |_| {
+        let p = password.get_untracked();
+        let Some(f) = file.get_untracked() else { return };
+        slow(Box::new(move || match f.unlock(&p) {
+            Ok(k) => {
+                key.set_value(Some(k));
+                password.set(String::new());
+                phase.set(Phase::Unlocked);
+            }
+            Err(VaultError::WrongPassword) => error.set(Some(i18n.t().keys.err_wrong_password)),
+            Err(_) => error.set(Some(i18n.t().keys.err_corrupt)),
+        }));
+    };
+    let save_key = move |_| {
+        let s = secret.get_untracked();
+        if s.trim().is_empty() {
+            error.set(Some(t().err_empty_key));
+            return;
+        }
+        let (Some(mut f), Some(nonce)) = (file.get_untracked(), random_nonce()) else { return };
+        let stored = key.with_value(|k| k.as_ref().map(|k| f.put(k, &provider.get_untracked(), &s, nonce)));
+        if stored.is_some() {
+            secret.set(String::new());
+            error.set(None);
+            persist(f);
+        } else {
+            lock();
+        }
+    };
+    let remove = move |id: String| {
+        if let Some(mut f) = file.get_untracked() {
+            f.remove(&id);
+            persist(f);
+        }
+    };
+    let change = move |_| {
+        let (p, r) = (password.get_untracked(), repeat.get_untracked());
+        if p.chars().count() < PASSWORD_MIN {
+            error.set(Some(t().err_short));
+            return;
+        }
+        if p != r {
+            error.set(Some(t().err_mismatch));
+            return;
+        }
+        let Some(f) = file.get_untracked() else { return };
+        slow(Box::new(move || {
+            let Some((salt, _)) = random_pair() else { return };
+            let changed = key.with_value(|k| {
+                k.as_ref().map(|k| f.change_password(k, &p, salt, || random_nonce().unwrap_or([0; vault::NONCE_LEN])))
+            });
+            match changed {
+                Some(Ok((nf, nk))) => {
+                    key.set_value(Some(nk));
+                    persist(nf);
+                    password.set(String::new());
+                    repeat.set(String::new());
+                    notice.set(Some(i18n.t().keys.changed));
+                }
+                Some(Err(_)) => error.set(Some(i18n.t().keys.err_corrupt)),
+                None => lock(),
+            }
+        }));
+    };
+    let delete = move |_| {
+        if !crate::pages::videos::confirm(t().delete_confirm) {
+            return;
+        }
+        key.set_value(None);
+        file.set(None);
+        phase.set(Phase::Empty);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let _ = crate::vault_store::delete(&user.get_value()).await;
+        });
+    };
+    let export = move |_| {
+        if let Some(f) = file.get_untracked() {
+            download("clipmaker-vault.json", &f.to_json());
+        }
+    };
+    let import = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast as _;
+            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            let Some(chosen) = input.files().and_then(|l| l.get(0)) else { return };
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(chosen.text()).await.ok().and_then(|v| v.as_string());
+                match text.as_deref().map(VaultFile::from_json) {
+                    Some(Ok(f)) => {
+                        key.set_value(None);
+                        persist(f);
+                        phase.set(Phase::Locked);
+                        notice.set(Some(i18n.t().keys.imported));
+                    }
+                    _ => error.set(Some(i18n.t().keys.err_corrupt)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    let password_fields = move |repeat_too: bool| {
+        view! {
+            <label class="field">
+                <span>{move || t().password}</span>
+                <input
+                    type="password"
+                    autocomplete="new-password"
+                    data-testid="vault-password"
+                    prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev))
+                />
+                <small class="muted">{move || t().password_hint}</small>
+            </label>
+            {repeat_too
+                .then(|| {
+                    view! {
+                        <label class="field">
+                            <span>{move || t().password_repeat}</span>
+                            <input
+                                type="password"
+                                autocomplete="new-password"
+                                data-testid="vault-password-repeat"
+                                prop:value=move || repeat.get()
+                                on:input=move |ev| repeat.set(event_target_value(&ev))
+                            />
+                        </label>
+                    }
+                })}
+        }
+    };
+
+    view! {
+        <div on:keydown=move |_| activity.update(|n| *n += 1) on:pointerdown=move |_| activity.update(|n| *n += 1)>
+            <h1>{move || t().title}</h1>
+            <p class="muted">{move || t().intro}</p>
+            <p class="form-error" role="alert" data-testid="vault-error">{move || error.get()}</p>
+            <p class="notice" role="status" data-testid="vault-notice" hidden=move || notice.get().is_none()>
+                {move || notice.get()}
+            </p>
+            <p class="muted" hidden=move || !busy.get()>{move || t().unlocking}</p>
+            <div data-testid="vault" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+                {move || match phase.get() {
+                    Phase::Loading => view! { <p class="muted">{move || t().loading}</p> }.into_any(),
+                    Phase::Unavailable => view! { <p class="form-error">{move || t().err_storage}</p> }.into_any(),
+                    Phase::Empty => {
+                        view! {
+                            <div class="card">
+                                <h2>{move || t().create_heading}</h2>
+                                <div class="form">
+                                    {password_fields(true)}
+                                    <button class="btn btn-primary" data-testid="vault-create" disabled=move || busy.get() on:click=create>
+                                        {move || t().create}
+                                    </button>
+                                </div>
+                            </div>
+                            <label class="btn btn-ghost">
+                                {move || t().import}
+                                <input type="file" accept="application/json,.json" hidden data-testid="vault-import" on:change=import />
+                            </label>
+                        }
+                            .into_any()
+                    }
+                    Phase::Locked => {
+                        view! {
+                            <div class="card">
+                                <h2>{move || t().unlock_heading}</h2>
+                                <div class="form">
+                                    {password_fields(false)}
+                                    <button class="btn btn-primary" data-testid="vault-unlock" disabled=move || busy.get() on:click=unlock>
+                                        {move || t().unlock}
+                                    </button>
+                                </div>
+                            </div>
+                            <button class="btn btn-danger" data-testid="vault-delete" on:click=delete>{move || t().delete}</button>
+                        }
+                            .into_any()
+                    }
+                    Phase::Unlocked => {
+                        view! {
+                            <div class="card">
+                                <p class="notice">{move || t().unlocked}</p>
+                                <ul class="vault-keys" data-testid="vault-keys">
+                                    {move || {
+                                        let entries = file.get().map(|f| f.entries).unwrap_or_default();
+                                        if entries.is_empty() {
+                                            view! { <li class="muted">{move || t().none_yet}</li> }.into_any()
+                                        } else {
+                                            entries
+                                                .into_iter()
+                                                .map(|e| {
+                                                    let id = e.provider.clone();
+                                                    view! {
+                                                        <li data-testid="vault-key">
+                                                            <strong>{provider_name(&e.provider)}</strong>
+                                                            " ••••"
+                                                            {e.last4.clone()}
+                                                            <button class="btn btn-ghost" on:click=move |_| remove(id.clone())>
+                                                                {move || t().remove}
+                                                            </button>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()
+                                                .into_any()
+                                        }
+                                    }}
+                                </ul>
+                                <div class="form">
+                                    <label class="field">
+                                        <span>{move || t().provider}</span>
+                                        <select data-testid="vault-provider" on:change=move |ev| provider.set(event_target_value(&ev))>
+                                            {PROVIDERS
+                                                .iter()
+                                                .map(|(id, name)| view! { <option value=*id selected=*id == "openai">{*name}</option> })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label class="field">
+                                        <span>{move || t().key}</span>
+                                        <input
+                                            type="password"
+                                            autocomplete="off"
+                                            data-testid="vault-secret"
+                                            prop:value=move || secret.get()
+                                            on:input=move |ev| secret.set(event_target_value(&ev))
+                                        />
+                                    </label>
+                                    <button class="btn btn-primary" data-testid="vault-save-key" on:click=save_key>
+                                        {move || t().save_key}
+                                    </button>
+                                </div>
+                                <div class="form form-inline">
+                                    <label class="field">
+                                        <span>{move || t().auto_lock}</span>
+                                        <select on:change=move |ev| {
+                                            if let Ok(m) = event_target_value(&ev).parse() {
+                                                minutes.set(m);
+                                            }
+                                        }>
+                                            {AUTO_LOCK
+                                                .iter()
+                                                .map(|m| {
+                                                    let m = *m;
+                                                    view! { <option value=m.to_string() selected=m == 30>{move || (t().minutes)(m)}</option> }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <button class="btn" data-testid="vault-lock" on:click=move |_| lock()>{move || t().lock}</button>
+                                </div>
+                            </div>
+                            <div class="card">
+                                <h2>{move || t().change_heading}</h2>
+                                <div class="form">
+                                    {password_fields(true)}
+                                    <button class="btn" disabled=move || busy.get() on:click=change>{move || t().change}</button>
+                                </div>
+                            </div>
+                            <div class="card">
+                                <button class="btn" data-testid="vault-export" on:click=export>{move || t().export}</button>
+                                <button class="btn btn-danger" data-testid="vault-delete" on:click=delete>{move || t().delete}</button>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </div>
+    }
+}
+
+/// A fresh salt and nonce from `crypto.getRandomValues`.
+fn random_pair() -> Option<([u8; vault::SALT_LEN], [u8; vault::NONCE_LEN])> {
+    Some((random()?, random_nonce()?))
+}
+
+fn random_nonce() -> Option<[u8; vault::NONCE_LEN]> {
+    random()
+}
+
+fn random<const N: usize>() -> Option<[u8; N]> {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::vault_store::random_array::<N>().ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Offers `text` as a file download named `name`.
+fn download(name: &str, text: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast as _;
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+        if let Some(a) =
+            document().create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+        let _ = web_sys::Url::revoke_object_url(&url);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (name, text);
+}
