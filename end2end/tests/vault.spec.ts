@@ -16,7 +16,7 @@ async function storedVault(page: Page): Promise<string> {
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
           const all = open.result.transaction('vaults').objectStore('vaults').getAll();
-          all.onsuccess = () => resolve(JSON.stringify(all.result));
+          all.onsuccess = () => resolve((all.result as string[]).join('\n'));
           all.onerror = () => reject(all.error);
         };
       }),
