@@ -115,42 +115,6 @@ enum Caller {
     Anonymous,
 }
 
-/// A completed video of the team made by `creator`, with a stored source, a transcript and one ready clip with
-/// its file and thumbnail: (video, clip).
-async fn rows(app: &TestApp, creator: Uuid, team: Uuid) -> (Uuid, Uuid) {
-    let (video, clip) = (Uuid::now_v7(), Uuid::now_v7());
-    let source = format!("sources/{video}/source.mp4");
-    let (file, thumb) = (backend::clips::file_key(video, clip), backend::clips::thumbnail_key(video, clip));
-    let db = app.db.client().await;
-    db.execute(
-        "INSERT INTO videos (id, user_id, team_id, title, status, source_kind, file_key, mime_type, size_bytes)
-         VALUES ($1, $2, $3, 'talk', 'completed', 'file', $4, 'video/mp4', 16)",
-        &[&video, &creator, &team, &source],
-    )
-    .await
-    .unwrap();
-    db.execute(
-        "INSERT INTO transcripts (video_id, language, segments, full_text, stt_model) VALUES ($1, 'ru', '[]', '', 'test')",
-        &[&video],
-    )
-    .await
-    .unwrap();
-    db.execute(
-        "INSERT INTO clips (id, video_id, user_id, title, start_s, end_s, status, file_key, thumbnail_key, virality)
-         VALUES ($1, $2, $3, 'Клип', 1, 9, 'ready', $4, $5, '{\"total\": 50}')",
-        &[&clip, &video, &creator, &file, &thumb],
-    )
-    .await
-    .unwrap();
-    let path = std::env::temp_dir().join(format!("authz-{clip}"));
-    std::fs::write(&path, b"0123456789abcdef").unwrap();
-    for key in [&source, &file, &thumb] {
-        app.state.storage.put_file(key, &path, "video/mp4").await.unwrap();
-    }
-    std::fs::remove_file(path).unwrap();
-    (video, clip)
-}
-
 /// An upload in progress started by `creator` (a real multipart upload).
 async fn pending_upload(app: &TestApp, creator: Uuid) -> Uuid {
     let actor = backend::teams::actor(&app.state, creator).await.unwrap();
@@ -264,7 +228,7 @@ async fn each_caller_gets_exactly_what_their_role_allows_on_every_endpoint_with_
             };
             let (video, clip) = match upload {
                 Some(v) => (v, Uuid::nil()),
-                None => rows(&app, member_id, team).await,
+                None => app.ready_clip(member_id, Some(team), b"0123456789abcdef").await,
             };
             let got = verdict(call(&app, client, path, args, video, clip).await);
             checked += 1;

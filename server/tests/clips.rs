@@ -3,33 +3,6 @@
 
 use serde_json::Value;
 use testkit::TestApp;
-use uuid::Uuid;
-
-/// A ready clip of `user` whose stored file holds `bytes`: (video id, clip id).
-async fn ready_clip(app: &TestApp, user: Uuid, bytes: &[u8]) -> (Uuid, Uuid) {
-    let (video, clip) = (Uuid::now_v7(), Uuid::now_v7());
-    let (file, thumb) = (backend::clips::file_key(video, clip), backend::clips::thumbnail_key(video, clip));
-    let db = app.db.client().await;
-    db.execute(
-        "INSERT INTO videos (id, user_id, title, status, source_kind) VALUES ($1, $2, 'talk', 'completed', 'file')",
-        &[&video, &user],
-    )
-    .await
-    .unwrap();
-    db.execute(
-        "INSERT INTO clips (id, video_id, user_id, title, start_s, end_s, status, file_key, thumbnail_key, virality)
-         VALUES ($1, $2, $3, 'Как начать: три шага', 10, 40, 'ready', $4, $5, '{\"total\": 81, \"hook\": 90}')",
-        &[&clip, &video, &user, &file, &thumb],
-    )
-    .await
-    .unwrap();
-    let path = std::env::temp_dir().join(format!("clip-{clip}"));
-    std::fs::write(&path, bytes).unwrap();
-    app.state.storage.put_file(&file, &path, "video/mp4").await.unwrap();
-    app.state.storage.put_file(&thumb, &path, "image/jpeg").await.unwrap();
-    std::fs::remove_file(path).unwrap();
-    (video, clip)
-}
 
 fn bytes() -> Vec<u8> {
     (0..100_000u32).map(|i| (i % 251) as u8).collect()
@@ -40,7 +13,7 @@ async fn only_the_owner_streams_and_downloads_a_clip_by_range() {
     let app = TestApp::spawn().await;
     let (owner, _, user) = app.signed_in().await;
     let data = bytes();
-    let (video, clip) = ready_clip(&app, user, &data).await;
+    let (video, clip) = app.ready_clip(user, None, &data).await;
     let stream = format!("{}/api/clips/{clip}/stream", app.url);
 
     let whole = owner.get(&stream).send().await.unwrap();
@@ -85,7 +58,7 @@ async fn without_the_proxy_downloads_are_presigned_storage_urls() {
     .await;
     let (owner, _, user) = app.signed_in().await;
     let data = bytes();
-    let (_, clip) = ready_clip(&app, user, &data).await;
+    let (_, clip) = app.ready_clip(user, None, &data).await;
     let url: String =
         app.call(&owner, "clips/download-url", &[("clip_id", &clip.to_string())]).await.json().await.unwrap();
     assert!(url.starts_with(&testkit::services::s3_endpoint()) && url.contains("X-Amz-Signature="), "{url}");
@@ -98,7 +71,7 @@ async fn without_the_proxy_downloads_are_presigned_storage_urls() {
 async fn the_owner_edits_title_and_cta_and_restyles_a_finished_clip() {
     let app = TestApp::spawn().await;
     let (owner, _, user) = app.signed_in().await;
-    let (_, clip) = ready_clip(&app, user, &bytes()).await;
+    let (_, clip) = app.ready_clip(user, None, &bytes()).await;
     let id = clip.to_string();
     let res = app
         .call(&owner, "clips/update", &[("clip_id", &id), ("title", " Новый заголовок "), ("cta", "Подпишитесь")])

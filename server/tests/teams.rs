@@ -42,26 +42,6 @@ async fn team_view(app: &TestApp, client: &reqwest::Client) -> Value {
     app.call(client, "team/get", &[]).await.json().await.unwrap()
 }
 
-/// A completed video with one ready clip, made by `creator` in `team` (or outside any team): (video, clip).
-async fn video_with_clip(app: &TestApp, creator: Uuid, team: Option<Uuid>) -> (Uuid, Uuid) {
-    let (video, clip) = (Uuid::now_v7(), Uuid::now_v7());
-    let db = app.db.client().await;
-    db.execute(
-        "INSERT INTO videos (id, user_id, team_id, title, status, source_kind) VALUES ($1, $2, $3, 'talk', 'completed', 'file')",
-        &[&video, &creator, &team],
-    )
-    .await
-    .unwrap();
-    db.execute(
-        "INSERT INTO clips (id, video_id, user_id, title, start_s, end_s, status, virality)
-         VALUES ($1, $2, $3, 'Клип', 10, 40, 'ready', '{\"total\": 70}')",
-        &[&clip, &video, &creator],
-    )
-    .await
-    .unwrap();
-    (video, clip)
-}
-
 async fn team_id(app: &TestApp, owner: Uuid) -> Uuid {
     app.db.client().await.query_one("SELECT id FROM teams WHERE owner_id = $1", &[&owner]).await.unwrap().get(0)
 }
@@ -225,8 +205,8 @@ async fn each_role_sees_and_changes_exactly_what_the_table_allows() {
     let (viewer, viewer_id) = joined(&app, &link(&app, &owner, "viewer", "7", "1").await).await;
     let (outsider, _, outsider_id) = app.signed_in().await;
 
-    let (team_video, team_clip) = video_with_clip(&app, member_id, Some(team)).await;
-    let (private_video, private_clip) = video_with_clip(&app, outsider_id, None).await;
+    let (team_video, team_clip) = app.ready_clip(member_id, Some(team), b"clip").await;
+    let (private_video, private_clip) = app.ready_clip(outsider_id, None, b"clip").await;
     for (who, client) in [("owner", &owner), ("admin", &admin), ("member", &member), ("viewer", &viewer)] {
         let ids = listed(&app, client).await;
         assert!(ids.contains(&team_video.to_string()), "{who} sees the team's video");
@@ -287,7 +267,7 @@ async fn transfer_leave_and_delete() {
     let (owner, owner_id) = owner_with_team(&app).await;
     let team = team_id(&app, owner_id).await;
     let (member, member_id) = joined(&app, &link(&app, &owner, "member", "7", "1").await).await;
-    let (video, _) = video_with_clip(&app, member_id, Some(team)).await;
+    let (video, _) = app.ready_clip(member_id, Some(team), b"clip").await;
 
     assert!(app.call(&owner, "team/leave", &[]).await.text().await.unwrap().contains("OwnerCannotLeave"));
     assert_eq!(app.call(&member, "team/transfer", &[("user_id", &owner_id.to_string())]).await.status(), 403);

@@ -168,3 +168,46 @@ impl TestApp {
         (client, email, id)
     }
 }
+
+impl TestApp {
+    /// A completed video made by `creator` (in `team`, or outside any team) with its source stored, a transcript and
+    /// one ready clip titled «Как начать: три шага» whose file and thumbnail hold `bytes`: (video id, clip id).
+    pub async fn ready_clip(
+        &self,
+        creator: uuid::Uuid,
+        team: Option<uuid::Uuid>,
+        bytes: &[u8],
+    ) -> (uuid::Uuid, uuid::Uuid) {
+        let (video, clip) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let source = format!("sources/{video}/source.mp4");
+        let (file, thumb) = (backend::clips::file_key(video, clip), backend::clips::thumbnail_key(video, clip));
+        let db = self.db.client().await;
+        db.execute(
+            "INSERT INTO videos (id, user_id, team_id, title, status, source_kind, file_key, mime_type, size_bytes)
+             VALUES ($1, $2, $3, 'talk', 'completed', 'file', $4, 'video/mp4', $5)",
+            &[&video, &creator, &team, &source, &(bytes.len() as i64)],
+        )
+        .await
+        .expect("inserting the fixture video");
+        db.execute(
+            "INSERT INTO transcripts (video_id, language, segments, full_text, stt_model) VALUES ($1, 'ru', '[]', '', 'test')",
+            &[&video],
+        )
+        .await
+        .expect("inserting the fixture transcript");
+        db.execute(
+            "INSERT INTO clips (id, video_id, user_id, title, start_s, end_s, status, file_key, thumbnail_key, virality)
+             VALUES ($1, $2, $3, 'Как начать: три шага', 10, 40, 'ready', $4, $5, '{\"total\": 81, \"hook\": 90}')",
+            &[&clip, &video, &creator, &file, &thumb],
+        )
+        .await
+        .expect("inserting the fixture clip");
+        let path = std::env::temp_dir().join(format!("fixture-{clip}"));
+        std::fs::write(&path, bytes).expect("writing the fixture file");
+        for (key, mime) in [(&source, "video/mp4"), (&file, "video/mp4"), (&thumb, "image/jpeg")] {
+            self.state.storage.put_file(key, &path, mime).await.expect("storing a fixture object");
+        }
+        std::fs::remove_file(path).expect("removing the fixture file");
+        (video, clip)
+    }
+}

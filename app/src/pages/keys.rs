@@ -146,16 +146,21 @@ fn KeysBody(user: String) -> impl IntoView {
             .flatten()
     });
 
-    let create = move |_| {
+    // The new password from the two fields, or the reason it is refused (shown).
+    let new_password = move || {
         let (p, r) = (password.get_untracked(), repeat.get_untracked());
-        if p.chars().count() < PASSWORD_MIN {
-            error.set(Some(t().err_short));
-            return;
-        }
-        if p != r {
-            error.set(Some(t().err_mismatch));
-            return;
-        }
+        let problem = if p.chars().count() < PASSWORD_MIN {
+            Some(t().err_short)
+        } else if p != r {
+            Some(t().err_mismatch)
+        } else {
+            None
+        };
+        error.set(problem);
+        problem.is_none().then_some(p)
+    };
+    let create = move |()| {
+        let Some(p) = new_password() else { return };
         slow(Box::new(move || {
             let Some((salt, nonce)) = random_pair() else {
                 error.set(Some(i18n.t().keys.err_storage));
@@ -169,7 +174,7 @@ fn KeysBody(user: String) -> impl IntoView {
             phase.set(Phase::Unlocked);
         }));
     };
-    let unlock = move |_| {
+    let unlock = move |()| {
         let p = password.get_untracked();
         let Some(f) = file.get_untracked() else { return };
         slow(Box::new(move || match f.unlock(&p) {
@@ -204,16 +209,8 @@ fn KeysBody(user: String) -> impl IntoView {
             persist(f);
         }
     };
-    let change = move |_| {
-        let (p, r) = (password.get_untracked(), repeat.get_untracked());
-        if p.chars().count() < PASSWORD_MIN {
-            error.set(Some(t().err_short));
-            return;
-        }
-        if p != r {
-            error.set(Some(t().err_mismatch));
-            return;
-        }
+    let change = move |()| {
+        let Some(p) = new_password() else { return };
         let Some(f) = file.get_untracked() else { return };
         slow(Box::new(move || {
             let Some((salt, _)) = random_pair() else { return };
@@ -275,32 +272,48 @@ fn KeysBody(user: String) -> impl IntoView {
 
     let password_fields = move |repeat_too: bool| {
         view! {
-            <label class="field">
-                <span>{move || t().password}</span>
-                <input
-                    type="password"
-                    autocomplete="new-password"
-                    data-testid="vault-password"
-                    prop:value=move || password.get()
-                    on:input=move |ev| password.set(event_target_value(&ev))
-                />
-                <small class="muted">{move || t().password_hint}</small>
-            </label>
+            <SecretField
+                label=Signal::derive(move || t().password)
+                hint=Signal::derive(move || t().password_hint)
+                testid="vault-password"
+                autocomplete="new-password"
+                value=password
+            />
             {repeat_too
                 .then(|| {
                     view! {
-                        <label class="field">
-                            <span>{move || t().password_repeat}</span>
-                            <input
-                                type="password"
-                                autocomplete="new-password"
-                                data-testid="vault-password-repeat"
-                                prop:value=move || repeat.get()
-                                on:input=move |ev| repeat.set(event_target_value(&ev))
-                            />
-                        </label>
+                        <SecretField
+                            label=Signal::derive(move || t().password_repeat)
+                            testid="vault-password-repeat"
+                            autocomplete="new-password"
+                            value=repeat
+                        />
                     }
                 })}
+        }
+    };
+
+    // A card with the password field(s) and one button: create, unlock, change password.
+    let password_card = move |heading: fn(&'static domain::i18n::KeysText) -> &'static str,
+                              repeat_too: bool,
+                              testid: &'static str,
+                              label: fn(&'static domain::i18n::KeysText) -> &'static str,
+                              on_click: Callback<()>| {
+        view! {
+            <div class="card">
+                <h2>{move || heading(t())}</h2>
+                <div class="form">
+                    {password_fields(repeat_too)}
+                    <button
+                        class="btn btn-primary"
+                        data-testid=testid
+                        disabled=move || busy.get()
+                        on:click=move |_| on_click.run(())
+                    >
+                        {move || label(t())}
+                    </button>
+                </div>
+            </div>
         }
     };
 
@@ -319,15 +332,7 @@ fn KeysBody(user: String) -> impl IntoView {
                     Phase::Unavailable => view! { <p class="form-error">{move || t().err_storage}</p> }.into_any(),
                     Phase::Empty => {
                         view! {
-                            <div class="card">
-                                <h2>{move || t().create_heading}</h2>
-                                <div class="form">
-                                    {password_fields(true)}
-                                    <button class="btn btn-primary" data-testid="vault-create" disabled=move || busy.get() on:click=create>
-                                        {move || t().create}
-                                    </button>
-                                </div>
-                            </div>
+                            {password_card(|t| t.create_heading, true, "vault-create", |t| t.create, Callback::new(create))}
                             <label class="btn btn-ghost">
                                 {move || t().import}
                                 <input type="file" accept="application/json,.json" hidden data-testid="vault-import" on:change=import />
@@ -337,15 +342,7 @@ fn KeysBody(user: String) -> impl IntoView {
                     }
                     Phase::Locked => {
                         view! {
-                            <div class="card">
-                                <h2>{move || t().unlock_heading}</h2>
-                                <div class="form">
-                                    {password_fields(false)}
-                                    <button class="btn btn-primary" data-testid="vault-unlock" disabled=move || busy.get() on:click=unlock>
-                                        {move || t().unlock}
-                                    </button>
-                                </div>
-                            </div>
+                            {password_card(|t| t.unlock_heading, false, "vault-unlock", |t| t.unlock, Callback::new(unlock))}
                             <button class="btn btn-danger" data-testid="vault-delete" on:click=delete>{move || t().delete}</button>
                         }
                             .into_any()
@@ -390,16 +387,12 @@ fn KeysBody(user: String) -> impl IntoView {
                                                 .collect_view()}
                                         </select>
                                     </label>
-                                    <label class="field">
-                                        <span>{move || t().key}</span>
-                                        <input
-                                            type="password"
-                                            autocomplete="off"
-                                            data-testid="vault-secret"
-                                            prop:value=move || secret.get()
-                                            on:input=move |ev| secret.set(event_target_value(&ev))
-                                        />
-                                    </label>
+                                    <SecretField
+                                        label=Signal::derive(move || t().key)
+                                        testid="vault-secret"
+                                        autocomplete="off"
+                                        value=secret
+                                    />
                                     <button class="btn btn-primary" data-testid="vault-save-key" on:click=save_key>
                                         {move || t().save_key}
                                     </button>
@@ -424,13 +417,7 @@ fn KeysBody(user: String) -> impl IntoView {
                                     <button class="btn" data-testid="vault-lock" on:click=move |_| lock()>{move || t().lock}</button>
                                 </div>
                             </div>
-                            <div class="card">
-                                <h2>{move || t().change_heading}</h2>
-                                <div class="form">
-                                    {password_fields(true)}
-                                    <button class="btn" disabled=move || busy.get() on:click=change>{move || t().change}</button>
-                                </div>
-                            </div>
+                            {password_card(|t| t.change_heading, true, "vault-change", |t| t.change, Callback::new(change))}
                             <div class="card">
                                 <button class="btn" data-testid="vault-export" on:click=export>{move || t().export}</button>
                                 <button class="btn btn-danger" data-testid="vault-delete" on:click=delete>{move || t().delete}</button>
@@ -441,6 +428,30 @@ fn KeysBody(user: String) -> impl IntoView {
                 }}
             </div>
         </div>
+    }
+}
+
+/// A labelled input whose text is hidden (a vault password or an API key), bound to `value`.
+#[component]
+fn SecretField(
+    label: Signal<&'static str>,
+    testid: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] hint: Option<Signal<&'static str>>,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{move || label.get()}</span>
+            <input
+                type="password"
+                autocomplete=autocomplete
+                data-testid=testid
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|h| view! { <small class="muted">{move || h.get()}</small> })}
+        </label>
     }
 }
 
