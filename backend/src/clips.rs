@@ -310,7 +310,7 @@ impl ClipRow {
 
 /// The clips of a video the actor sees, best first; [`Denied::NotFound`] if they may not see it.
 pub async fn for_video(state: &AppState, actor: &Actor, video_id: Uuid) -> Result<Vec<ClipCard>, AccessError> {
-    let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("database pool: {e}"))?;
+    let mut conn = state.db.get().await?;
     crate::teams::check_video(&mut conn, actor, video_id, Action::View).await?;
     let rows: Vec<ClipRow> = clips::table
         .inner_join(videos::table)

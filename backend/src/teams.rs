@@ -168,6 +168,12 @@ impl From<Denied> for AccessError {
     }
 }
 
+impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for AccessError {
+    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
+        AccessError::Internal(anyhow::anyhow!("database pool: {e}"))
+    }
+}
+
 impl From<diesel::result::Error> for AccessError {
     fn from(e: diesel::result::Error) -> Self {
         AccessError::Internal(e.into())

@@ -154,7 +154,7 @@ pub async fn for_user(
     actor: &Actor,
     video_id: Uuid,
 ) -> Result<Option<Transcript>, crate::teams::AccessError> {
-    let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("database pool: {e}"))?;
+    let mut conn = state.db.get().await?;
     crate::teams::check_video(&mut conn, actor, video_id, domain::Action::View).await?;
     drop(conn);
     Ok(of_video(state, video_id).await?)

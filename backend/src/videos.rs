@@ -557,7 +557,7 @@ pub async fn detail_for_user(
 
 /// Deletes a video the actor may edit (see [`delete`]).
 pub async fn delete_for_user(state: &AppState, actor: &Actor, video_id: Uuid) -> Result<(), AccessError> {
-    let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("database pool: {e}"))?;
+    let mut conn = state.db.get().await?;
     crate::teams::check_video(&mut conn, actor, video_id, domain::Action::Edit).await?;
     drop(conn);
     delete(state, video_id).await?;

@@ -97,7 +97,7 @@ fn Submit(
 }
 
 /// The error of `result` if it belongs to `field` (or to no field, when `field` is `None`).
-fn error_for<T: Clone + Send + Sync + 'static>(
+pub(crate) fn error_for<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
     field: Option<&'static str>,
 ) -> Signal<Option<String>> {

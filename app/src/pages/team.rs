@@ -11,13 +11,13 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{
-        ApiError, TeamAccept, TeamCreate, TeamDelete, TeamInvite, TeamLeave, TeamRemove, TeamRename, TeamRevoke,
-        TeamSetRole, TeamTransfer, get_me, team_get, team_invite_preview,
+        TeamAccept, TeamCreate, TeamDelete, TeamInvite, TeamLeave, TeamRemove, TeamRename, TeamRevoke, TeamSetRole,
+        TeamTransfer, get_me, team_get, team_invite_preview,
     },
     components::{Brand, LangSwitch},
     i18n::use_i18n,
     pages::{
-        auth::{RequireUser, go_to},
+        auth::{RequireUser, error_for, go_to},
         section::AppLayout,
     },
 };
@@ -25,14 +25,6 @@ use crate::{
 /// The index of a role in the dictionaries' role arrays.
 fn role_index(role: TeamRole) -> usize {
     TeamRole::ALL.iter().position(|r| *r == role).unwrap_or(3)
-}
-
-/// The translated error of an action's last result, if it failed.
-fn failure<T: Clone + Send + Sync + 'static>(
-    value: impl Get<Value = Option<Result<T, ApiError>>> + Send + Sync + 'static,
-) -> Signal<Option<String>> {
-    let i18n = use_i18n();
-    Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.message(i18n.t())))
 }
 
 /// `/team`
@@ -113,7 +105,7 @@ struct Actions {
 #[component]
 fn NoTeam(create: ServerAction<TeamCreate>) -> impl IntoView {
     let i18n = use_i18n();
-    let error = failure(create.value());
+    let error = error_for(create.value(), None);
     view! {
         <div class="card" data-testid="no-team">
             <p>{move || i18n.t().teams.none_intro}</p>
@@ -135,13 +127,13 @@ fn Team(team: TeamView, me_id: String, actions: Actions) -> impl IntoView {
     let my_role = team.my_role;
     let may = move |a: domain::Action| domain::teams::allows(my_role, a);
     let errors = [
-        failure(actions.rename.value()),
-        failure(actions.set_role.value()),
-        failure(actions.remove.value()),
-        failure(actions.revoke.value()),
-        failure(actions.transfer.value()),
-        failure(actions.leave.value()),
-        failure(actions.delete.value()),
+        error_for(actions.rename.value(), None),
+        error_for(actions.set_role.value(), None),
+        error_for(actions.remove.value(), None),
+        error_for(actions.revoke.value(), None),
+        error_for(actions.transfer.value(), None),
+        error_for(actions.leave.value(), None),
+        error_for(actions.delete.value(), None),
     ];
     let error = move || errors.iter().find_map(|e| e.get());
     let (used, included, taken, seats) = (team.minutes_used, team.minutes_included, team.members.len(), team.seats);
@@ -347,7 +339,7 @@ fn Team(team: TeamView, me_id: String, actions: Actions) -> impl IntoView {
 fn InviteCard(team: TeamView, actions: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let my_role = team.my_role;
-    let error = failure(actions.invite.value());
+    let error = error_for(actions.invite.value(), None);
     let created = move || actions.invite.value().get().and_then(|r| r.ok());
     view! {
         <div class="card">
@@ -466,7 +458,7 @@ pub fn InvitePage() -> impl IntoView {
             go_to("/team");
         }
     });
-    let error = failure(accept.value());
+    let error = error_for(accept.value(), None);
     view! {
         <Title text=move || format!("{} · ClipMaker", i18n.t().teams.invite_title) />
         <main class="auth-page">
