@@ -237,6 +237,11 @@ mod ssr {
         Uuid::parse_str(s).map_err(|_| fail(ApiError::NotFound))
     }
 
+    /// The sealed keys the browser sent with this request ([`vault::handoff::HEADER`]), if any. Never logged.
+    pub fn handoff_header() -> Option<String> {
+        parts()?.headers.get(vault::handoff::HEADER)?.to_str().ok().map(str::to_owned)
+    }
+
     /// Logs an unexpected failure with its chain and returns [`ApiError::Internal`].
     pub fn internal(e: anyhow::Error) -> ApiError {
         tracing::error!(error = format!("{e:#}"), "server function failed");
@@ -510,12 +515,15 @@ pub async fn upload_parts(video_id: String) -> Result<Vec<u32>, ApiError> {
     Ok(backend::uploads::stored_parts(&state, user, ssr::id(&video_id)?).await?)
 }
 
-/// Assembles the stored parts and checks the stored file; the video moves on to processing.
-#[server(prefix = "/api", endpoint = "videos/upload/complete")]
+/// Assembles the stored parts and checks the stored file; the video moves on to processing. Sealed keys in the
+/// [`vault::handoff::HEADER`] header (see [`HandoffClient`]) are kept for the job.
+#[server(prefix = "/api", endpoint = "videos/upload/complete", client = HandoffClient)]
 pub async fn upload_complete(video_id: String) -> Result<(), ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
-    Ok(backend::uploads::complete(&state, user, ssr::id(&video_id)?).await?)
+    let id = ssr::id(&video_id)?;
+    backend::handoff::accept(&state, user, id, ssr::handoff_header().as_deref()).await.map_err(ssr::internal)?;
+    Ok(backend::uploads::complete(&state, user, id).await?)
 }
 
 /// Cancels an upload: the stored parts and the video are removed.
@@ -527,13 +535,99 @@ pub async fn upload_abort(video_id: String) -> Result<(), ApiError> {
 }
 
 /// Imports a video from a public http(s) link: the worker downloads it (size-capped, SSRF-checked on every redirect).
-/// Counts against the upload limit (10 an hour).
-#[server(prefix = "/api", endpoint = "videos/import")]
+/// Counts against the upload limit (10 an hour). Sealed keys in the header are kept for the job.
+#[server(prefix = "/api", endpoint = "videos/import", client = HandoffClient)]
 pub async fn import_url(url: String) -> Result<domain::videos::VideoCard, ApiError> {
     let state = ssr::state()?;
     let actor = ssr::require_actor(&state).await?;
     let fetch = state.config.jobs.safe_fetch();
-    Ok(backend::videos::import_url(&state, &actor, &url, &fetch).await?)
+    let card = backend::videos::import_url(&state, &actor, &url, &fetch).await?;
+    let id = ssr::id(&card.id)?;
+    backend::handoff::accept(&state, actor.user_id, id, ssr::handoff_header().as_deref())
+        .await
+        .map_err(ssr::internal)?;
+    Ok(card)
+}
+
+/// The server's key hand-off public key (X25519, base64url): what the browser seals a job's keys to.
+#[server(prefix = "/api", endpoint = "vault/handoff-key")]
+pub async fn handoff_key() -> Result<String, ApiError> {
+    let state = ssr::state()?;
+    ssr::require_user()?;
+    Ok(backend::handoff::public_key(&state.config.handoff))
+}
+
+/// Tests the key for `provider` sealed in the header (see [`HandoffClient`]) with one minimal call to the provider,
+/// then forgets it.
+#[server(prefix = "/api", endpoint = "vault/test-key", client = HandoffClient)]
+pub async fn test_key(provider: String) -> Result<domain::keys::KeyCheck, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    ssr::check_rate(&state, &backend::ai::test_limit(), &user.to_string()).await?;
+    let header = ssr::handoff_header().ok_or_else(|| ssr::fail(ApiError::BadInput))?;
+    let keys = backend::handoff::open_now(&state.config.handoff, user, &header)
+        .ok_or_else(|| ssr::fail(ApiError::BadInput))?;
+    let key = keys.iter().find(|k| k.provider == provider).ok_or_else(|| ssr::fail(ApiError::BadInput))?;
+    let secret = backend::config::Secret(key.key.clone());
+    drop(keys);
+    Ok(backend::ai::probe(&state.config.llm, &provider, &secret).await)
+}
+
+/// The client of server functions that may carry sealed keys: it sends the value set by [`send_keys_with_next`] in
+/// the [`vault::handoff::HEADER`] header of the next request, then forgets it. Otherwise the browser's `fetch`
+/// client.
+pub struct HandoffClient;
+
+thread_local! {
+    static PENDING_KEYS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sends `sealed` (a [`vault::handoff::HEADER`] value) with the next request of a server function that uses
+/// [`HandoffClient`]; `None` sends none.
+pub fn send_keys_with_next(sealed: Option<String>) {
+    PENDING_KEYS.with(|p| *p.borrow_mut() = sealed);
+}
+
+impl<E, IS, OS> leptos::server_fn::client::Client<E, IS, OS> for HandoffClient
+where
+    E: FromServerFnError,
+    IS: FromServerFnError,
+    OS: FromServerFnError,
+{
+    type Request =
+        <leptos::server_fn::client::browser::BrowserClient as leptos::server_fn::client::Client<E, IS, OS>>::Request;
+    type Response =
+        <leptos::server_fn::client::browser::BrowserClient as leptos::server_fn::client::Client<E, IS, OS>>::Response;
+
+    fn send(req: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
+        if let Some(value) = PENDING_KEYS.with(|p| p.borrow_mut().take()) {
+            req.headers().set(vault::handoff::HEADER, &value);
+        }
+        <leptos::server_fn::client::browser::BrowserClient as leptos::server_fn::client::Client<E, IS, OS>>::send(req)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn open_websocket(
+        path: &str,
+    ) -> impl Future<
+        Output = Result<
+            (
+                impl futures::Stream<Item = Result<leptos::server_fn::Bytes, leptos::server_fn::Bytes>> + Send + 'static,
+                impl futures::Sink<leptos::server_fn::Bytes> + Send + 'static,
+            ),
+            E,
+        >,
+    > + Send {
+        <leptos::server_fn::client::browser::BrowserClient as leptos::server_fn::client::Client<E, IS, OS>>::open_websocket(
+            path,
+        )
+    }
+
+    fn spawn(future: impl Future<Output = ()> + Send + 'static) {
+        <leptos::server_fn::client::browser::BrowserClient as leptos::server_fn::client::Client<E, IS, OS>>::spawn(
+            future,
+        )
+    }
 }
 
 /// One of the user's videos with its source details.

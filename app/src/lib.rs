@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
+pub mod vault_session;
 pub mod vault_store;
 
 use leptos::prelude::*;
@@ -73,6 +74,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_i18n();
+    vault_session::VaultSession::provide();
     let i18n = use_i18n();
 
     view! {

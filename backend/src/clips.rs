@@ -703,11 +703,11 @@ pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutc
 /// its progress is the share of clips finished. Serialised on the video's row, so the last clip completes it once.
 pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
     let mut conn = state.db.get().await?;
-    let user: Option<Uuid> = conn
+    let settled: Option<bool> = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-            let Some(user) = crate::videos::lock_in_status(conn, video_id, VideoStatus::GeneratingClips).await? else {
+            if crate::videos::lock_in_status(conn, video_id, VideoStatus::GeneratingClips).await?.is_none() {
                 return Ok(None);
-            };
+            }
             let statuses: Vec<String> =
                 clips::table.filter(clips::video_id.eq(video_id)).select(clips::status).load(conn).await?;
             let total = statuses.len().max(1);
@@ -727,11 +727,14 @@ pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()
                 let pct = ((total - live) * 100 / total) as i16;
                 update.set((videos::stage.eq(stage::RENDERING), videos::progress.eq(pct))).execute(conn).await?;
             }
-            Ok(Some(user))
+            Ok(Some(live == 0))
         })
         .await?;
-    if user.is_some() {
+    if let Some(completed) = settled {
         announce(state, video_id).await?;
+        if completed {
+            crate::handoff::forget(state, video_id).await;
+        }
     }
     Ok(())
 }

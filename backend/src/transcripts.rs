@@ -67,12 +67,13 @@ pub fn minutes_for(seconds: f64) -> i32 {
 
 /// Stores `transcript` for `video_id`, charges its owner `minutes` (once per video: a retried job finds the usage
 /// record and charges nothing), and moves the video from `transcribing` to `analyzing` with the analysis job queued.
-/// `provider` names who transcribed (`local`, `cloudru`, `openai`). Returns false if the video had already moved on.
+/// `provider` names who transcribed (`local`, `cloudru`, `openai`) and `key_source` whose key paid (`None` for the
+/// local engine). Returns false if the video had already moved on.
 pub async fn complete(
     state: &AppState,
     video_id: Uuid,
     transcript: &Transcript,
-    provider: &str,
+    (provider, key_source): (&str, Option<&str>),
     minutes: i32,
 ) -> anyhow::Result<bool> {
     let segments = serde_json::to_value(&transcript.segments)?;
@@ -109,6 +110,7 @@ pub async fn complete(
                     usage_records::minutes_consumed.eq(minutes),
                     usage_records::provider.eq(provider),
                     usage_records::model.eq(&transcript.model),
+                    usage_records::key_source.eq(key_source),
                 ))
                 .on_conflict_do_nothing()
                 .execute(conn)

@@ -459,6 +459,7 @@ pub async fn fail(state: &AppState, video_id: Uuid, reason: &domain::Failure) ->
     if let Some(row) = row {
         let (creator, team) = (row.user_id, row.team_id);
         notify(state, creator, team, &LiveEvent::Video(row.card())).await;
+        crate::handoff::forget(state, video_id).await;
     }
     Ok(())
 }
@@ -552,7 +553,50 @@ pub async fn detail_for_user(
         source_url: source_url.filter(|u| crate::jobs::demo_lang(u).is_none()),
         playable,
         editable,
+        costs: costs(&mut conn, video_id).await?,
     }))
+}
+
+/// What `video_id`'s transcription and LLM calls used, from its usage records, and whose keys paid.
+pub async fn costs(
+    conn: &mut diesel_async::AsyncPgConnection,
+    video_id: Uuid,
+) -> anyhow::Result<domain::keys::VideoCosts> {
+    use crate::db::schema::usage_records as u;
+    use domain::keys::{KeyPaid, LlmCost, SttCost, VideoCosts};
+    type Row = (String, i32, i32, i32, i64, Option<String>, Option<String>);
+    let rows: Vec<Row> = u::table
+        .filter(u::video_id.eq(video_id))
+        .order(u::created_at.asc())
+        .select((
+            u::kind,
+            u::minutes_consumed,
+            u::llm_tokens_in,
+            u::llm_tokens_out,
+            u::llm_cost_kopecks,
+            u::model,
+            u::key_source,
+        ))
+        .load(conn)
+        .await?;
+    let mut out = VideoCosts::default();
+    for (kind, minutes, tokens_in, tokens_out, cost, model, key_source) in rows {
+        let key = KeyPaid::from_record(key_source.as_deref());
+        match kind.as_str() {
+            "stt" => out.stt = Some(SttCost { model: model.unwrap_or_default(), minutes, key }),
+            "llm" => {
+                let llm = out.llm.get_or_insert_with(|| LlmCost { calls: 0, tokens: 0, cost_kopecks: 0, keys: vec![] });
+                llm.calls += 1;
+                llm.tokens += (tokens_in.max(0) + tokens_out.max(0)) as u64;
+                llm.cost_kopecks += cost;
+                if !llm.keys.contains(&key) {
+                    llm.keys.push(key);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// Deletes a video the actor may edit (see [`delete`]).
@@ -588,5 +632,6 @@ pub async fn delete(state: &AppState, video_id: Uuid) -> anyhow::Result<bool> {
         Ok(())
     })
     .await?;
+    crate::handoff::forget(state, video_id).await;
     Ok(true)
 }

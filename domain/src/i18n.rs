@@ -313,6 +313,24 @@ pub struct KeysText {
     pub err_short: &'static str,
     pub err_empty_key: &'static str,
     pub err_storage: &'static str,
+    /// "Test key" button.
+    pub test: &'static str,
+    /// What a key test found.
+    pub test_results: fn(crate::keys::KeyCheck) -> &'static str,
+    /// Under the key list: what happens with the keys while the vault is open.
+    pub in_use: &'static str,
+    /// The video page's costs heading.
+    pub costs_heading: &'static str,
+    /// Transcription line: (model, minutes).
+    pub stt_line: fn(&str, i32) -> String,
+    /// Analysis line: (calls, tokens, cost in rubles, formatted).
+    pub llm_line: fn(u32, u64, &str) -> String,
+    /// No LLM call: the local analyzer chose the clips.
+    pub local_analyzer: &'static str,
+    /// Before transcription.
+    pub costs_pending: &'static str,
+    /// Whose key paid.
+    pub key_paid: fn(crate::keys::KeyPaid) -> &'static str,
 }
 
 /// Strings about teams.
@@ -1120,6 +1138,28 @@ pub static RU: Dict = Dict {
         err_short: "Пароль хранилища — не короче 10 символов.",
         err_empty_key: "Вставьте ключ.",
         err_storage: "Браузер не дал доступа к хранилищу (IndexedDB). Проверьте, не включён ли приватный режим.",
+        test: "Проверить",
+        test_results: |c| match c {
+            crate::keys::KeyCheck::Valid => "Ключ работает",
+            crate::keys::KeyCheck::Refused => "Ключ отклонён: проверьте, что он скопирован целиком и не отозван",
+            crate::keys::KeyCheck::OutOfQuota => "Ключ верный, но баланс или квота исчерпаны",
+            crate::keys::KeyCheck::Unavailable => "Сервис не ответил; попробуйте позже",
+        },
+        in_use: "Пока хранилище открыто, ключи отправляются с каждой новой загрузкой или ссылкой в зашифрованном виде: расшифровать их может только обработчик, и он удаляет их, когда видео готово.",
+        costs_heading: "Расходы на обработку",
+        stt_line: |model, minutes| format!("Расшифровка: {model}, {minutes} мин из тарифа"),
+        llm_line: |calls, tokens, cost| format!("Анализ ИИ: {calls} запр., {tokens} токенов, {cost}"),
+        local_analyzer: "Моменты выбрал локальный анализатор — бесплатно.",
+        costs_pending: "Появится после расшифровки.",
+        key_paid: |k| match k {
+            crate::keys::KeyPaid::Local => "локальная модель, без ключа",
+            crate::keys::KeyPaid::Server => "ключ сервиса",
+            crate::keys::KeyPaid::User => "ваш ключ",
+            crate::keys::KeyPaid::ServerAfterUserRefused => "ключ сервиса: ваш ключ был отклонён",
+            crate::keys::KeyPaid::ServerHandoffLost => {
+                "ключ сервиса: ваши ключи не дошли (истекли или не расшифровались)"
+            }
+        },
     },
     analyzer: AnalyzerText {
         cues: [
@@ -1562,6 +1602,28 @@ pub static EN: Dict = Dict {
         err_short: "A vault password has at least 10 characters.",
         err_empty_key: "Paste the key.",
         err_storage: "The browser refused the vault storage (IndexedDB). Is this a private window?",
+        test: "Test key",
+        test_results: |c| match c {
+            crate::keys::KeyCheck::Valid => "The key works",
+            crate::keys::KeyCheck::Refused => "Key refused: check it was copied whole and is not revoked",
+            crate::keys::KeyCheck::OutOfQuota => "The key is valid but its balance or quota is used up",
+            crate::keys::KeyCheck::Unavailable => "The provider did not answer; try again later",
+        },
+        in_use: "While the vault is open, your keys go encrypted with each new upload or link: only the worker can open them, and it deletes them when the video is done.",
+        costs_heading: "Processing costs",
+        stt_line: |model, minutes| format!("Transcription: {model}, {minutes} min of your plan"),
+        llm_line: |calls, tokens, cost| format!("AI analysis: {calls} calls, {tokens} tokens, {cost}"),
+        local_analyzer: "The local analyzer chose the moments, free of charge.",
+        costs_pending: "Shown once the video is transcribed.",
+        key_paid: |k| match k {
+            crate::keys::KeyPaid::Local => "local model, no key",
+            crate::keys::KeyPaid::Server => "the service's key",
+            crate::keys::KeyPaid::User => "your key",
+            crate::keys::KeyPaid::ServerAfterUserRefused => "the service's key: yours was refused",
+            crate::keys::KeyPaid::ServerHandoffLost => {
+                "the service's key: yours did not arrive (expired or did not open)"
+            }
+        },
     },
     analyzer: AnalyzerText {
         cues: [

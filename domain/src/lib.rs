@@ -9,6 +9,7 @@ pub mod cookie;
 pub mod enums;
 pub mod failure;
 pub mod i18n;
+pub mod keys;
 pub mod media;
 pub mod net;
 pub mod plans;

@@ -99,6 +99,9 @@ pub struct VideoDetail {
     /// Whether the caller may change or delete it (their own video, or a team role that edits).
     #[serde(default)]
     pub editable: bool,
+    /// What transcription and analysis used, and whose keys paid.
+    #[serde(default)]
+    pub costs: crate::keys::VideoCosts,
 }
 
 /// What the server pushes to a signed-in browser over `/api/events` (one JSON object per event).

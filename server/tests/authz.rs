@@ -49,6 +49,8 @@ fn table() -> Vec<(&'static str, Rule)> {
         ("/api/videos/demo", NoId("creates in the caller's workspace; viewers refused (teams.rs)")),
         ("/api/videos/upload/start", NoId("creates in the caller's workspace; viewers refused (teams.rs)")),
         ("/api/videos/import", NoId("creates in the caller's workspace; viewers refused (teams.rs)")),
+        ("/api/vault/handoff-key", NoId("public key, signed-in callers")),
+        ("/api/vault/test-key", NoId("the caller's own sealed key, bound to their id (handoff.rs)")),
         ("/api/clips/list", NoId("lists what the caller sees (teams.rs)")),
         ("/api/team/create", NoId("own team")),
         ("/api/team/get", NoId("own team")),

@@ -20,6 +20,7 @@ pub mod mailbox;
 pub mod queue_fixture;
 mod redis;
 pub mod speech;
+pub mod traces;
 
 pub use app::{TEST_PASSWORD, TestApp};
 pub use bucket::{TestBucket, s3_client};

@@ -12,6 +12,8 @@
 //! Nothing here does I/O or draws randomness: callers pass the salt and nonces (in the browser from
 //! `crypto.getRandomValues`), which keeps the code the same in wasm and in native tests.
 
+pub mod handoff;
+
 use aes_gcm::{
     Aes256Gcm, Key, Nonce,
     aead::{Aead, KeyInit, Payload},

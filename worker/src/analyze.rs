@@ -15,7 +15,6 @@
 
 use backend::{
     AppState,
-    ai::UserKeys,
     clips::{self, AnalysisTarget, LlmUsage},
     config::AnalyzerChoice,
     jobs::Analyze,
@@ -95,8 +94,7 @@ impl AnalyzeHandler {
             transcripts::of_video(state, id).await?.ok_or_else(|| Rejected::new(domain::Failure::NoTranscript))?;
         progress::report(state, id, stage::SELECTING, 10).await;
         let request = request_for(&target);
-        // The vault issue supplies the user's own keys here.
-        let keys = UserKeys::default();
+        let keys = backend::handoff::keys_for(state, id, target.user_id).await?;
         let router = Router::new(&state.config.llm, &keys, &target.strategy)?;
         let mut calls = Vec::new();
         let last_attempt = ctx.attempt >= ctx.max_attempts;

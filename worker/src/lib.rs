@@ -11,7 +11,6 @@ pub mod media;
 pub mod progress;
 pub mod reconcile;
 pub mod render;
-pub mod retry;
 pub mod scratch;
 pub mod source;
 pub mod stt;

@@ -11,77 +11,13 @@ use serde_json::{Value, json};
 use testkit::{FakeServer, TestApp, eventually};
 
 mod common;
-use common::{InProcessWorker, import, status, video};
+use common::{InProcessWorker, import, real_mp4, status, upload, upload_as, video};
 
 /// The app, its worker serving only the `download` queue: these tests stop where transcription would start.
 async fn spawn(extra: &[(&'static str, &str)]) -> TestApp {
     let mut vars = vec![("WORKER_QUEUES", "download")];
     vars.extend_from_slice(extra);
     common::spawn(&vars).await
-}
-
-/// A real `seconds`-long MP4 made by FFmpeg.
-fn real_mp4(seconds: u32) -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("cm-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("v.mp4");
-    let ok = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=320x180:rate=15:duration={seconds}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-y"])
-        .arg(&out)
-        .status()
-        .expect("running ffmpeg")
-        .success();
-    assert!(ok);
-    let bytes = std::fs::read(&out).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    bytes
-}
-
-/// Uploads `data` as one browser would (start, parts, complete); returns the video id and the completion response.
-async fn upload(client: &reqwest::Client, app: &TestApp, data: &[u8]) -> (String, reqwest::Response) {
-    upload_as(client, app, data, "clip.mp4", "video/mp4").await
-}
-
-/// [`upload`] under another file name and type.
-async fn upload_as(
-    client: &reqwest::Client,
-    app: &TestApp,
-    data: &[u8],
-    filename: &str,
-    mime: &str,
-) -> (String, reqwest::Response) {
-    let head = &data[..data.len().min(domain::media::SNIFF_BYTES)];
-    let plan: Value = client
-        .post(format!("{}/api/videos/upload/start", app.url))
-        .json(&json!({ "filename": filename, "mime": mime, "size": data.len(), "head": head }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = plan["video_id"].as_str().expect("an upload plan").to_owned();
-    let size = plan["part_size"].as_u64().unwrap() as usize;
-    for (i, chunk) in data.chunks(size).enumerate() {
-        let res = client
-            .put(format!("{}/api/uploads/{id}/parts/{}", app.url, i + 1))
-            .body(chunk.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-    }
-    let done = client
-        .post(format!("{}/api/videos/upload/complete", app.url))
-        .form(&[("video_id", id.as_str())])
-        .send()
-        .await
-        .unwrap();
-    (id, done)
 }
 
 async fn stored_objects(app: &TestApp) -> i32 {

@@ -2,40 +2,24 @@
 //! [`crate::vault_store`]); the password and the opened keys never leave the page's memory, and closing or leaving
 //! the page, signing out (a full page load) or the auto-lock timer drops them.
 
-use domain::account::Me;
+use domain::{
+    account::Me,
+    keys::{KeyCheck, PROVIDERS, provider_name},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use vault::{VaultError, VaultFile, VaultKey};
+use vault::{VaultError, VaultFile};
 
 use crate::{
     i18n::use_i18n,
     pages::{auth::RequireUser, section::AppLayout},
+    vault_session::{Phase, VaultSession},
 };
-
-/// Providers a user can keep a key for: (id, name).
-pub const PROVIDERS: [(&str, &str); 5] = [
-    ("cloudru", "Cloud.ru"),
-    ("openai", "OpenAI"),
-    ("gemini", "Gemini"),
-    ("anthropic", "Anthropic"),
-    ("openrouter", "OpenRouter"),
-];
 
 /// Auto-lock choices, minutes.
 const AUTO_LOCK: [u32; 6] = [5, 15, 30, 60, 90, 120];
 /// The shortest vault password.
 const PASSWORD_MIN: usize = 10;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Loading,
-    Empty,
-    Locked,
-    Unlocked,
-    /// IndexedDB refused (a private window, for example); only the browser finds out.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    Unavailable,
-}
 
 /// `/settings/keys`
 #[component]
@@ -54,22 +38,17 @@ pub fn KeysPage() -> impl IntoView {
     }
 }
 
-fn provider_name(id: &str) -> &'static str {
-    PROVIDERS.iter().find(|(p, _)| *p == id).map_or("?", |(_, n)| *n)
-}
-
 #[component]
 fn KeysBody(user: String) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || &i18n.t().keys;
-    let phase = RwSignal::new(Phase::Loading);
-    let file = RwSignal::new(None::<VaultFile>);
-    let key: StoredValue<Option<VaultKey>, LocalStorage> = StoredValue::new_local(None);
+    let session = VaultSession::get();
+    let VaultSession { phase, file, key, minutes, .. } = session;
     let error = RwSignal::new(None::<&'static str>);
     let notice = RwSignal::new(None::<&'static str>);
     let busy = RwSignal::new(false);
-    let minutes = RwSignal::new(30u32);
-    let activity = RwSignal::new(0u32);
+    // Provider id → what its last test found.
+    let tested = RwSignal::new(Vec::<(String, KeyCheck)>::new());
     let (password, repeat, provider, secret) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
@@ -77,17 +56,7 @@ fn KeysBody(user: String) -> impl IntoView {
         RwSignal::new(String::new()),
     );
     let user = StoredValue::new(user);
-    // On the server the vault is never read: the page renders its loading state and the browser takes over.
-    #[cfg(not(feature = "hydrate"))]
-    let _ = user;
-
-    let lock = move || {
-        // Dropping the key zeroises it.
-        key.set_value(None);
-        if phase.get_untracked() == Phase::Unlocked {
-            phase.set(Phase::Locked);
-        }
-    };
+    let lock = move || session.lock();
     let persist = move |f: VaultFile| {
         let json = f.to_json();
         file.set(Some(f));
@@ -114,37 +83,8 @@ fn KeysBody(user: String) -> impl IntoView {
         );
     };
 
-    // Load the vault once the page runs in the browser.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(async move {
-            match crate::vault_store::load(&user.get_value()).await {
-                Ok(Some(json)) => match VaultFile::from_json(&json) {
-                    Ok(f) => {
-                        file.set(Some(f));
-                        phase.set(Phase::Locked);
-                    }
-                    Err(_) => {
-                        error.set(Some(i18n.t().keys.err_corrupt));
-                        phase.set(Phase::Empty);
-                    }
-                },
-                Ok(None) => phase.set(Phase::Empty),
-                Err(_) => phase.set(Phase::Unavailable),
-            }
-        });
-    });
-    // Auto-lock after `minutes` without activity on the page.
-    Effect::new(move |previous: Option<Option<TimeoutHandle>>| {
-        if let Some(Some(handle)) = previous {
-            handle.clear();
-        }
-        activity.track();
-        let (m, unlocked) = (minutes.get(), phase.get() == Phase::Unlocked);
-        unlocked
-            .then(|| set_timeout_with_handle(lock, std::time::Duration::from_secs(u64::from(m) * 60)).ok())
-            .flatten()
-    });
+    // Load the vault once the page runs in the browser (kept for the rest of the page's life).
+    Effect::new(move |_| session.load(&user.get_value(), move || error.set(Some(i18n.t().keys.err_corrupt))));
 
     // The new password from the two fields, or the reason it is refused (shown).
     let new_password = move || {
@@ -202,6 +142,21 @@ fn KeysBody(user: String) -> impl IntoView {
         } else {
             lock();
         }
+    };
+    // One minimal call with the key, through the server, which forgets it afterwards.
+    let test = move |id: String| {
+        tested.update(|t| t.retain(|(p, _)| *p != id));
+        leptos::task::spawn_local(async move {
+            let sealed = session.sealed_header(Some(&id)).await;
+            let found = match sealed {
+                None => KeyCheck::Unavailable,
+                Some(s) => {
+                    crate::api::send_keys_with_next(Some(s));
+                    crate::api::test_key(id.clone()).await.unwrap_or(KeyCheck::Unavailable)
+                }
+            };
+            tested.update(|t| t.push((id, found)));
+        });
     };
     let remove = move |id: String| {
         if let Some(mut f) = file.get_untracked() {
@@ -318,7 +273,7 @@ fn KeysBody(user: String) -> impl IntoView {
     };
 
     view! {
-        <div on:keydown=move |_| activity.update(|n| *n += 1) on:pointerdown=move |_| activity.update(|n| *n += 1)>
+        <div>
             <h1>{move || t().title}</h1>
             <p class="muted">{move || t().intro}</p>
             <p class="form-error" role="alert" data-testid="vault-error">{move || error.get()}</p>
@@ -361,14 +316,33 @@ fn KeysBody(user: String) -> impl IntoView {
                                                 .into_iter()
                                                 .map(|e| {
                                                     let id = e.provider.clone();
+                                                    let (tid, rid) = (id.clone(), id.clone());
+                                                    let result = Memo::new(move |_| {
+                                                        tested.get().into_iter().find(|(p, _)| *p == id).map(|(_, c)| c)
+                                                    });
                                                     view! {
-                                                        <li data-testid="vault-key">
+                                                        <li data-testid="vault-key" data-provider=e.provider.clone()>
                                                             <strong>{provider_name(&e.provider)}</strong>
                                                             " ••••"
                                                             {e.last4.clone()}
-                                                            <button class="btn btn-ghost" on:click=move |_| remove(id.clone())>
+                                                            <button class="btn btn-ghost" data-testid="vault-test" on:click=move |_| test(tid.clone())>
+                                                                {move || t().test}
+                                                            </button>
+                                                            <button class="btn btn-ghost" on:click=move |_| remove(rid.clone())>
                                                                 {move || t().remove}
                                                             </button>
+                                                            <span
+                                                                class=move || match result.get() {
+                                                                    Some(KeyCheck::Valid) => "badge badge-ok",
+                                                                    Some(_) => "badge badge-warn",
+                                                                    None => "badge",
+                                                                }
+                                                                data-testid="vault-test-result"
+                                                                data-result=move || result.get().map(|c| format!("{c:?}").to_lowercase())
+                                                                hidden=move || result.get().is_none()
+                                                            >
+                                                                {move || result.get().map(|c| (t().test_results)(c))}
+                                                            </span>
                                                         </li>
                                                     }
                                                 })
@@ -377,6 +351,7 @@ fn KeysBody(user: String) -> impl IntoView {
                                         }
                                     }}
                                 </ul>
+                                <p class="muted">{move || t().in_use}</p>
                                 <div class="form">
                                     <label class="field">
                                         <span>{move || t().provider}</span>
@@ -400,7 +375,7 @@ fn KeysBody(user: String) -> impl IntoView {
                                 <div class="form form-inline">
                                     <label class="field">
                                         <span>{move || t().auto_lock}</span>
-                                        <select on:change=move |ev| {
+                                        <select data-testid="vault-auto-lock" on:change=move |ev| {
                                             if let Ok(m) = event_target_value(&ev).parse() {
                                                 minutes.set(m);
                                             }
@@ -409,7 +384,7 @@ fn KeysBody(user: String) -> impl IntoView {
                                                 .iter()
                                                 .map(|m| {
                                                     let m = *m;
-                                                    view! { <option value=m.to_string() selected=m == 30>{move || (t().minutes)(m)}</option> }
+                                                    view! { <option value=m.to_string() selected=m == minutes.get_untracked()>{move || (t().minutes)(m)}</option> }
                                                 })
                                                 .collect_view()}
                                         </select>

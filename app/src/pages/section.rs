@@ -111,6 +111,9 @@ fn AppNav() -> impl IntoView {
 /// The signed-in layout: sidebar (brand, navigation, user, language) and the page.
 #[component]
 pub fn AppLayout(me: Me, children: Children) -> impl IntoView {
+    // The vault (locked) is read once per page, so any page can hand the keys to a job once it is unlocked.
+    let user = me.id.clone();
+    Effect::new(move |_| crate::vault_session::VaultSession::get().load(&user, || {}));
     view! {
         <div class="app-layout">
             <aside class="app-sidebar">

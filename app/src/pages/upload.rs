@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use crate::{api::ImportUrl, components::ProgressBar, i18n::use_i18n};
+use crate::{api::ImportUrl, components::ProgressBar, i18n::use_i18n, vault_session::VaultSession};
 
 /// Where an upload is. (Only the browser drives uploads; the server renders the empty state.)
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +62,21 @@ pub fn Uploader(on_change: Callback<()>) -> impl IntoView {
     let cancel = RwSignal::new(false);
     let dragging = RwSignal::new(false);
     let import = ServerAction::<ImportUrl>::new();
+    let vault = VaultSession::get();
+    let url_input = NodeRef::<leptos::html::Input>::new();
+    let sealing = RwSignal::new(false);
+    let import_path = <ImportUrl as leptos::server_fn::ServerFn>::PATH;
+    // Seals the keys (when the vault is open) before the import request goes; without wasm the form posts itself.
+    let submit_import = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(url) = url_input.get_untracked().map(|i| i.value()) else { return };
+        sealing.set(true);
+        leptos::task::spawn_local(async move {
+            crate::api::send_keys_with_next(vault.sealed_header(None).await);
+            import.dispatch(ImportUrl { url });
+            sealing.set(false);
+        });
+    };
     Effect::new(move |_| {
         if let Some(Ok(_)) = import.value().get() {
             on_change.run(());
@@ -72,7 +87,7 @@ pub fn Uploader(on_change: Callback<()>) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         if let Some(file) = file {
             cancel.set(false);
-            leptos::task::spawn_local(browser::upload(file.0, i18n.t(), progress, cancel, on_change));
+            leptos::task::spawn_local(browser::upload(file.0, i18n.t(), progress, cancel, on_change, vault));
         }
     };
     let busy = move || matches!(progress.get(), Some(Progress { phase: Phase::Sending | Phase::Finishing, .. }));
@@ -137,14 +152,14 @@ pub fn Uploader(on_change: Callback<()>) -> impl IntoView {
                 {move || t().cancel}
             </button>
             <div class="import-form">
-            <ActionForm action=import>
+            <form action=import_path method="post" on:submit=submit_import>
                 <label class="muted small" for="import-url">{move || t().import_label}</label>
                 <div class="import-row">
-                    <input id="import-url" name="url" type="url" required placeholder="https://" data-testid="import-url" />
-                    <button class="btn" type="submit" disabled=move || import.pending().get()>{move || t().import_button}</button>
+                    <input id="import-url" name="url" type="url" required placeholder="https://" data-testid="import-url" node_ref=url_input />
+                    <button class="btn" type="submit" disabled=move || import.pending().get() || sealing.get()>{move || t().import_button}</button>
                 </div>
                 <p class="form-error" role="alert" hidden=move || import_error().is_none()>{import_error}</p>
-            </ActionForm>
+            </form>
             </div>
         </section>
     }
@@ -246,6 +261,7 @@ mod browser {
         progress: RwSignal<Option<Progress>>,
         cancel: RwSignal<bool>,
         on_change: Callback<()>,
+        vault: crate::vault_session::VaultSession,
     ) {
         let total = file.size() as u64;
         let name = file.name();
@@ -353,6 +369,8 @@ mod browser {
                 p.phase = Phase::Finishing;
             }
         });
+        // With the vault unlocked, the keys go sealed with the request that starts processing.
+        crate::api::send_keys_with_next(vault.sealed_header(None).await);
         match upload_complete(video).await {
             Ok(()) => {
                 forget();

@@ -47,6 +47,8 @@ pub fn VideoPage() -> impl IntoView {
     let reread = RwSignal::new(0u32);
     let transcript = Resource::new(move || (id(), reread.get()), |(id, _)| get_transcript(id));
     let clips = Resource::new(move || (id(), reread.get()), |(id, _)| list_video_clips(id));
+    // What processing used, read again with each change of status.
+    let costs = Resource::new(move || (id(), reread.get()), |(id, _)| get_video(id));
     follow_live_events(
         move |event| {
             if let LiveEvent::Video(card) = event
@@ -132,6 +134,12 @@ pub fn VideoPage() -> impl IntoView {
                                                 })
                                             }}
                                         </Transition>
+                                        <Transition fallback=|| ()>
+                                            {move || costs.get().and_then(|r| r.ok()).map(|d| {
+                                                let analysed = matches!(d.card.status, VideoStatus::GeneratingClips | VideoStatus::Completed);
+                                                view! { <CostsCard costs=d.costs analysed /> }
+                                            })}
+                                        </Transition>
                                         <dl class="meta card">
                                             {d.size_bytes.map(|b| view! { <dt>{move || t().size}</dt><dd>{format!("{:.1} MB", b as f64 / 1_048_576.0)}</dd> })}
                                             {d.mime_type.clone().map(|m| view! { <dt>{move || t().file_type}</dt><dd>{m}</dd> })}
@@ -160,6 +168,43 @@ pub fn VideoPage() -> impl IntoView {
                 </AppLayout>
             }
         } />
+    }
+}
+
+/// What a video's transcription and analysis used, and whose keys paid.
+#[component]
+fn CostsCard(costs: domain::keys::VideoCosts, analysed: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || &i18n.t().keys;
+    let stt = costs.stt.map(|s| {
+        view! {
+            <li data-testid="cost-stt" data-key=format!("{:?}", s.key).to_lowercase()>
+                {move || (t().stt_line)(&s.model, s.minutes)}
+                " · "
+                {move || (t().key_paid)(s.key)}
+            </li>
+        }
+    });
+    let pending = stt.is_none();
+    let llm = costs.llm.map(|l| {
+        let keys: Vec<String> = l.keys.iter().map(|k| format!("{k:?}").to_lowercase()).collect();
+        view! {
+            <li data-testid="cost-llm" data-key=keys.join(" ")>
+                {move || (t().llm_line)(l.calls, l.tokens, &domain::format_rubles(l.cost_kopecks))}
+                " · "
+                {move || l.keys.iter().map(|k| (t().key_paid)(*k)).collect::<Vec<_>>().join(", ")}
+            </li>
+        }
+        .into_any()
+    });
+    let llm =
+        llm.or_else(|| analysed.then(|| view! { <li class="muted">{move || t().local_analyzer}</li> }.into_any()));
+    view! {
+        <section class="card" data-testid="video-costs">
+            <h2>{move || t().costs_heading}</h2>
+            {pending.then(|| view! { <p class="muted">{move || t().costs_pending}</p> })}
+            <ul class="plain">{stt} {llm}</ul>
+        </section>
     }
 }
 

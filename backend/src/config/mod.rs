@@ -140,6 +140,29 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+/// The key hand-off (issue 19): the X25519 key pair browsers seal a job's keys to. See `docs/vault.md`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HandoffConfig {
+    /// The current private key (`HANDOFF_KEY`, 32 bytes base64; derived from `AUTH_SECRET` when unset). Browsers
+    /// seal to its public half.
+    pub current: [u8; 32],
+    /// The key before the last rotation (`HANDOFF_PREVIOUS_KEY`): blobs sealed to it still open until they expire.
+    pub previous: Option<[u8; 32]>,
+    /// How long a sealed blob is kept in Redis (`HANDOFF_TTL_HOURS`, 24): the longest a pipeline may take,
+    /// queueing and retries included.
+    pub ttl: Duration,
+}
+
+impl fmt::Debug for HandoffConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandoffConfig")
+            .field("current", &"***")
+            .field("previous", &self.previous.map(|_| "***"))
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
 /// Request budgets (seed 000 §3 and the hardening review). Each is enforced through Redis, so every server process
 /// shares it. See `docs/security.md`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +265,13 @@ pub struct Secret(pub String);
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
+    }
+}
+
+impl Drop for Secret {
+    /// A user's key opened from a hand-off lives in a `Secret` for one call; its bytes are wiped when it goes.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 
@@ -401,6 +431,8 @@ pub struct Config {
     pub render: RenderConfig,
     /// Request budgets.
     pub limits: LimitsConfig,
+    /// The key hand-off.
+    pub handoff: HandoffConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -716,6 +748,43 @@ pub const PLACEHOLDER_AUTH_SECRETS: &[&str] = &["change-me-to-a-random-string-of
 
 /// What production refuses to start with: the placeholder secret, test-only escape hatches, and metrics open to the
 /// network (a token, or a loopback bind for both the server and the worker's metrics, is required).
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn handoff_key(&self, var: &'static str) -> Result<Option<[u8; 32]>, ConfigError> {
+        use base64::Engine as _;
+        let Some(v) = self.raw(var).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
+        let v = v.trim();
+        base64::engine::general_purpose::STANDARD
+            .decode(v)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v))
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(Some)
+            .ok_or_else(|| ConfigError {
+                var,
+                problem: "must be 32 bytes in base64, e.g. `head -c 32 /dev/urandom | base64`".into(),
+            })
+    }
+
+    fn handoff(&self, auth_secret: &str) -> Result<HandoffConfig, ConfigError> {
+        use sha2::Digest as _;
+        let current = match self.handoff_key("HANDOFF_KEY")? {
+            Some(k) => k,
+            None => {
+                sha2::Sha256::digest([b"clipmaker-handoff-key-v1|".as_slice(), auth_secret.as_bytes()].concat()).into()
+            }
+        };
+        let hours: u64 = self.parse("HANDOFF_TTL_HOURS", 24, "hours")?;
+        if hours == 0 {
+            return Err(ConfigError { var: "HANDOFF_TTL_HOURS", problem: "must be at least 1".into() });
+        }
+        Ok(HandoffConfig {
+            current,
+            previous: self.handoff_key("HANDOFF_PREVIOUS_KEY")?,
+            ttl: Duration::from_secs(hours * 3600),
+        })
+    }
+}
+
 fn production_checks(auth: &AuthConfig, jobs: &JobsConfig, bind_addr: SocketAddr) -> Result<(), ConfigError> {
     if PLACEHOLDER_AUTH_SECRETS.contains(&auth.secret.as_str()) {
         return Err(ConfigError {
@@ -798,6 +867,7 @@ impl Config {
             simulate: vk_simulate,
         };
 
+        let handoff = r.handoff(&auth.secret)?;
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
         let jobs = r.jobs()?;
         let trusted_proxies = crate::client_ip::TrustedProxies::parse(&r.or("TRUSTED_PROXIES", ""))
@@ -834,6 +904,7 @@ impl Config {
             llm: r.llm()?,
             render: r.render()?,
             limits: r.limits()?,
+            handoff,
             health_timeout: Duration::from_millis(health_ms),
         })
     }

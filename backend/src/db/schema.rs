@@ -114,6 +114,7 @@ diesel::table! {
         expired_at -> Nullable<Timestamptz>,
         minutes_reserved -> Int4,
         billed_to -> Uuid,
+        own_keys -> Bool,
     }
 }
 

@@ -3,10 +3,12 @@
 //! analysis tasks built on them ([`moments`]).
 
 pub mod moments;
-pub mod providers;
 pub mod router;
 
-pub use backend::config::Rates;
+pub use backend::{
+    ai::providers::{self, estimate_tokens},
+    config::Rates,
+};
 use domain::PlanId;
 
 /// Model tiers, cheapest first.
@@ -66,14 +68,6 @@ pub fn cost_kopecks(tokens_in: u64, tokens_out: u64, rates: Rates, users_own_key
     let micro = u128::from(tokens_in) * u128::from(rates.input_per_million)
         + u128::from(tokens_out) * u128::from(rates.output_per_million);
     micro.div_ceil(1_000_000) as i64
-}
-
-/// A rough token count for routing before the real count comes back from the provider: about four characters of
-/// English or three of Russian per token.
-pub fn estimate_tokens(text: &str) -> u64 {
-    let chars = text.chars().count() as u64;
-    let cyrillic = text.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count() as u64;
-    (chars - cyrillic).div_ceil(4) + cyrillic.div_ceil(3)
 }
 
 #[cfg(test)]

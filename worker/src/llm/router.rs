@@ -24,6 +24,8 @@ pub enum KeySource {
     User,
     /// The user's key was refused (401/403) and ours was used.
     ServerAfterUserRefused,
+    /// The user sent keys for the job, but they had expired or did not open, and ours was used.
+    ServerHandoffLost,
 }
 
 impl KeySource {
@@ -33,6 +35,7 @@ impl KeySource {
             KeySource::Server => "server",
             KeySource::User => "user",
             KeySource::ServerAfterUserRefused => "server_after_user_refused",
+            KeySource::ServerHandoffLost => "server_handoff_lost",
         }
     }
 }
@@ -135,9 +138,11 @@ impl<'a> Router<'a> {
         };
         // 1. The user's own key for the provider; 2. their OpenRouter key.
         if let Some(key) = self.keys.own(native.name) {
-            add(native, &m.model, Some(key), true);
-        } else if let (Some(key), Some(r), Some(id)) = (self.keys.openrouter.as_ref(), router, &m.openrouter) {
-            add(r, id, Some(key), true);
+            add(native, &m.model, Some(&key), true);
+        } else if let (Some(r), Some(id)) = (router, &m.openrouter)
+            && let Some(key) = self.keys.own("openrouter")
+        {
+            add(r, id, Some(&key), true);
         }
         // 3. The server's key for the provider, or its OpenRouter key.
         if native.key.is_some() || native.keyless {
@@ -182,10 +187,11 @@ impl<'a> Router<'a> {
             };
             match providers::call(&self.client, &to, prompt, retry).await {
                 Ok(reply) => {
-                    let key_source = match (route.users, refused_users_key) {
-                        (true, _) => KeySource::User,
-                        (false, true) => KeySource::ServerAfterUserRefused,
-                        (false, false) => KeySource::Server,
+                    let key_source = match (route.users, refused_users_key, self.keys.lost) {
+                        (true, _, _) => KeySource::User,
+                        (false, true, _) => KeySource::ServerAfterUserRefused,
+                        (false, false, true) => KeySource::ServerHandoffLost,
+                        (false, false, false) => KeySource::Server,
                     };
                     calls.push(Call {
                         task,

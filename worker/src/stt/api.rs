@@ -10,14 +10,14 @@
 use std::{path::Path, time::Duration};
 
 use anyhow::Context as _;
-use backend::config::Secret;
+use backend::{
+    config::Secret,
+    retry::{self, Answer},
+};
 use domain::transcript::{Segment, Transcript, Word};
 use serde::Deserialize;
 
-use crate::{
-    media,
-    retry::{self, Answer},
-};
+use crate::media;
 
 /// One provider with the key to use for this job.
 #[derive(Debug, Clone)]
@@ -30,6 +30,9 @@ pub struct ApiProvider {
     pub model: String,
     /// The key (the user's own or the server's).
     pub key: Secret,
+    /// Whose key it is, as usage records say: `user`, `server`, `server_handoff_lost`, or
+    /// `server_after_user_refused` (tried only when the user's key for the same provider was refused).
+    pub key_source: &'static str,
 }
 
 /// Limits shared by every provider.
@@ -241,13 +244,14 @@ pub async fn pieces(
 }
 
 /// Transcribes `pieces` with the first provider that manages all of them, sending the share done on `progress`.
-/// Returns the transcript and the provider's name, or every provider's error.
-pub async fn transcribe(
-    providers: &[ApiProvider],
+/// Returns the transcript and the provider that made it, or every provider's error. The server's key standing in for
+/// a refused user key is tried only after that refusal.
+pub async fn transcribe<'p>(
+    providers: &'p [ApiProvider],
     pieces: &[(f64, std::path::PathBuf)],
     settings: ApiSettings,
     progress: tokio::sync::watch::Sender<f64>,
-) -> Result<(Transcript, &'static str), Vec<ApiError>> {
+) -> Result<(Transcript, &'p ApiProvider), Vec<ApiError>> {
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(600))
@@ -255,6 +259,10 @@ pub async fn transcribe(
         .map_err(|e| vec![ApiError::Unavailable { provider: "http", detail: e.to_string() }])?;
     let mut errors = Vec::new();
     'providers: for p in providers {
+        let refused = matches!(errors.last(), Some(ApiError::Auth { provider, .. }) if *provider == p.name);
+        if p.key_source == "server_after_user_refused" && !refused {
+            continue;
+        }
         let mut segments = Vec::new();
         let mut language = None;
         for (i, (offset, file)) in pieces.iter().enumerate() {
@@ -283,7 +291,7 @@ pub async fn transcribe(
             segments,
             model: format!("{}/{}", p.name, p.model),
         };
-        return Ok((transcript, p.name));
+        return Ok((transcript, p));
     }
     if errors.is_empty() {
         errors.push(ApiError::Unavailable { provider: "stt", detail: "no transcription API is configured".into() });

@@ -19,7 +19,7 @@ use anyhow::Context as _;
 use backend::{
     AppState,
     ai::UserKeys,
-    config::SttEngine,
+    config::{Secret, SttEngine},
     jobs::Transcribe,
     queue::{JobContext, JobHandler},
     transcripts::{self, SttTarget},
@@ -63,24 +63,38 @@ impl TranscribeHandler {
             .cloned()
     }
 
-    /// The APIs to try for `target`, in the order its owner's strategy gives; empty for the local engine.
+    /// The APIs to try for `target`, in the order its owner's strategy gives; empty for the local engine. Each
+    /// provider comes with the user's own key first, then the server's (which, after the user's, is tried only if
+    /// the user's was refused).
     fn api_providers(&self, target: &SttTarget, keys: &UserKeys) -> Vec<api::ApiProvider> {
         let stt = &self.state.config.stt;
         if stt.engine != SttEngine::Api {
             return Vec::new();
         }
         let order = if target.strategy == "global" { [&stt.openai, &stt.cloudru] } else { [&stt.cloudru, &stt.openai] };
-        order
-            .into_iter()
-            .filter_map(|p| {
-                Some(api::ApiProvider {
-                    name: p.name,
-                    base_url: p.base_url.clone(),
-                    model: p.model.clone(),
-                    key: keys.pick(p.name, p.key.as_ref())?,
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        for p in order {
+            let with = |key: Secret, key_source| api::ApiProvider {
+                name: p.name,
+                base_url: p.base_url.clone(),
+                model: p.model.clone(),
+                key,
+                key_source,
+            };
+            let own = keys.own(p.name);
+            let server_source = match (own.is_some(), keys.lost) {
+                (true, _) => "server_after_user_refused",
+                (false, true) => "server_handoff_lost",
+                (false, false) => "server",
+            };
+            if let Some(key) = own {
+                out.push(with(key, "user"));
+            }
+            if let Some(key) = p.key.clone() {
+                out.push(with(key, server_source));
+            }
+        }
+        out
     }
 
     async fn transcribe(&self, ctx: &JobContext, job: &Transcribe) -> anyhow::Result<()> {
@@ -100,8 +114,7 @@ impl TranscribeHandler {
         progress::report(state, id, stage::EXTRACTING_AUDIO, 0).await;
         let source = scratch.0.join("source");
         state.storage.download_to_file(&key, &source).await?;
-        // The vault issue supplies the user's own keys here.
-        let keys = UserKeys::default();
+        let keys = backend::handoff::keys_for(state, id, target.user_id).await?;
         let providers = self.api_providers(&target, &keys);
         if self.state.config.stt.engine == SttEngine::Api && providers.is_empty() {
             tracing::warn!("STT_ENGINE=api but no transcription API key is configured; using the local engine");
@@ -120,11 +133,11 @@ impl TranscribeHandler {
             }
         };
         let (result, ()) = tokio::join!(run, progress::forward(state, id, stage::RECOGNIZING, 5, 95, rx));
-        let Transcribed { mut transcript, provider, decoded_seconds } = result?;
+        let Transcribed { mut transcript, provider, key_source, decoded_seconds } = result?;
         tidy(&mut transcript.segments, duration);
         // Charged on what was decoded, not on what the file's header claims; the sample video is free.
         let minutes = if target.demo { 0 } else { transcripts::minutes_for(decoded_seconds) };
-        if transcripts::complete(state, id, &transcript, provider, minutes).await? {
+        if transcripts::complete(state, id, &transcript, (provider, key_source), minutes).await? {
             tracing::info!(
                 segments = transcript.segments.len(),
                 language = %transcript.language,
@@ -144,6 +157,8 @@ pub struct Transcribed {
     pub transcript: Transcript,
     /// Who transcribed it, as recorded with the usage (`local`, `cloudru`, `openai`).
     pub provider: &'static str,
+    /// Whose key paid ([`api::ApiProvider::key_source`]); `None` for the local engine.
+    pub key_source: Option<&'static str>,
     /// The length of the sound actually decoded, in seconds: what the minutes are charged on (the header's
     /// length is the file's own claim).
     pub decoded_seconds: f64,
@@ -185,7 +200,7 @@ impl Engine for LocalEngine {
                 progress.send_replace(share);
             })?;
             let decoded_seconds = pcm.finish()?;
-            Ok::<_, anyhow::Error>(Transcribed { transcript, provider: "local", decoded_seconds })
+            Ok::<_, anyhow::Error>(Transcribed { transcript, provider: "local", key_source: None, decoded_seconds })
         });
         run.await.context("the speech model crashed")?.map_err(|e| match e.downcast::<media::AudioError>() {
             Ok(audio) => Rejected::because(audio.failure(), audio).into(),
@@ -215,7 +230,9 @@ impl Engine for ApiEngine {
             media::extract_mp3(source, duration, &audio).await.map_err(|e| Rejected::because(e.failure(), e))?;
         let pieces = api::pieces(&audio, duration, scratch, self.settings.max_bytes).await?;
         match api::transcribe(&self.providers, &pieces, self.settings, progress).await {
-            Ok((transcript, provider)) => Ok(Transcribed { transcript, provider, decoded_seconds }),
+            Ok((transcript, p)) => {
+                Ok(Transcribed { transcript, provider: p.name, key_source: Some(p.key_source), decoded_seconds })
+            }
             Err(errors) => {
                 let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
                 if errors.iter().any(api::ApiError::is_transient) {

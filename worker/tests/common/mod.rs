@@ -1,9 +1,10 @@
 //! Helpers shared by the worker's integration tests.
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::{process::Command, sync::Arc};
 
 use backend::metrics::Metrics;
+use serde_json::{Value, json};
 use testkit::TestApp;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -102,4 +103,84 @@ pub async fn analyzing_video(app: &TestApp, user: Uuid, transcript: &domain::tra
     .await
     .unwrap();
     id
+}
+
+/// A real `seconds`-long MP4 made by FFmpeg.
+pub fn real_mp4(seconds: u32) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("cm-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("v.mp4");
+    let ok = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size=320x180:rate=15:duration={seconds}"))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=duration={seconds}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", "-y"])
+        .arg(&out)
+        .status()
+        .expect("running ffmpeg")
+        .success();
+    assert!(ok);
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    bytes
+}
+
+/// Uploads `data` as one browser would (start, parts, complete); returns the video id and the completion response.
+pub async fn upload(client: &reqwest::Client, app: &TestApp, data: &[u8]) -> (String, reqwest::Response) {
+    upload_as(client, app, data, "clip.mp4", "video/mp4").await
+}
+
+/// [`upload`] under another file name and type.
+pub async fn upload_as(
+    client: &reqwest::Client,
+    app: &TestApp,
+    data: &[u8],
+    filename: &str,
+    mime: &str,
+) -> (String, reqwest::Response) {
+    let id = send_parts(client, app, data, filename, mime).await;
+    let done = complete_upload(client, app, &id, None).await;
+    (id, done)
+}
+
+/// Starts an upload of `data` and sends every part, as a browser does; returns the video id (not yet complete).
+pub async fn send_parts(client: &reqwest::Client, app: &TestApp, data: &[u8], filename: &str, mime: &str) -> String {
+    let head = &data[..data.len().min(domain::media::SNIFF_BYTES)];
+    let plan: Value = client
+        .post(format!("{}/api/videos/upload/start", app.url))
+        .json(&json!({ "filename": filename, "mime": mime, "size": data.len(), "head": head }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = plan["video_id"].as_str().expect("an upload plan").to_owned();
+    let size = plan["part_size"].as_u64().unwrap() as usize;
+    for (i, chunk) in data.chunks(size).enumerate() {
+        let res = client
+            .put(format!("{}/api/uploads/{id}/parts/{}", app.url, i + 1))
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    id
+}
+
+/// Finishes the upload of `id`, sending `sealed` keys in the hand-off header as the browser does when the vault is
+/// open.
+pub async fn complete_upload(
+    client: &reqwest::Client,
+    app: &TestApp,
+    id: &str,
+    sealed: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client.post(format!("{}/api/videos/upload/complete", app.url)).form(&[("video_id", id)]);
+    if let Some(v) = sealed {
+        req = req.header(vault::handoff::HEADER, v);
+    }
+    req.send().await.unwrap()
 }

@@ -6,12 +6,21 @@
 //! Gemini's 400 `API_KEY_INVALID`) are [`CallError::Auth`], so the router can fall back to the server's key; any
 //! other refusal is final for this call.
 
-use backend::config::{LlmApi, Secret};
 use serde_json::{Value, json};
 
-use super::estimate_tokens;
 pub use crate::retry::Retry;
-use crate::retry::{self, Answer};
+use crate::{
+    config::{LlmApi, Secret},
+    retry::{self, Answer},
+};
+
+/// A rough token count for routing before the real count comes back from the provider: about four characters of
+/// English or three of Russian per token.
+pub fn estimate_tokens(text: &str) -> u64 {
+    let chars = text.chars().count() as u64;
+    let cyrillic = text.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count() as u64;
+    (chars - cyrillic).div_ceil(4) + cyrillic.div_ceil(3)
+}
 
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,11 +225,12 @@ pub fn parse_reply(to: &Endpoint<'_>, prompt: &Prompt, body: &[u8]) -> Result<Re
 }
 
 /// Whether a refusal is about the key: 401/403 everywhere, and Gemini's 400 with reason `API_KEY_INVALID`.
-fn is_auth(status: u16, body: &[u8]) -> bool {
+pub fn is_auth(status: u16, body: &[u8]) -> bool {
     status == 401 || status == 403 || (status == 400 && String::from_utf8_lossy(body).contains("API_KEY_INVALID"))
 }
 
-fn send(client: &reqwest::Client, to: &Endpoint<'_>, url: &str, body: &Value) -> reqwest::RequestBuilder {
+/// The request for `body` at `url` with `to`'s key in the header its API expects.
+pub fn send(client: &reqwest::Client, to: &Endpoint<'_>, url: &str, body: &Value) -> reqwest::RequestBuilder {
     let req = client.post(url).json(body);
     match (to.api, to.key) {
         (LlmApi::OpenAi, Some(key)) => req.bearer_auth(&key.0),
