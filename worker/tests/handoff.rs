@@ -141,7 +141,7 @@ async fn a_refused_user_key_falls_back_to_the_servers_through_the_handoff() {
         cloudru.server.requests().iter().filter_map(|r| r.header("authorization").map(str::to_owned)).collect();
     // Each call tries the user's key first, then the server's.
     let server = format!("Bearer {KEY}");
-    assert!(!auths.is_empty() && auths.len() % 2 == 0, "{auths:?}");
+    assert!(!auths.is_empty() && auths.len().is_multiple_of(2), "{auths:?}");
     for pair in auths.chunks(2) {
         assert_eq!(pair, ["Bearer sk-user-revoked", server.as_str()], "{auths:?}");
     }
