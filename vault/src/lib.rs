@@ -61,6 +61,16 @@ impl std::fmt::Debug for VaultKey {
     }
 }
 
+impl VaultKey {
+    /// A key derived elsewhere with PBKDF2-HMAC-SHA256 (the browser's WebCrypto, which is faster than this crate in
+    /// wasm; see `docs/vault.md`). The same password, salt and iterations give the same key as [`derive_key`].
+    pub fn from_derived(mut bytes: [u8; 32]) -> VaultKey {
+        let key = VaultKey(bytes);
+        bytes.zeroize();
+        key
+    }
+}
+
 /// Derives the vault key from `password` and `salt` with PBKDF2-HMAC-SHA256.
 pub fn derive_key(password: &str, salt: &[u8], iterations: u32) -> VaultKey {
     let mut key = [0u8; 32];
@@ -144,7 +154,16 @@ impl VaultFile {
         iterations: u32,
         verifier_nonce: [u8; NONCE_LEN],
     ) -> (VaultFile, VaultKey) {
-        let key = derive_key(password, &salt, iterations);
+        VaultFile::create_with(derive_key(password, &salt, iterations), salt, iterations, verifier_nonce)
+    }
+
+    /// [`VaultFile::create`] with the key already derived from the password, `salt` and `iterations`.
+    pub fn create_with(
+        key: VaultKey,
+        salt: [u8; SALT_LEN],
+        iterations: u32,
+        verifier_nonce: [u8; NONCE_LEN],
+    ) -> (VaultFile, VaultKey) {
         let verifier = seal(&key, VERIFIER_AD, VERIFIER_TEXT, verifier_nonce);
         let file = VaultFile { version: VERSION, salt: STANDARD.encode(salt), iterations, verifier, entries: vec![] };
         (file, key)
@@ -152,11 +171,21 @@ impl VaultFile {
 
     /// Derives the key from `password` and checks it against the verifier.
     pub fn unlock(&self, password: &str) -> Result<VaultKey, VaultError> {
+        let salt = self.salt()?;
+        self.unlock_with(derive_key(password, &salt, self.iterations))
+    }
+
+    /// The PBKDF2 salt, checked, for a caller that derives the key itself ([`VaultKey::from_derived`]).
+    pub fn salt(&self) -> Result<[u8; SALT_LEN], VaultError> {
         if self.version != VERSION || self.iterations < MIN_ITERATIONS {
             return Err(VaultError::Unsupported);
         }
-        let salt = STANDARD.decode(&self.salt).ok().filter(|s| s.len() == SALT_LEN).ok_or(VaultError::Corrupt)?;
-        let key = derive_key(password, &salt, self.iterations);
+        STANDARD.decode(&self.salt).ok().and_then(|s| s.try_into().ok()).ok_or(VaultError::Corrupt)
+    }
+
+    /// Checks a key derived from the password, [`VaultFile::salt`] and `iterations` against the verifier.
+    pub fn unlock_with(&self, key: VaultKey) -> Result<VaultKey, VaultError> {
+        self.salt()?;
         match open(&key, VERIFIER_AD, &self.verifier) {
             Some(text) if text.as_slice() == VERIFIER_TEXT => Ok(key),
             _ => Err(VaultError::WrongPassword),
@@ -197,6 +226,20 @@ impl VaultFile {
         key: &VaultKey,
         new_password: &str,
         salt: [u8; SALT_LEN],
+        nonces: impl FnMut() -> [u8; NONCE_LEN],
+    ) -> Result<(VaultFile, VaultKey), VaultError> {
+        let iterations = self.iterations.max(ITERATIONS);
+        self.change_key(key, derive_key(new_password, &salt, iterations), salt, iterations, nonces)
+    }
+
+    /// [`VaultFile::change_password`] with the new key already derived from the new password, `salt` and
+    /// `iterations` (at least [`ITERATIONS`]).
+    pub fn change_key(
+        &self,
+        key: &VaultKey,
+        new_key: VaultKey,
+        salt: [u8; SALT_LEN],
+        iterations: u32,
         mut nonces: impl FnMut() -> [u8; NONCE_LEN],
     ) -> Result<(VaultFile, VaultKey), VaultError> {
         let opened: Vec<(String, Zeroizing<String>)> = self
@@ -204,7 +247,7 @@ impl VaultFile {
             .iter()
             .map(|e| Ok((e.provider.clone(), self.get(key, &e.provider)?.ok_or(VaultError::Corrupt)?)))
             .collect::<Result<_, VaultError>>()?;
-        let (mut file, new_key) = VaultFile::create(new_password, salt, self.iterations.max(ITERATIONS), nonces());
+        let (mut file, new_key) = VaultFile::create_with(new_key, salt, iterations, nonces());
         for (provider, secret) in &opened {
             file.put(&new_key, provider, secret, nonces());
         }
@@ -246,6 +289,16 @@ mod tests {
         assert_eq!(hex::encode(k.0), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
         let k = derive_key("Password", b"NaCl", 80_000);
         assert_eq!(hex::encode(k.0), "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56");
+    }
+
+    #[test]
+    fn a_key_derived_elsewhere_opens_the_same_vault() {
+        // What WebCrypto's PBKDF2 returns for the same password, salt and iterations.
+        let (file, _) = VaultFile::create("correct horse", [3; SALT_LEN], MIN_ITERATIONS, [1; NONCE_LEN]);
+        let mut bytes = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"correct horse", &file.salt().unwrap(), file.iterations, &mut bytes);
+        assert!(file.unlock_with(VaultKey::from_derived(bytes)).is_ok());
+        assert_eq!(file.unlock_with(VaultKey::from_derived([0; 32])).unwrap_err(), VaultError::WrongPassword);
     }
 
     #[test]

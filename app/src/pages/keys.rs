@@ -13,7 +13,7 @@ use vault::{VaultError, VaultFile};
 use crate::{
     i18n::use_i18n,
     pages::{auth::RequireUser, section::AppLayout},
-    vault_session::{Phase, VaultSession},
+    vault_session::{Derived, Phase, VaultSession, derive},
 };
 
 /// Auto-lock choices, minutes.
@@ -69,18 +69,17 @@ fn KeysBody(user: String) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = json;
     };
-    // Runs a slow step (600 000 PBKDF2 rounds) after the browser has painted the busy state.
-    let slow = move |work: Box<dyn FnOnce() + 'static>| {
+    // The last key derivation (600 000 PBKDF2 rounds): how, and how long; the page shows it to the benchmark.
+    let derived = RwSignal::new(None::<Derived>);
+    // Runs a slow step (a key derivation) with the busy state shown.
+    let slow = move |work: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
         busy.set(true);
         error.set(None);
         notice.set(None);
-        set_timeout(
-            move || {
-                work();
-                busy.set(false);
-            },
-            std::time::Duration::from_millis(30),
-        );
+        leptos::task::spawn_local(async move {
+            work.await;
+            busy.set(false);
+        });
     };
 
     // Load the vault once the page runs in the browser (kept for the rest of the page's life).
@@ -101,12 +100,14 @@ fn KeysBody(user: String) -> impl IntoView {
     };
     let create = move |()| {
         let Some(p) = new_password() else { return };
-        slow(Box::new(move || {
-            let Some((salt, nonce)) = random_pair() else {
-                error.set(Some(i18n.t().keys.err_storage));
-                return;
-            };
-            let (f, k) = VaultFile::create(&p, salt, vault::ITERATIONS, nonce);
+        let Some((salt, nonce)) = random_pair() else {
+            error.set(Some(i18n.t().keys.err_storage));
+            return;
+        };
+        slow(Box::pin(async move {
+            let (k, d) = derive(&p, &salt, vault::ITERATIONS).await;
+            derived.set(Some(d));
+            let (f, k) = VaultFile::create_with(k, salt, vault::ITERATIONS, nonce);
             key.set_value(Some(k));
             persist(f);
             password.set(String::new());
@@ -117,14 +118,22 @@ fn KeysBody(user: String) -> impl IntoView {
     let unlock = move |()| {
         let p = password.get_untracked();
         let Some(f) = file.get_untracked() else { return };
-        slow(Box::new(move || match f.unlock(&p) {
-            Ok(k) => {
-                key.set_value(Some(k));
-                password.set(String::new());
-                phase.set(Phase::Unlocked);
+        let Ok(salt) = f.salt() else {
+            error.set(Some(t().err_corrupt));
+            return;
+        };
+        slow(Box::pin(async move {
+            let (k, d) = derive(&p, &salt, f.iterations).await;
+            derived.set(Some(d));
+            match f.unlock_with(k) {
+                Ok(k) => {
+                    key.set_value(Some(k));
+                    password.set(String::new());
+                    phase.set(Phase::Unlocked);
+                }
+                Err(VaultError::WrongPassword) => error.set(Some(i18n.t().keys.err_wrong_password)),
+                Err(_) => error.set(Some(i18n.t().keys.err_corrupt)),
             }
-            Err(VaultError::WrongPassword) => error.set(Some(i18n.t().keys.err_wrong_password)),
-            Err(_) => error.set(Some(i18n.t().keys.err_corrupt)),
         }));
     };
     let save_key = move |_| {
@@ -167,11 +176,13 @@ fn KeysBody(user: String) -> impl IntoView {
     let change = move |()| {
         let Some(p) = new_password() else { return };
         let Some(f) = file.get_untracked() else { return };
-        slow(Box::new(move || {
-            let Some((salt, _)) = random_pair() else { return };
-            let changed = key.with_value(|k| {
-                k.as_ref().map(|k| f.change_password(k, &p, salt, || random_nonce().unwrap_or([0; vault::NONCE_LEN])))
-            });
+        let Some((salt, _)) = random_pair() else { return };
+        slow(Box::pin(async move {
+            let iterations = f.iterations.max(vault::ITERATIONS);
+            let (new_key, d) = derive(&p, &salt, iterations).await;
+            derived.set(Some(d));
+            let nonce = || random_nonce().unwrap_or([0; vault::NONCE_LEN]);
+            let changed = key.with_value(|k| k.as_ref().map(|k| f.change_key(k, new_key, salt, iterations, nonce)));
             match changed {
                 Some(Ok((nf, nk))) => {
                     key.set_value(Some(nk));
@@ -281,7 +292,12 @@ fn KeysBody(user: String) -> impl IntoView {
                 {move || notice.get()}
             </p>
             <p class="muted" hidden=move || !busy.get()>{move || t().unlocking}</p>
-            <div data-testid="vault" data-phase=move || format!("{:?}", phase.get()).to_lowercase()>
+            <div
+                data-testid="vault"
+                data-phase=move || format!("{:?}", phase.get()).to_lowercase()
+                data-derive=move || derived.get().map(|d| d.by)
+                data-derive-ms=move || derived.get().map(|d| format!("{:.0}", d.ms))
+            >
                 {move || match phase.get() {
                     Phase::Loading => view! { <p class="muted">{move || t().loading}</p> }.into_any(),
                     Phase::Unavailable => view! { <p class="form-error">{move || t().err_storage}</p> }.into_any(),
