@@ -36,7 +36,7 @@ pub struct VaultSession {
     /// The sealed file, as IndexedDB holds it.
     pub file: RwSignal<Option<VaultFile>>,
     /// The derived key while unlocked.
-    pub key: StoredValue<Option<VaultKey>, LocalStorage>,
+    pub key: StoredValue<Option<VaultKey>>,
     /// Auto-lock after this many minutes without activity.
     pub minutes: RwSignal<u32>,
     /// Bumped on every key press and click: restarts the auto-lock timer.
@@ -51,7 +51,7 @@ impl VaultSession {
         let session = VaultSession {
             phase: RwSignal::new(Phase::Loading),
             file: RwSignal::new(None),
-            key: StoredValue::new_local(None),
+            key: StoredValue::new(None),
             minutes: RwSignal::new(30),
             activity: RwSignal::new(0),
             user: StoredValue::new(None),
