@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
-import { hydrated, PASSWORD, uniqueEmail } from '../tests/helpers';
+import { hydrated, signUpAndLogIn } from '../tests/helpers';
 
 // bench/vault (issue 19): unlocking the key vault at 600 000 PBKDF2 iterations, with the derivation in WebCrypto (what
 // the app uses) and in the `pbkdf2` crate compiled to wasm (`?derive=wasm`), and WebCrypto's PBKDF2 called directly in
@@ -9,16 +9,7 @@ const RUNS = 5;
 const VAULT_PASSWORD = 'bench-vault-password-2026';
 
 test('vault unlock', async ({ page, request, baseURL }) => {
-  const email = uniqueEmail('bench');
-  const headers = { origin: baseURL! };
-  const form = { email, password: PASSWORD, name: 'Bench', lang: 'ru' };
-  expect((await request.post('/api/auth/register', { headers, form })).status()).toBe(200);
-  await page.goto('/login');
-  await hydrated(page);
-  await page.fill('#field-email', email);
-  await page.fill('#field-password', PASSWORD);
-  await page.click('button[type=submit]');
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await signUpAndLogIn(page, request, baseURL!);
 
   const vault = page.getByTestId('vault');
   await page.goto('/settings/keys');
