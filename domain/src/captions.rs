@@ -5,15 +5,51 @@
 //! shows one line at a time; presets with a highlight colour (`highlight`) colour the word being spoken, as
 //! OpusClip and Submagic do, by writing one event per word with that word's colour overridden.
 
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
 use crate::transcript::Word;
 
 /// Where the captions sit on the 9:16 frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Position {
-    /// Near the bottom (above the platform's own buttons).
-    Bottom,
+    /// Near the top (below the platform's own header).
+    Top,
     /// Just below the middle, where short-form captions usually are.
     Middle,
+    /// Near the bottom (above the platform's own buttons).
+    Bottom,
+}
+
+impl Position {
+    /// Every position, top first.
+    pub const ALL: [Position; 3] = [Position::Top, Position::Middle, Position::Bottom];
+
+    /// The name stored in an edit and used in the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Top => "top",
+            Position::Middle => "middle",
+            Position::Bottom => "bottom",
+        }
+    }
+
+    /// The position named `s`, if any.
+    pub fn parse(s: &str) -> Option<Position> {
+        Position::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// How far the line's baseline sits from the frame's top or bottom edge, as a share of the frame's height:
+    /// what the renderer's ASS margin and the editor's preview overlay both use.
+    pub fn margin_share(self) -> f64 {
+        match self {
+            Position::Top => 0.1,
+            Position::Middle => 0.3,
+            Position::Bottom => 1.0 / 7.0,
+        }
+    }
 }
 
 /// One caption style preset.
@@ -27,10 +63,10 @@ pub struct CaptionStyle {
     pub size: u32,
     /// Bold text.
     pub bold: bool,
-    /// Text colour, `RRGGBB`.
-    pub colour: &'static str,
-    /// Colour of the word being spoken, `RRGGBB`; `None`: no word-by-word highlight.
-    pub highlight: Option<&'static str>,
+    /// Text colour, `0xRRGGBB`.
+    pub colour: u32,
+    /// Colour of the word being spoken, `0xRRGGBB`; `None`: no word-by-word highlight.
+    pub highlight: Option<u32>,
     /// Outline thickness in pixels (black).
     pub outline: u32,
     /// Shadow distance in pixels.
@@ -51,7 +87,7 @@ pub const PRESETS: [CaptionStyle; 3] = [
         font: "DejaVu Sans",
         size: 64,
         bold: true,
-        colour: "FFFFFF",
+        colour: 0xFFFFFF,
         highlight: None,
         outline: 3,
         shadow: 3,
@@ -64,8 +100,8 @@ pub const PRESETS: [CaptionStyle; 3] = [
         font: "DejaVu Sans",
         size: 80,
         bold: true,
-        colour: "FFFFFF",
-        highlight: Some("FFD400"),
+        colour: 0xFFFFFF,
+        highlight: Some(0xFFD400),
         outline: 5,
         shadow: 2,
         position: Position::Middle,
@@ -77,7 +113,7 @@ pub const PRESETS: [CaptionStyle; 3] = [
         font: "DejaVu Sans",
         size: 52,
         bold: false,
-        colour: "FFFFFF",
+        colour: 0xFFFFFF,
         highlight: None,
         outline: 2,
         shadow: 0,
@@ -123,27 +159,41 @@ pub fn lines<'a>(words: impl IntoIterator<Item = &'a Word>, start: f64, end: f64
     if length.is_nan() || length <= 0.0 {
         return Vec::new();
     }
-    let mut out: Vec<Line> = Vec::new();
-    let mut current: Vec<Word> = Vec::new();
-    for w in words {
-        if w.end <= start || w.start >= end || w.text.trim().is_empty() {
-            continue;
-        }
-        let word = Word {
+    let shown = words
+        .into_iter()
+        .filter(|w| !(w.end <= start || w.start >= end || w.text.trim().is_empty()))
+        .map(|w| Word {
             // `max` then `min` rather than `clamp`, which panics on NaN or an empty clip.
             start: (w.start - start).max(0.0).min(length),
             end: (w.end - start).max(0.0).min(length),
             text: w.text.trim().to_owned(),
-        };
-        let pause = current.last().is_some_and(|l: &Word| word.start - l.end >= 0.6);
-        if pause || current.len() >= per_line.max(1) {
-            out.push(Line { words: std::mem::take(&mut current) });
+        })
+        .enumerate();
+    group(shown, per_line, &BTreeSet::new(), &BTreeSet::new())
+}
+
+/// Groups words already in the clip's time (each with an index that names it in `breaks` and `joins`) into caption
+/// lines of at most `per_line` words. A line ends early at a pause of 0.6 s or more and after a word ending a
+/// sentence; a word in `breaks` always starts a line, a word in `joins` never does (its line may then run longer).
+pub fn group(
+    words: impl IntoIterator<Item = (usize, Word)>,
+    per_line: usize,
+    breaks: &BTreeSet<usize>,
+    joins: &BTreeSet<usize>,
+) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut current: Vec<Word> = Vec::new();
+    for (i, word) in words {
+        if let Some(last) = current.last() {
+            let pause = word.start - last.end >= 0.6;
+            let sentence = last.text.ends_with(['.', '!', '?', '…']);
+            let new_line =
+                !joins.contains(&i) && (breaks.contains(&i) || pause || sentence || current.len() >= per_line.max(1));
+            if new_line {
+                out.push(Line { words: std::mem::take(&mut current) });
+            }
         }
-        let closes = word.text.ends_with(['.', '!', '?', '…']);
         current.push(word);
-        if closes {
-            out.push(Line { words: std::mem::take(&mut current) });
-        }
     }
     if !current.is_empty() {
         out.push(Line { words: current });
@@ -157,10 +207,24 @@ fn ass_time(seconds: f64) -> String {
     format!("{}:{:02}:{:02}.{:02}", cs / 360_000, (cs / 6000) % 60, (cs / 100) % 60, cs % 100)
 }
 
-/// `RRGGBB` → ASS's `&H00BBGGRR`.
-fn ass_colour(rgb: &str) -> String {
-    let (r, g, b) = (&rgb[0..2], &rgb[2..4], &rgb[4..6]);
-    format!("&H00{b}{g}{r}")
+/// `0xRRGGBB` → ASS's `&H00BBGGRR`.
+fn ass_colour(rgb: u32) -> String {
+    let (r, g, b) = ((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF);
+    format!("&H00{b:02X}{g:02X}{r:02X}")
+}
+
+/// `0xRRGGBB` as CSS's `#rrggbb`.
+pub fn css_colour(rgb: u32) -> String {
+    format!("#{:06x}", rgb & 0xFF_FFFF)
+}
+
+/// `#rrggbb` (or `rrggbb`) as `0xRRGGBB`.
+pub fn parse_colour(s: &str) -> Option<u32> {
+    let hex = s.trim().trim_start_matches('#');
+    if hex.len() != 6 {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok()
 }
 
 /// Text safe inside an ASS event, whatever a transcript word holds: braces (which open and close override blocks)
@@ -181,10 +245,8 @@ fn ass_text(text: &str, uppercase: bool) -> String {
 /// The whole ASS script for a `width`×`height` frame: the style and one event per line (per word, for a highlight
 /// style). Each line stays up until the next starts (at most 0.8 s after its last word) so captions do not flicker.
 pub fn ass_script(lines: &[Line], style: &CaptionStyle, width: u32, height: u32) -> String {
-    let (alignment, margin_v) = match style.position {
-        Position::Bottom => (2, height / 7),
-        Position::Middle => (2, height * 3 / 10),
-    };
+    let alignment = if style.position == Position::Top { 8 } else { 2 };
+    let margin_v = (f64::from(height) * style.position.margin_share()).round() as u32;
     let mut s = format!(
         "[Script Info]\nScriptType: v4.00+\nPlayResX: {width}\nPlayResY: {height}\nWrapStyle: 0\n\
          ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n\

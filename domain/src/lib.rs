@@ -6,6 +6,7 @@ pub mod account;
 pub mod analysis;
 pub mod captions;
 pub mod cookie;
+pub mod edit;
 pub mod enums;
 pub mod failure;
 pub mod i18n;
