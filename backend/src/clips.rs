@@ -245,6 +245,11 @@ pub fn file_key(video_id: Uuid, clip_id: Uuid) -> String {
     format!("clips/{video_id}/{clip_id}.mp4")
 }
 
+/// Object key of the captions (ASS) burned into a clip's latest render.
+pub fn captions_key(video_id: Uuid, clip_id: Uuid) -> String {
+    format!("clips/{video_id}/{clip_id}.ass")
+}
+
 /// Object key of a clip's thumbnail.
 pub fn thumbnail_key(video_id: Uuid, clip_id: Uuid) -> String {
     format!("clips/{video_id}/{clip_id}.jpg")
@@ -271,6 +276,8 @@ struct ClipRow {
     layout: String,
     status: String,
     thumbnail_key: Option<String>,
+    file_key: Option<String>,
+    revision: i32,
     error: Option<String>,
     progress: i16,
     created_at: DateTime<Utc>,
@@ -303,6 +310,8 @@ impl ClipRow {
             subtitle_style: self.subtitle_style,
             layout: ClipLayout::parse(&self.layout).unwrap_or(ClipLayout::Crop),
             has_thumbnail: self.thumbnail_key.is_some(),
+            has_file: self.file_key.is_some(),
+            revision: self.revision.max(0) as u32,
             created_at: self.created_at.to_rfc3339(),
         }
     }
@@ -572,12 +581,15 @@ pub struct RenderTarget {
     pub source_seconds: Option<f64>,
     /// The owner's plan (the watermark).
     pub plan: PlanId,
+    /// The creator's edit, if the clip was edited (cut words, corrected words, caption look).
+    pub edit: Option<domain::edit::ClipEdit>,
 }
 
 /// Reads [`RenderTarget`]; `None` if the clip no longer exists.
 pub async fn render_target(state: &AppState, clip_id: Uuid) -> anyhow::Result<Option<RenderTarget>> {
     let mut conn = state.db.get().await?;
-    type Row = (Uuid, Uuid, String, f64, f64, String, String, Option<String>, Option<f64>, String);
+    type Row =
+        (Uuid, Uuid, String, f64, f64, String, String, Option<String>, Option<f64>, String, Option<serde_json::Value>);
     // The watermark follows the plan that pays for the video (the team owner's for a team's video).
     let row: Option<Row> = clips::table
         .inner_join(videos::table)
@@ -594,11 +606,12 @@ pub async fn render_target(state: &AppState, clip_id: Uuid) -> anyhow::Result<Op
             videos::file_key,
             videos::duration_seconds,
             users::plan_id,
+            clips::edit,
         ))
         .first(&mut conn)
         .await
         .optional()?;
-    Ok(row.map(|(video_id, user_id, status, start, end, style, layout, source_key, source_seconds, plan)| {
+    Ok(row.map(|(video_id, user_id, status, start, end, style, layout, source_key, source_seconds, plan, edit)| {
         RenderTarget {
             clip_id,
             video_id,
@@ -611,6 +624,8 @@ pub async fn render_target(state: &AppState, clip_id: Uuid) -> anyhow::Result<Op
             source_key,
             source_seconds,
             plan: PlanId::parse(&plan).unwrap_or(PlanId::Free),
+            // An edit that no longer reads (a format from a future version) renders as the plain range.
+            edit: edit.and_then(|e| serde_json::from_value(e).ok()),
         }
     }))
 }
@@ -677,6 +692,7 @@ pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutc
                 clips::file_key.eq(file_key),
                 clips::thumbnail_key.eq(thumbnail_key),
                 clips::error.eq(None::<String>),
+                clips::revision.eq(clips::revision + 1),
             ))
             .returning(clips::video_id)
             .get_result(&mut conn)

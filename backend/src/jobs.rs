@@ -77,6 +77,20 @@ impl Job for RenderClip {
     const QUEUE: QueueName = QueueName::VideoRender;
 }
 
+/// Builds a video's timeline media for the clip editor (waveform peaks and a filmstrip of sprite sheets, see
+/// [`domain::timeline`]), stored next to the source. Runs beside transcription on the FFmpeg queue; its failure costs
+/// the editor its waveform, never the video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildTimeline {
+    /// The video.
+    pub video_id: Uuid,
+}
+
+impl Job for BuildTimeline {
+    const NAME: &'static str = "build-timeline";
+    const QUEUE: QueueName = QueueName::VideoRender;
+}
+
 /// The daily retention pass ([`crate::retention`]), enqueued by the worker's cron.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cleanup {

@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod clips;
 pub mod config;
 pub mod db;
+pub mod editor;
 pub mod fetch;
 pub mod handoff;
 pub mod health;

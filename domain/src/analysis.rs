@@ -58,6 +58,12 @@ pub struct ClipCard {
     pub layout: ClipLayout,
     /// Whether a thumbnail is stored (`/api/clips/<id>/thumbnail`).
     pub has_thumbnail: bool,
+    /// Whether a rendered file is stored: it plays and downloads, even while a new render is on its way.
+    #[serde(default)]
+    pub has_file: bool,
+    /// Finished renders so far: the player and the thumbnail ask for the files again when it changes.
+    #[serde(default)]
+    pub revision: u32,
     /// When the clip was chosen, RFC 3339.
     pub created_at: String,
 }
@@ -68,19 +74,24 @@ impl ClipCard {
         self.candidate.end - self.candidate.start
     }
 
-    /// Whether the rendered file can be played and downloaded.
+    /// Whether a rendered file can be played and downloaded (the previous one while the clip renders again).
     pub fn playable(&self) -> bool {
-        matches!(self.status, ClipStatus::Ready | ClipStatus::Published)
+        self.has_file
     }
 
-    /// The thumbnail's URL.
+    /// The thumbnail's URL (of this revision).
     pub fn thumbnail_url(&self) -> String {
-        format!("/api/clips/{}/thumbnail", self.id)
+        format!("/api/clips/{}/thumbnail?r={}", self.id, self.revision)
     }
 
-    /// The rendered file, streamed with HTTP Range for the player.
+    /// The rendered file of this revision, streamed with HTTP Range for the player.
     pub fn stream_url(&self) -> String {
-        format!("/api/clips/{}/stream", self.id)
+        format!("/api/clips/{}/stream?r={}", self.id, self.revision)
+    }
+
+    /// The clip editor's page.
+    pub fn editor_url(&self) -> String {
+        format!("/clips/{}/edit", self.id)
     }
 }
 
@@ -94,6 +105,41 @@ pub struct ClipDetail {
     /// Whether the caller may edit and re-render it (their own clip, or a team role that edits).
     #[serde(default)]
     pub editable: bool,
+}
+
+/// What the clip editor opens with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditorData {
+    /// The clip.
+    pub card: ClipCard,
+    /// The title of its video.
+    pub video_title: String,
+    /// The saved edit (an unedited clip: its range, nothing cut).
+    pub edit: crate::edit::ClipEdit,
+    /// Every word of the video's transcript (the edit's word indices point into it).
+    pub words: Vec<crate::transcript::Word>,
+    /// The transcript's language (filler words).
+    pub language: String,
+    /// The source's length, seconds.
+    pub source_seconds: f64,
+    /// The longest clip the plan allows, seconds.
+    pub max_clip_seconds: f64,
+    /// The waveform and filmstrip, once built.
+    pub timeline: Option<crate::timeline::TimelineAssets>,
+    /// Whether the caller may save (a team viewer opens it read-only).
+    pub editable: bool,
+}
+
+impl EditorData {
+    /// The source for the preview player.
+    pub fn source_url(&self) -> String {
+        format!("/api/videos/{}/source", self.card.video_id)
+    }
+
+    /// A timeline file (`peaks.u8`, a sprite sheet).
+    pub fn timeline_url(&self, name: &str) -> String {
+        format!("/api/videos/{}/timeline/{name}", self.card.video_id)
+    }
 }
 
 /// How the Clips page orders clips.

@@ -15,6 +15,7 @@ pub mod media;
 pub mod net;
 pub mod plans;
 pub mod teams;
+pub mod timeline;
 pub mod transcript;
 pub mod upload;
 pub mod videos;

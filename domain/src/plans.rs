@@ -19,6 +19,8 @@ pub struct Plan {
     pub storage_days: u32,
     /// People a team on this plan may have, the owner included; 0: the plan has no team.
     pub team_seats: u32,
+    /// The longest clip the editor lets a creator make, seconds.
+    pub max_clip_seconds: u32,
 }
 
 /// All plans, cheapest first.
@@ -31,6 +33,7 @@ pub const PLANS: [Plan; 4] = [
         watermark: true,
         storage_days: 3,
         team_seats: 0,
+        max_clip_seconds: 60,
     },
     Plan {
         id: PlanId::Start,
@@ -40,6 +43,7 @@ pub const PLANS: [Plan; 4] = [
         watermark: false,
         storage_days: 30,
         team_seats: 0,
+        max_clip_seconds: 90,
     },
     Plan {
         id: PlanId::Pro,
@@ -49,6 +53,7 @@ pub const PLANS: [Plan; 4] = [
         watermark: false,
         storage_days: 90,
         team_seats: 3,
+        max_clip_seconds: 180,
     },
     Plan {
         id: PlanId::Business,
@@ -58,6 +63,7 @@ pub const PLANS: [Plan; 4] = [
         watermark: false,
         storage_days: 90,
         team_seats: 10,
+        max_clip_seconds: 180,
     },
 ];
 

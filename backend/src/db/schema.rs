@@ -115,6 +115,7 @@ diesel::table! {
         minutes_reserved -> Int4,
         billed_to -> Uuid,
         own_keys -> Bool,
+        timeline -> Nullable<Jsonb>,
     }
 }
 
@@ -150,6 +151,8 @@ diesel::table! {
         stage -> Nullable<Text>,
         progress -> Int2,
         layout -> Text,
+        edit -> Nullable<Jsonb>,
+        revision -> Int4,
     }
 }
 

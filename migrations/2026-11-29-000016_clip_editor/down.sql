@@ -1,0 +1,3 @@
+ALTER TABLE videos DROP COLUMN timeline;
+ALTER TABLE clips DROP COLUMN revision;
+ALTER TABLE clips DROP COLUMN edit;
