@@ -683,6 +683,30 @@ pub async fn get_clip(clip_id: String) -> Result<domain::analysis::ClipDetail, A
         .ok_or_else(|| ssr::fail(ApiError::NotFound))
 }
 
+/// What the clip editor opens with: the clip, its saved edit, the transcript's words, the limits and the timeline
+/// media (asked for again when missing).
+#[server(prefix = "/api", endpoint = "clips/editor")]
+pub async fn clip_editor(clip_id: String) -> Result<domain::analysis::EditorData, ApiError> {
+    let state = ssr::state()?;
+    let actor = ssr::require_actor(&state).await?;
+    backend::editor::open(&state, &actor, ssr::id(&clip_id)?)
+        .await
+        .map_err(ssr::internal)?
+        .ok_or_else(|| ssr::fail(ApiError::NotFound))
+}
+
+/// Saves the editor's edit (a `domain::edit::ClipEdit` as JSON) and renders the clip again; the previous render
+/// stays playable until the new one is ready. Counted with re-styles.
+#[server(prefix = "/api", endpoint = "clips/save-edit")]
+pub async fn save_clip_edit(clip_id: String, edit: String) -> Result<domain::analysis::ClipCard, ApiError> {
+    let state = ssr::state()?;
+    let actor = ssr::require_actor(&state).await?;
+    let budget = backend::ratelimit::Limit::per_hour("restyle", state.config.limits.restyle_per_hour);
+    ssr::check_rate(&state, &budget, &actor.user_id.to_string()).await?;
+    let edit: domain::edit::ClipEdit = serde_json::from_str(&edit).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    Ok(backend::editor::save(&state, &actor, ssr::id(&clip_id)?, edit).await?)
+}
+
 /// Changes a clip's title and call to action.
 #[server(prefix = "/api", endpoint = "clips/update")]
 pub async fn update_clip(clip_id: String, title: String, cta: String) -> Result<domain::analysis::ClipCard, ApiError> {

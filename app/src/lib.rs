@@ -20,8 +20,9 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        ClipPage, ClipsPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage, NotFound, ProfilePage,
-        RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
+        ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage, NotFound,
+        ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage,
+        VideosPage,
     },
 };
 
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/videos/:id") view=VideoPage ssr=SsrMode::Async />
                 <Route path=path!("/clips") view=ClipsPage ssr=SsrMode::Async />
                 <Route path=path!("/clips/:id") view=ClipPage ssr=SsrMode::Async />
+                <Route path=path!("/clips/:id/edit") view=EditorPage ssr=SsrMode::Async />
                 <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />

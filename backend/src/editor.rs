@@ -206,6 +206,39 @@ pub async fn save(state: &AppState, actor: &Actor, clip_id: Uuid, edit: ClipEdit
     announce_clip(state, clip_id).await?.ok_or(ClipEditError::NotFound)
 }
 
+/// What the timeline build needs about a video: its stored source, its length, whether it has pictures (not an
+/// audio file) and whether the timeline is built already. `None` when the video or its source is gone.
+pub struct TimelineSource {
+    /// The source's object key.
+    pub key: String,
+    /// Its length, seconds.
+    pub duration: f64,
+    /// Whether it has a picture to make a filmstrip of.
+    pub has_video: bool,
+    /// Whether the timeline was built already.
+    pub built: bool,
+}
+
+/// Reads [`TimelineSource`].
+pub async fn timeline_source(state: &AppState, video_id: Uuid) -> anyhow::Result<Option<TimelineSource>> {
+    let mut conn = state.db.get().await?;
+    type Row = (Option<String>, Option<f64>, Option<serde_json::Value>, Option<String>);
+    let row: Option<Row> = videos::table
+        .find(video_id)
+        .select((videos::file_key, videos::duration_seconds, videos::timeline, videos::mime_type))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(key, duration, built, mime)| {
+        Some(TimelineSource {
+            key: key?,
+            duration: duration?,
+            has_video: !mime.as_deref().is_some_and(|m| m.starts_with("audio/")),
+            built: built.is_some(),
+        })
+    }))
+}
+
 /// Records what the worker built for a video's timeline.
 pub async fn record_timeline(state: &AppState, video_id: Uuid, assets: &TimelineAssets) -> anyhow::Result<()> {
     let mut conn = state.db.get().await?;

@@ -269,6 +269,12 @@ pub fn to_source(segments: &[Span], t: f64) -> Option<f64> {
     segments.last().map(|s| s.end)
 }
 
+/// Where a preview playing the clip's `segments` should be at source time `t`: `t` itself inside a piece, the start
+/// of the next piece in a cut or before the clip, `None` once the clip has ended.
+pub fn playback_position(segments: &[Span], t: f64) -> Option<f64> {
+    segments.iter().find(|s| t < s.end).map(|s| t.max(s.start))
+}
+
 /// The words the clip shows, with their corrected text and their times in the output, paired with their index.
 /// A word split by a cut keeps the part that plays.
 pub fn output_words(edit: &ClipEdit, words: &[Word], segments: &[Span]) -> Vec<(usize, Word)> {
@@ -571,6 +577,15 @@ mod tests {
         assert_eq!(to_output(&s, 10.6), None);
         assert_eq!(to_output(&s, 11.2), Some(1.5));
         assert_eq!(to_source(&s, 1.5), Some(11.2));
+    }
+
+    #[test]
+    fn the_preview_jumps_over_cuts_and_stops_at_the_end() {
+        let s = [Span { start: 2.0, end: 4.0 }, Span { start: 5.0, end: 9.0 }];
+        assert_eq!(playback_position(&s, 0.0), Some(2.0));
+        assert_eq!(playback_position(&s, 3.0), Some(3.0));
+        assert_eq!(playback_position(&s, 4.2), Some(5.0));
+        assert_eq!(playback_position(&s, 9.0), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hydrated, signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
@@ -95,4 +96,51 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   const bytes = readFileSync(file);
   expect(bytes.length).toBeGreaterThan(50_000);
   expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
+
+  // The editor (same processed video): the end handle moves by keyboard and undo brings it back; dragged with the
+  // mouse, then saved, the new render is as long as the edited range.
+  const clipUrl = page.url();
+  await page.getByTestId('clip-edit').click();
+  await hydrated(page);
+  const range = page.getByTestId('editor-range');
+  await expect(range).toBeVisible();
+  const end0 = Number(await range.getAttribute('data-end'));
+  const start0 = Number(await range.getAttribute('data-start'));
+  const handle = page.getByTestId('handle-end');
+  await handle.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(async () => Number(await range.getAttribute('data-end'))).toBeGreaterThan(end0);
+  await page.getByTestId('undo').click();
+  await page.getByTestId('undo').click();
+  await expect.poll(async () => Number(await range.getAttribute('data-end'))).toBeCloseTo(end0, 3);
+  // Drag the end handle 60 px to the right, holding Alt so it moves freely.
+  const box = (await handle.boundingBox())!;
+  await page.keyboard.down('Alt');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.keyboard.up('Alt');
+  await expect.poll(async () => Number(await range.getAttribute('data-end'))).toBeGreaterThan(end0 + 0.2);
+  // One frame further with the keyboard (Shift: free).
+  const dragged = Number(await range.getAttribute('data-end'));
+  await handle.focus();
+  await page.keyboard.press('Shift+ArrowRight');
+  await expect.poll(async () => Number(await range.getAttribute('data-end'))).toBeCloseTo(dragged + 0.04, 3);
+  const end1 = Number(await range.getAttribute('data-end'));
+  const start1 = Number(await range.getAttribute('data-start'));
+  expect(start1).toBeCloseTo(start0, 3);
+  await page.getByTestId('editor-save').click();
+  await expect(page.getByTestId('editor-rendered')).toBeVisible({ timeout: 180_000 });
+  const edited = join(dir, 'edited.mp4');
+  const clipId = clipUrl.split('/').pop()!.split('?')[0];
+  const res = await page.request.get(`/api/clips/${clipId}/stream?download=1`);
+  expect(res.status()).toBe(200);
+  writeFileSync(edited, await res.body());
+  const probed = execFileSync('ffprobe', [
+    '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', edited,
+  ]).toString();
+  expect(Math.abs(Number(probed.trim()) - (end1 - start1))).toBeLessThanOrEqual(0.041);
 });

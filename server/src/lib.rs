@@ -118,6 +118,8 @@ pub fn http_routes() -> Vec<(&'static str, axum::routing::MethodRouter<ServerSta
         ("/api/videos/{video}/source", get(uploads::source)),
         ("/api/clips/{clip}/stream", get(uploads::clip_stream)),
         ("/api/clips/{clip}/thumbnail", get(uploads::clip_thumbnail)),
+        ("/api/clips/{clip}/captions", get(uploads::clip_captions)),
+        ("/api/videos/{video}/timeline/{file}", get(uploads::timeline_file)),
         ("/api/videos/{video}/{file}", get(transcripts::download)),
         ("/auth/vk/start", get(vk::start)),
         ("/auth/vk/callback", get(vk::callback)),

@@ -155,6 +155,64 @@ pub async fn clip_thumbnail(
     }
 }
 
+/// `GET /api/clips/{clip}/captions`: the captions (ASS) burned into the clip's latest render, as a download. Its
+/// owner and their team.
+pub async fn clip_captions(
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path(clip_id): Path<Uuid>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to download") };
+    let actor = match actor(&app, user_id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match backend::editor::captions_file(&app, &actor, clip_id).await {
+        Ok(Some(key)) => {
+            let name = backend::storage::content_disposition("captions.ass");
+            stream_object(&app, &key, "text/x-ssa; charset=utf-8", &headers, Some(name)).await
+        }
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no such clip, or it is not rendered yet"),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "looking up a clip's captions failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
+        }
+    }
+}
+
+/// `GET /api/videos/{video}/timeline/{file}`: the editor timeline's peaks (`peaks.u8`) or a filmstrip sheet
+/// (`sprite-000.jpg` …) of a video the caller sees. Cached privately: the files never change once built.
+pub async fn timeline_file(
+    State(app): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Path((video_id, file)): Path<(Uuid, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(user_id) = user.0 else { return refuse(StatusCode::UNAUTHORIZED, "sign in to edit") };
+    let actor = match actor(&app, user_id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let kind = if file.ends_with(".jpg") { "image/jpeg" } else { "application/octet-stream" };
+    match backend::editor::timeline_file(&app, &actor, video_id, &file).await {
+        Ok(Some(key)) => {
+            let mut response = stream_object(&app, &key, kind, &headers, None).await;
+            if response.status().is_success() {
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, max-age=86400"));
+            }
+            response
+        }
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no such video, or its timeline is not built yet"),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "looking up a timeline file failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "try again")
+        }
+    }
+}
+
 /// Streams the object `key` from storage: whole (200) or the requested range (206), with `content_type` and, when
 /// given, a `Content-Disposition`.
 async fn stream_object(

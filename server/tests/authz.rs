@@ -82,6 +82,10 @@ fn table() -> Vec<(&'static str, Rule)> {
         ("/api/clips/download-url", Clip(Download, CLIP)),
         ("/api/clips/{clip}/stream", Clip(Download, PATH)),
         ("/api/clips/{clip}/thumbnail", Clip(View, PATH)),
+        ("/api/clips/{clip}/captions", Clip(Download, PATH)),
+        ("/api/videos/{video}/timeline/{file}", Video(View, PATH)),
+        ("/api/clips/editor", Clip(View, CLIP)),
+        ("/api/clips/save-edit", Clip(Render, &[("clip_id", "$clip"), ("edit", r#"{"start":12,"end":40}"#)])),
         ("/api/videos/upload/part-url", Uploader(&[("video_id", "$video"), ("part", "1")])),
         ("/api/videos/upload/parts", Uploader(VIDEO)),
         ("/api/videos/upload/complete", Uploader(VIDEO)),
@@ -138,6 +142,7 @@ async fn call(
         let url = format!("{}{}", app.url, path)
             .replace("{video}", &video.to_string())
             .replace("{clip}", &clip.to_string())
+            .replace("timeline/{file}", "timeline/peaks.u8")
             .replace("{file}", "transcript.srt")
             .replace("{n}", "1");
         let req = if path.starts_with("/api/uploads/") {
@@ -239,6 +244,6 @@ async fn each_caller_gets_exactly_what_their_role_allows_on_every_endpoint_with_
             }
         }
     }
-    assert!(checked >= 17 * 7, "every row with an id was called by every caller ({checked})");
+    assert!(checked >= 21 * 7, "every row with an id was called by every caller ({checked})");
     assert!(unexpected.is_empty(), "{} unexpected results:\n{}", unexpected.len(), unexpected.join("\n"));
 }

@@ -183,8 +183,10 @@ impl TestApp {
         let (file, thumb) = (backend::clips::file_key(video, clip), backend::clips::thumbnail_key(video, clip));
         let db = self.db.client().await;
         db.execute(
-            "INSERT INTO videos (id, user_id, team_id, title, status, source_kind, file_key, mime_type, size_bytes)
-             VALUES ($1, $2, $3, 'talk', 'completed', 'file', $4, 'video/mp4', $5)",
+            "INSERT INTO videos (id, user_id, team_id, title, status, source_kind, file_key, mime_type, size_bytes,
+                                 duration_seconds, timeline)
+             VALUES ($1, $2, $3, 'talk', 'completed', 'file', $4, 'video/mp4', $5, 60,
+                     '{\"peaks\": 16, \"sheets\": 0, \"tiles\": 0, \"interval\": 1.0, \"bytes\": 16}')",
             &[&video, &creator, &team, &source, &(bytes.len() as i64)],
         )
         .await
@@ -204,7 +206,15 @@ impl TestApp {
         .expect("inserting the fixture clip");
         let path = std::env::temp_dir().join(format!("fixture-{clip}"));
         std::fs::write(&path, bytes).expect("writing the fixture file");
-        for (key, mime) in [(&source, "video/mp4"), (&file, "video/mp4"), (&thumb, "image/jpeg")] {
+        let peaks = domain::timeline::object_key(&video.to_string(), "peaks.u8");
+        let captions = backend::clips::captions_key(video, clip);
+        for (key, mime) in [
+            (&source, "video/mp4"),
+            (&file, "video/mp4"),
+            (&thumb, "image/jpeg"),
+            (&peaks, "application/octet-stream"),
+            (&captions, "text/x-ssa"),
+        ] {
             self.state.storage.put_file(key, &path, mime).await.expect("storing a fixture object");
         }
         std::fs::remove_file(path).expect("removing the fixture file");

@@ -172,7 +172,7 @@ async fn process(raw: &[String]) -> anyhow::Result<()> {
         .map(|i| async move {
             let c = &chosen[i];
             let t = Instant::now();
-            let spec = Spec { start: c.start, end: c.end, layout, style, watermark };
+            let spec = Spec::new(c.start, c.end, layout, style, watermark);
             let result = render_into(&spec, config, words, input_str, out_dir, i + 1).await;
             (i, result, seconds(t), seconds(total))
         })
@@ -272,28 +272,24 @@ async fn render_one(raw: &[String]) -> anyhow::Result<()> {
         }
         None => Vec::new(),
     };
-    let spec = Spec {
-        start,
-        end,
-        layout: args.layout()?,
-        style: args.style()?.unwrap_or(CaptionStyle::get("classic")),
-        watermark: args.flag("watermark"),
-    };
+    let style = args.style()?.unwrap_or(CaptionStyle::get("classic"));
+    let spec = Spec::new(start, end, args.layout()?, style, args.flag("watermark"));
     let config = PipelineConfig::from_env().map_err(|e| anyhow::anyhow!("{e}"))?;
     let input = std::path::absolute(input)?.to_string_lossy().into_owned();
     if args.flag("print-command") {
-        let lines = domain::captions::lines(&words, start, end, spec.style.words_per_line);
+        let lines = domain::edit::caption_lines(&spec.edit, &words, &spec.style);
         let subtitles = (!lines.is_empty()).then_some(render::SUBTITLES_FILE);
         if subtitles.is_some() {
             std::fs::write(
                 dir.join(render::SUBTITLES_FILE),
-                domain::captions::ass_script(&lines, spec.style, render::WIDTH, render::HEIGHT),
+                domain::captions::ass_script(&lines, &spec.style, render::WIDTH, render::HEIGHT),
             )?;
         }
-        let quoted: Vec<String> = render::command(&spec, &config.render, &input, &out, subtitles)?
-            .iter()
-            .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', "'\\''")))
-            .collect();
+        let quoted: Vec<String> =
+            render::command(&spec, &spec.segments(&words), &config.render, &input, &out, subtitles)?
+                .iter()
+                .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', "'\\''")))
+                .collect();
         println!("ffmpeg -hide_banner -nostdin -loglevel error {}", quoted.join(" "));
         return Ok(());
     }

@@ -14,6 +14,7 @@ pub mod render;
 pub mod scratch;
 pub mod source;
 pub mod stt;
+pub mod timeline;
 pub mod ytdlp;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -110,7 +111,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::{Analyze, Cleanup, FetchSource, RenderClip, Transcribe},
+    jobs::{Analyze, BuildTimeline, Cleanup, FetchSource, RenderClip, Transcribe},
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -133,6 +134,9 @@ pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
     }
     if serves(<RenderClip as backend::queue::Job>::QUEUE) {
         runtime = runtime.handle::<RenderClip, _>(render::job::RenderClipHandler::new(state.clone()));
+    }
+    if serves(<BuildTimeline as backend::queue::Job>::QUEUE) {
+        runtime = runtime.handle::<BuildTimeline, _>(timeline::BuildTimelineHandler::new(state.clone()));
     }
     if serves(<Cleanup as backend::queue::Job>::QUEUE) {
         runtime = runtime

@@ -210,6 +210,8 @@ impl FetchSourceHandler {
         if next == VideoStatus::Transcribing {
             let priority = videos::priority_of_video(state, id).await?;
             videos::enqueue_stage(state, id, priority, &Transcribe { video_id: id }).await;
+            // The editor's waveform and filmstrip, built beside transcription.
+            backend::editor::request_timeline(state, id).await;
         }
         Ok(())
     }

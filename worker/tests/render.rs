@@ -3,124 +3,15 @@
 
 mod common;
 
-use std::{path::Path, process::Command};
-
-use backend::clips;
-use common::{InProcessWorker, spawn};
-use domain::{ClipLayout, captions::CaptionStyle, transcript::Transcript};
+use common::{
+    InProcessWorker,
+    media::{difference, mean, probe, region, source_video, tempdir},
+    spawn,
+};
+use domain::{ClipLayout, captions::CaptionStyle};
 use testkit::{TestApp, eventually, speech::timed_transcript};
 use uuid::Uuid;
 use worker::render::{self, Spec};
-
-/// A scratch directory removed when dropped.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tempdir() -> TempDir {
-    let dir = std::env::temp_dir().join(format!("clipmaker-render-test-{}", Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    TempDir(dir)
-}
-
-/// A `seconds`-long 640×360 test pattern with a tone, written the way cameras do (index at the end), at `out`.
-fn source_video(out: &Path, seconds: u32) {
-    let ok = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=640x360:rate=25:duration={seconds}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!("sine=frequency=330:sample_rate=44100:duration={seconds}"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-y"])
-        .arg(out)
-        .status()
-        .expect("running ffmpeg");
-    assert!(ok.success());
-}
-
-/// The gray pixels of the `w`×`h` region at (`x`, `y`) of the frame at `at` seconds.
-fn region(file: &Path, at: f64, (x, y, w, h): (u32, u32, u32, u32)) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-ss", &format!("{at:.2}"), "-i"])
-        .arg(file)
-        .args(["-frames:v", "1", "-vf", &format!("crop={w}:{h}:{x}:{y},format=gray"), "-f", "rawvideo", "pipe:1"])
-        .output()
-        .expect("running ffmpeg");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout.len(), (w * h) as usize);
-    out.stdout
-}
-
-/// Mean absolute difference of two regions, 0–255.
-fn difference(a: &[u8], b: &[u8]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| f64::from(x.abs_diff(*y))).sum::<f64>() / a.len() as f64
-}
-
-fn mean(a: &[u8]) -> f64 {
-    a.iter().map(|x| f64::from(*x)).sum::<f64>() / a.len() as f64
-}
-
-/// ffprobe's streams and format of `file`.
-fn probe(file: &Path) -> serde_json::Value {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
-        .arg(file)
-        .output()
-        .expect("running ffprobe");
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// A video of `user` in `generating_clips` whose stored source is `file`, with `transcript`.
-async fn rendering_video(app: &TestApp, user: Uuid, file: &Path, transcript: &Transcript) -> Uuid {
-    let id = common::analyzing_video(app, user, transcript).await;
-    let key = format!("sources/{id}/source.mp4");
-    app.state.storage.put_file(&key, file, "video/mp4").await.unwrap();
-    app.db
-        .client()
-        .await
-        .execute("UPDATE videos SET status = 'generating_clips', file_key = $2 WHERE id = $1", &[&id, &key])
-        .await
-        .unwrap();
-    id
-}
-
-/// A pending clip of `video` from `start` to `end`, its render enqueued.
-async fn pending_clip(app: &TestApp, user: Uuid, video: Uuid, start: f64, end: f64) -> Uuid {
-    let id = Uuid::now_v7();
-    app.db
-        .client()
-        .await
-        .execute(
-            "INSERT INTO clips (id, video_id, user_id, title, start_s, end_s, virality)
-             VALUES ($1, $2, $3, 'clip', $4, $5, '{\"total\": 70}')",
-            &[&id, &video, &user, &start, &end],
-        )
-        .await
-        .unwrap();
-    clips::enqueue_render(&app.state, id, backend::queue::Priority::Free, None).await;
-    id
-}
-
-/// (status, file key, thumbnail key, error) of a clip.
-async fn clip_row(app: &TestApp, id: Uuid) -> (String, Option<String>, Option<String>, Option<String>) {
-    let row = app
-        .db
-        .client()
-        .await
-        .query_one("SELECT status, file_key, thumbnail_key, error FROM clips WHERE id = $1", &[&id])
-        .await
-        .unwrap();
-    (row.get(0), row.get(1), row.get(2), row.get(3))
-}
 
 async fn set_plan(app: &TestApp, user: Uuid, plan: &str) {
     app.db.client().await.execute("UPDATE users SET plan_id = $2 WHERE id = $1", &[&user, &plan]).await.unwrap();
@@ -145,11 +36,11 @@ async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fa
     let free_user = app.create_user(&testkit::mailbox::unique_address("free")).await;
     let pro_user = app.create_user(&testkit::mailbox::unique_address("pro")).await;
     set_plan(&app, pro_user, "pro").await;
-    let free_video = rendering_video(&app, free_user, &source, &transcript).await;
-    let pro_video = rendering_video(&app, pro_user, &source, &transcript).await;
-    let good = pending_clip(&app, free_user, free_video, 2.0, 8.0).await;
-    let outside = pending_clip(&app, free_user, free_video, 500.0, 510.0).await;
-    let pro = pending_clip(&app, pro_user, pro_video, 2.0, 8.0).await;
+    let free_video = common::rendering_video(&app, free_user, &source, &transcript).await;
+    let pro_video = common::rendering_video(&app, pro_user, &source, &transcript).await;
+    let good = common::pending_clip(&app, free_user, free_video, 2.0, 8.0).await;
+    let outside = common::pending_clip(&app, free_user, free_video, 500.0, 510.0).await;
+    let pro = common::pending_clip(&app, pro_user, pro_video, 2.0, 8.0).await;
 
     let worker = InProcessWorker::start(&app);
     for video in [free_video, pro_video] {
@@ -157,12 +48,12 @@ async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fa
     }
     worker.stop().await;
 
-    let (status, file_key, thumb_key, error) = clip_row(&app, good).await;
+    let (status, file_key, thumb_key, error) = common::clip_row(&app, good).await;
     assert_eq!((status.as_str(), error), ("ready", None));
-    let (status, _, _, error) = clip_row(&app, outside).await;
+    let (status, _, _, error) = common::clip_row(&app, outside).await;
     assert_eq!(status, "failed", "only the clip outside the video fails");
     assert_eq!(error.as_deref().map(domain::Failure::from_stored), Some(domain::Failure::ClipOutside));
-    assert_eq!(clip_row(&app, pro).await.0, "ready");
+    assert_eq!(common::clip_row(&app, pro).await.0, "ready");
     let (_, progress, ..) = common::video(&app, &free_video.to_string()).await;
     assert_eq!(progress, 100);
 
@@ -186,7 +77,7 @@ async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fa
 
     // The watermark sits in the top-right corner of Free clips only.
     let pro_file = dir.path().join("pro.mp4");
-    let (_, pro_key, ..) = clip_row(&app, pro).await;
+    let (_, pro_key, ..) = common::clip_row(&app, pro).await;
     app.state.storage.download_to_file(&pro_key.unwrap(), &pro_file).await.unwrap();
     let corner = (600, 60, 460, 120);
     let (free_corner, pro_corner) = (region(&file, 1.0, corner), region(&pro_file, 1.0, corner));
@@ -209,8 +100,7 @@ async fn captions_are_burned_into_the_subtitle_band() {
     for (name, style, words) in
         [("plain", "classic", &[][..]), ("classic", "classic", &words[..]), ("highlight", "highlight", &words[..])]
     {
-        let spec =
-            Spec { start: 0.5, end: 4.5, layout: ClipLayout::Fit, style: CaptionStyle::get(style), watermark: false };
+        let spec = Spec::new(0.5, 4.5, ClipLayout::Fit, CaptionStyle::get(style), false);
         let work = dir.path().join(name);
         std::fs::create_dir_all(&work).unwrap();
         let out = work.join("clip.mp4");

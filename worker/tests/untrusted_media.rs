@@ -61,13 +61,7 @@ async fn a_playlist_behind_an_id3_tag_is_never_followed() {
 
     // Our render reads the same URL as MP3 only: it fails and nothing else is fetched.
     let dir = temp_file("x", b"").parent().unwrap().to_owned();
-    let spec = Spec {
-        start: 0.0,
-        end: 5.0,
-        layout: domain::ClipLayout::Crop,
-        style: domain::captions::CaptionStyle::get("classic"),
-        watermark: false,
-    };
+    let spec = Spec::new(0.0, 5.0, domain::ClipLayout::Crop, domain::captions::CaptionStyle::get("classic"), false);
     let settings = backend::config::PipelineConfig::from_env().expect("defaults").render;
     let (tx, _rx) = tokio::sync::watch::channel(0.0);
     let rendered = render::render(&spec, &settings, &[], &url, &dir, &dir.join("out.mp4"), tx).await;

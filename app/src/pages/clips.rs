@@ -27,7 +27,7 @@ fn merge(list: Vec<ClipCard>, live: &HashMap<String, ClipCard>) -> Vec<ClipCard>
 }
 
 /// Live clip updates, by clip id, kept while the page is open.
-fn live_clips() -> RwSignal<HashMap<String, ClipCard>> {
+pub(crate) fn live_clips() -> RwSignal<HashMap<String, ClipCard>> {
     let live: RwSignal<HashMap<String, ClipCard>> = RwSignal::new(HashMap::new());
     follow_live_events(
         move |event| {
@@ -276,6 +276,7 @@ fn ClipView(card: Signal<ClipCard>, video_title: String, editable: bool) -> impl
     );
     let v = initial.candidate.virality;
     let scores = [v.hook, v.engagement, v.flow, v.trend];
+    let editor_href = initial.editor_url();
     let (texts_id, style_id) = (clip_id.clone(), clip_id);
     let error_of =
         move |r: Option<Result<ClipCard, crate::api::ApiError>>| r.and_then(|r| r.err()).map(|e| e.message(i18n.t()));
@@ -288,16 +289,25 @@ fn ClipView(card: Signal<ClipCard>, video_title: String, editable: bool) -> impl
                 {move || {
                     let c = card.get();
                     if c.playable() {
-                        // The progress in the key makes a re-rendered clip load afresh.
+                        // The revision in the URL makes a re-rendered clip load afresh.
                         view! {
                             <video
                                 class="player vertical"
                                 controls
                                 preload="metadata"
-                                src=format!("{}?v={}", c.stream_url(), c.progress)
+                                src=c.stream_url()
                                 poster=c.has_thumbnail.then(|| c.thumbnail_url())
                                 data-testid="clip-player"
                             ></video>
+                            // Rendering again: the previous version plays meanwhile.
+                            {(c.status == ClipStatus::Rendering || c.status == ClipStatus::Pending)
+                                .then(|| view! {
+                                    <ProgressBar
+                                        percent=c.progress
+                                        label=Signal::derive(move || i18n.t().video_clips.status_names[1])
+                                        testid="clip-progress"
+                                    />
+                                })}
                         }
                         .into_any()
                     } else {
@@ -352,6 +362,7 @@ fn ClipView(card: Signal<ClipCard>, video_title: String, editable: bool) -> impl
                         {format!("{} – {}", clock(initial.candidate.start), clock(initial.candidate.end))}
                     </p>
                 </section>
+                <a class="btn" href=editor_href data-testid="clip-edit">{move || i18n.t().editor.open}</a>
                 // Team viewers watch and download; editing needs a role that edits.
                 {editable.then(move || view! {
                 <section class="card">

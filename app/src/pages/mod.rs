@@ -2,6 +2,7 @@
 
 pub mod auth;
 mod clips;
+mod editor;
 mod keys;
 mod landing;
 mod not_found;
@@ -13,6 +14,7 @@ mod videos;
 
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 pub use clips::{ClipPage, ClipsPage};
+pub use editor::EditorPage;
 pub use keys::KeysPage;
 pub use landing::Landing;
 pub use not_found::NotFound;

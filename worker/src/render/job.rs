@@ -67,12 +67,10 @@ impl RenderClipHandler {
             .await?
             .map(|t| t.words().cloned().collect())
             .unwrap_or_default();
-        let spec = Spec {
-            start: target.start,
-            end: target.end,
-            layout: target.layout,
-            style: CaptionStyle::get(&target.style),
-            watermark: Plan::get(target.plan).watermark,
+        let watermark = Plan::get(target.plan).watermark;
+        let spec = match target.edit.clone() {
+            Some(edit) => Spec::edited(edit, target.layout, &target.style, watermark),
+            None => Spec::new(target.start, target.end, target.layout, CaptionStyle::get(&target.style), watermark),
         };
         let scratch = Scratch::new(&format!("render-{}", ctx.id))?;
         let input = state.storage.presign_read(&key, SOURCE_URL_TTL).await?;
@@ -94,6 +92,14 @@ impl RenderClipHandler {
             (clips::file_key(target.video_id, clip_id), clips::thumbnail_key(target.video_id, clip_id));
         state.storage.put_file(&file_key, &out, "video/mp4").await?;
         state.storage.put_file(&thumbnail_key, &thumb, "image/jpeg").await?;
+        // The captions burned in, for the creator to download and check.
+        let subtitles = scratch.0.join(render::SUBTITLES_FILE);
+        let captions_key = clips::captions_key(target.video_id, clip_id);
+        if tokio::fs::try_exists(&subtitles).await.unwrap_or(false) {
+            state.storage.put_file(&captions_key, &subtitles, "text/x-ssa; charset=utf-8").await?;
+        } else {
+            state.storage.delete_prefix(&captions_key).await?;
+        }
         tracing::info!(%clip_id, duration = rendered.duration, style = spec.style.id, "clip rendered");
         clips::finish_render(state, clip_id, &RenderOutcome::Ready { file_key, thumbnail_key }).await
     }

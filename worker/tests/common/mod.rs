@@ -3,6 +3,8 @@
 
 use std::{process::Command, sync::Arc};
 
+pub mod media;
+
 use backend::metrics::Metrics;
 use serde_json::{Value, json};
 use testkit::TestApp;
@@ -183,4 +185,52 @@ pub async fn complete_upload(
         req = req.header(vault::handoff::HEADER, v);
     }
     req.send().await.unwrap()
+}
+
+/// A video of `user` in `generating_clips` whose stored source is `file`, with `transcript`.
+pub async fn rendering_video(
+    app: &TestApp,
+    user: Uuid,
+    file: &std::path::Path,
+    transcript: &domain::transcript::Transcript,
+) -> Uuid {
+    let id = analyzing_video(app, user, transcript).await;
+    let key = format!("sources/{id}/source.mp4");
+    app.state.storage.put_file(&key, file, "video/mp4").await.unwrap();
+    app.db
+        .client()
+        .await
+        .execute("UPDATE videos SET status = 'generating_clips', file_key = $2 WHERE id = $1", &[&id, &key])
+        .await
+        .unwrap();
+    id
+}
+
+/// A pending clip of `video` from `start` to `end`, its render enqueued.
+pub async fn pending_clip(app: &TestApp, user: Uuid, video: Uuid, start: f64, end: f64) -> Uuid {
+    let id = Uuid::now_v7();
+    app.db
+        .client()
+        .await
+        .execute(
+            "INSERT INTO clips (id, video_id, user_id, title, start_s, end_s, virality)
+             VALUES ($1, $2, $3, 'clip', $4, $5, '{\"total\": 70}')",
+            &[&id, &video, &user, &start, &end],
+        )
+        .await
+        .unwrap();
+    backend::clips::enqueue_render(&app.state, id, backend::queue::Priority::Free, None).await;
+    id
+}
+
+/// (status, file key, thumbnail key, error) of a clip.
+pub async fn clip_row(app: &TestApp, id: Uuid) -> (String, Option<String>, Option<String>, Option<String>) {
+    let row = app
+        .db
+        .client()
+        .await
+        .query_one("SELECT status, file_key, thumbnail_key, error FROM clips WHERE id = $1", &[&id])
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2), row.get(3))
 }
