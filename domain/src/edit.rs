@@ -201,7 +201,7 @@ impl Limits {
 /// other goes with the pause between them; pieces shorter than [`MIN_SEGMENT_SECONDS`] are dropped.
 pub fn segments(edit: &ClipEdit, words: &[Word]) -> Vec<Span> {
     let range = edit.range();
-    if !(range.len() > 0.0) {
+    if range.len() <= 0.0 {
         return Vec::new();
     }
     // The cut stretches, merged where consecutive words are both cut.

@@ -45,7 +45,7 @@ pub struct TimelineAssets {
 impl TimelineAssets {
     /// The sheet and the tile (column, row) that shows source time `t`.
     pub fn tile_at(&self, t: f64) -> Option<(u32, u32, u32)> {
-        if self.tiles == 0 || !(self.interval > 0.0) || !t.is_finite() {
+        if self.tiles == 0 || self.interval.is_nan() || self.interval <= 0.0 || !t.is_finite() {
             return None;
         }
         let n = ((t.max(0.0) / self.interval) as u32).min(self.tiles - 1);

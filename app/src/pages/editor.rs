@@ -163,10 +163,8 @@ impl Ed {
         } else {
             let segs = self.segments.get_untracked();
             let at = edit::playback_position(&segs, v.current_time()).or(segs.first().map(|s| s.start));
-            if let Some(at) = at {
-                if (at - v.current_time()).abs() > 1e-3 {
-                    v.set_current_time(at);
-                }
+            if let Some(at) = at.filter(|at| (at - v.current_time()).abs() > 1e-3) {
+                v.set_current_time(at);
             }
             v.set_playback_rate(1.0);
             #[cfg(feature = "hydrate")]
@@ -1083,22 +1081,23 @@ mod hydrate {
             let mut x = 0.0;
             while x < w {
                 let t = v.time_at(x);
-                if let Some((sheet, col, row)) = a.tile_at(t) {
-                    if let Some(img) = sheets.get(sheet as usize).filter(|i| i.complete() && i.natural_width() > 0) {
-                        let (tw, th) =
-                            (f64::from(domain::timeline::TILE_WIDTH), f64::from(domain::timeline::TILE_HEIGHT));
-                        let _ = ctx.draw_image_with_html_image_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
-                            img,
-                            f64::from(col) * tw,
-                            f64::from(row) * th,
-                            tw,
-                            th,
-                            x,
-                            strip_y,
-                            tile_w,
-                            strip,
-                        );
-                    }
+                let tile = a.tile_at(t).and_then(|(sheet, col, row)| {
+                    let img = sheets.get(sheet as usize).filter(|i| i.complete() && i.natural_width() > 0)?;
+                    Some((img, col, row))
+                });
+                if let Some((img, col, row)) = tile {
+                    let (tw, th) = (f64::from(domain::timeline::TILE_WIDTH), f64::from(domain::timeline::TILE_HEIGHT));
+                    let _ = ctx.draw_image_with_html_image_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                        img,
+                        f64::from(col) * tw,
+                        f64::from(row) * th,
+                        tw,
+                        th,
+                        x,
+                        strip_y,
+                        tile_w,
+                        strip,
+                    );
                 }
                 x += tile_w;
             }
