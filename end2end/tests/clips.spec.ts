@@ -143,4 +143,70 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
     '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', edited,
   ]).toString();
   expect(Math.abs(Number(probed.trim()) - (end1 - start1))).toBeLessThanOrEqual(0.041);
+
+  // Cut two words and fix a third through the text panel: the next render is shorter by the two words, its captions
+  // carry the correction and not the cut words, and the subtitle band where the fixed word shows has changed.
+  type W = { i: number; text: string; start: number; end: number };
+  const words: W[] = await page.getByTestId('editor-word').evaluateAll((els) =>
+    els.map((e) => ({
+      i: Number(e.getAttribute('data-i')),
+      text: (e.textContent ?? '').trim(),
+      start: Number(e.getAttribute('data-start')),
+      end: Number(e.getAttribute('data-end')),
+    })),
+  );
+  const bare = (t: string) => t.toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  const unique = words.filter(
+    (w) => bare(w.text).length >= 4 && words.filter((o) => bare(o.text) === bare(w.text)).length === 1 && w.start > start1 + 0.5,
+  );
+  expect(unique.length).toBeGreaterThanOrEqual(3);
+  const fixed = unique[0];
+  // Two words apart from each other (a run of cut words would also take the pause between them).
+  const first = unique.find((w) => w.i >= fixed.i + 8);
+  const second = first && unique.find((w) => w.i >= first.i + 2);
+  expect(first && second, 'two unique words to cut').toBeTruthy();
+  const cuts = [first!, second!];
+  for (const w of cuts) {
+    await page.locator(`[data-testid="editor-word"][data-i="${w.i}"]`).click();
+    await page.getByTestId('cut-words').click();
+    await expect(page.locator(`[data-testid="editor-word"][data-i="${w.i}"]`)).toHaveClass(/\bcut\b/);
+  }
+  await page.locator(`[data-testid="editor-word"][data-i="${fixed.i}"]`).dblclick();
+  await page.getByTestId('fix-input').fill('Zebracorn');
+  await page.getByTestId('fix-input').press('Enter');
+  await expect(page.locator(`[data-testid="editor-word"][data-i="${fixed.i}"]`)).toHaveText('Zebracorn');
+  const revision = Number(await page.getByTestId('editor-rendered').getAttribute('data-revision'));
+  await page.getByTestId('editor-save').click();
+  await expect(page.locator(`[data-testid="editor-rendered"][data-revision="${revision + 1}"]`)).toBeVisible({
+    timeout: 180_000,
+  });
+  const cutFile = join(dir, 'cut.mp4');
+  const again = await page.request.get(`/api/clips/${clipId}/stream?download=1`);
+  writeFileSync(cutFile, await again.body());
+  const cutLength = Number(
+    execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', cutFile])
+      .toString()
+      .trim(),
+  );
+  const removed = cuts.reduce((sum, w) => sum + (w.end - w.start), 0);
+  expect(Math.abs(cutLength - (end1 - start1 - removed))).toBeLessThanOrEqual(0.1);
+  const captions = await (await page.request.get(`/api/clips/${clipId}/captions`)).text();
+  const events = captions.split('\n').filter((l) => l.startsWith('Dialogue:'));
+  expect(events.some((l) => l.includes('Zebracorn'))).toBe(true);
+  for (const w of [...cuts, fixed]) {
+    const shown = events.some((l) => l.split(',,').pop()!.split(/\s+/).some((x) => bare(x) === bare(w.text)));
+    expect(shown, `${w.text} is still in the captions`).toBe(false);
+  }
+  // The fixed word plays at the same moment in both renders (nothing before it was cut): its subtitle band differs.
+  const band = (file: string, at: number) =>
+    execFileSync('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-ss', at.toFixed(2), '-i', file, '-frames:v', '1',
+      '-vf', 'crop=1080:420:0:1300,format=gray', '-f', 'rawvideo', 'pipe:1',
+    ]);
+  const at = fixed.start - start1 + Math.min(0.15, (fixed.end - fixed.start) / 2);
+  const [before, after] = [band(edited, at), band(cutFile, at)];
+  expect(before.length).toBe(after.length);
+  let diff = 0;
+  for (let k = 0; k < before.length; k++) diff += Math.abs(before[k] - after[k]);
+  expect(diff / before.length).toBeGreaterThan(1.0);
 });

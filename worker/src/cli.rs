@@ -9,6 +9,8 @@
 //! - `worker render <file> --start S --end E --out FILE [--transcript transcript.json] [--style ID] [--layout L]
 //!   [--watermark] [--print-command]`: renders one clip as the job does; `--print-command` prints the bare ffmpeg
 //!   command instead (run it in the output's directory, where the captions file is written), for the benchmark.
+//! - `worker timeline <file> --out DIR`: builds the editor timeline's peaks (`peaks.u8`) and filmstrip sheets
+//!   (`sprite-NNN.jpg`) as the `build-timeline` job does, and prints what was built with the wall time.
 
 use std::{
     path::{Path, PathBuf},
@@ -86,6 +88,7 @@ pub async fn run(args: &[String]) -> Option<anyhow::Result<()>> {
     match name.as_str() {
         "process" => Some(process(rest).await),
         "render" => Some(render_one(rest).await),
+        "timeline" => Some(timeline(rest).await),
         _ => None,
     }
 }
@@ -251,6 +254,22 @@ async fn render_into(
     let rendered = done?;
     render::thumbnail(&file, rendered.duration, &out.join(format!("clip-{n:02}.jpg"))).await?;
     Ok(rendered.duration)
+}
+
+async fn timeline(raw: &[String]) -> anyhow::Result<()> {
+    let args = Args::parse(raw, &[])?;
+    let usage = "usage: worker timeline <file> --out DIR";
+    let ([input], Some(out)) = (args.positional.as_slice(), args.get("out")) else { anyhow::bail!(usage) };
+    let out = std::path::absolute(out)?;
+    std::fs::create_dir_all(&out)?;
+    let input = std::path::absolute(input)?;
+    let probe = media::probe(&input).await?;
+    let started = Instant::now();
+    let built = crate::timeline::build(&input.to_string_lossy(), probe.duration_seconds, probe.has_video, &out).await?;
+    std::fs::write(out.join("peaks.u8"), &built.peaks)?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!("{}", json!({ "assets": built.assets, "seconds": seconds, "duration": probe.duration_seconds }));
+    Ok(())
 }
 
 async fn render_one(raw: &[String]) -> anyhow::Result<()> {

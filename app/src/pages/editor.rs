@@ -479,7 +479,12 @@ fn Timeline(
                     #[cfg(feature = "hydrate")]
                     {
                         use wasm_bindgen::JsCast as _;
-                        if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                        // Events are delegated: the handle is the target's closest `.handle`, not the current target.
+                        let handle_el = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .and_then(|e| e.closest(".handle").ok().flatten());
+                        if let Some(el) = handle_el {
                             let _ = el.set_pointer_capture(ev.pointer_id());
                             let _ = el.dyn_ref::<web_sys::HtmlElement>().map(|e| e.focus());
                         }
@@ -524,13 +529,11 @@ fn Timeline(
                     let to = if free { at + if forward { FRAME } else { -FRAME } } else { ed.step_from(at, forward) };
                     ed.move_handle(h, to, true, true);
                 }
-            >
-                <span class="visually-hidden">{label}</span>
-            </button>
+            ></button>
         }
     };
     view! {
-        <div class="timeline" data-testid="timeline">
+        <div class="timeline" data-testid="timeline" data-peaks=move || ed.peaks.with(|p| p.as_ref().map_or(0, Vec::len))>
             <canvas
                 node_ref=canvas
                 height=CANVAS_HEIGHT
@@ -752,6 +755,8 @@ fn WordPanel(ed: Ed, editable: bool, language: StoredValue<String>, fillers_none
                                     class:current=current
                                     class:fixed=edit_now.fixes.contains_key(&i)
                                     data-i=i
+                                    data-start=format!("{:.3}", w.start)
+                                    data-end=format!("{:.3}", w.end)
                                     data-testid="editor-word"
                                     on:click=move |ev: leptos::ev::MouseEvent| select(i, ev.shift_key())
                                     on:dblclick=move |_| {
@@ -1121,27 +1126,37 @@ mod hydrate {
             }
         });
 
-        // Words under the waveform, where they fit.
+        // Words under the waveform, where they fit: a tick per word once words are a few pixels apart, the text where
+        // it has room (measured only then: a whole long video holds tens of thousands of words).
         let edit_now = ed.edit.get_untracked();
         ctx.set_font("12px sans-serif");
-        ed.words.with_value(|words| {
-            let first = words.partition_point(|wd| wd.end < seen.start);
-            let mut last_x = f64::NEG_INFINITY;
-            for (i, wd) in words.iter().enumerate().skip(first) {
-                if wd.start > seen.end {
-                    break;
+        if v.px_per_s >= 4.0 {
+            ed.words.with_value(|words| {
+                let first = words.partition_point(|wd| wd.end < seen.start);
+                let (mut last_tick, mut last_text) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+                for (i, wd) in words.iter().enumerate().skip(first) {
+                    if wd.start > seen.end {
+                        break;
+                    }
+                    let x = v.x_at(wd.start);
+                    if x < last_tick + 2.0 {
+                        continue;
+                    }
+                    last_tick = x;
+                    ctx.set_fill_style_str(if edit_now.cut.contains(&i) { "#5b6070" } else { "#e6e8ee" });
+                    ctx.fill_rect(x, text_y + 2.0, 1.0, 8.0);
+                    if x < last_text + 4.0 || v.x_at(wd.end) - x < 12.0 {
+                        continue;
+                    }
+                    let label = edit_now.text(i, wd);
+                    let width = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);
+                    if (v.x_at(wd.end) - x) * 1.8 >= width.min(40.0) {
+                        let _ = ctx.fill_text(label, x + 2.0, text_y + 24.0);
+                        last_text = x + width;
+                    }
                 }
-                let x = v.x_at(wd.start);
-                ctx.set_fill_style_str(if edit_now.cut.contains(&i) { "#5b6070" } else { "#e6e8ee" });
-                ctx.fill_rect(x, text_y + 2.0, 1.0, 8.0);
-                let label = edit_now.text(i, wd);
-                let width = ctx.measure_text(label).map(|m| m.width()).unwrap_or(0.0);
-                if x >= last_x + 4.0 && (v.x_at(wd.end) - x) * 1.8 >= width.min(40.0) {
-                    let _ = ctx.fill_text(label, x + 2.0, text_y + 24.0);
-                    last_x = x + width;
-                }
-            }
-        });
+            });
+        }
 
         // The clip: outside dimmed, cut pieces hatched, the range outlined.
         let r = ed.range.get_untracked();
