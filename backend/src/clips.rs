@@ -406,7 +406,7 @@ pub async fn announce_clip(state: &AppState, clip_id: Uuid) -> anyhow::Result<Op
 }
 
 /// `clips` joined with their `videos`: the query source the actor's visibility filter applies to.
-type ClipsWithVideos = diesel::dsl::InnerJoinQuerySource<clips::table, videos::table>;
+pub(crate) type ClipsWithVideos = diesel::dsl::InnerJoinQuerySource<clips::table, videos::table>;
 
 /// Why a clip edit was refused.
 #[derive(Debug, thiserror::Error)]
@@ -492,7 +492,7 @@ pub async fn restyle(
     let mine = clips::table.filter(clips::id.eq(clip_id));
     let status: Option<String> = mine.select(clips::status).first(&mut conn).await.optional()?;
     let status = status.ok_or(ClipEditError::NotFound)?;
-    let finished = [ClipStatus::Ready, ClipStatus::Failed, ClipStatus::Published].map(|s| s.as_str());
+    let finished = finished_statuses();
     if !finished.contains(&status.as_str()) {
         return Err(ClipEditError::Busy);
     }
@@ -510,6 +510,17 @@ pub async fn restyle(
         .optional()?;
     row.ok_or(ClipEditError::Busy)?;
     drop(conn);
+    rerender(state, video_id, clip_id).await
+}
+
+/// The statuses a clip may be set back to pending from (a render is not already on its way).
+pub(crate) fn finished_statuses() -> [&'static str; 3] {
+    [ClipStatus::Ready, ClipStatus::Failed, ClipStatus::Published].map(|s| s.as_str())
+}
+
+/// Queues a fresh render of a clip just set back to pending (a new style, layout or edit) at its video's priority,
+/// and announces the pending card, which it returns. The previous file stays served until the render replaces it.
+pub(crate) async fn rerender(state: &AppState, video_id: Uuid, clip_id: Uuid) -> Result<ClipCard, ClipEditError> {
     let priority = priority_of_video(state, video_id).await?;
     enqueue_render(state, clip_id, priority, Some(&Uuid::now_v7().to_string())).await;
     announce_clip(state, clip_id).await?.ok_or(ClipEditError::NotFound)

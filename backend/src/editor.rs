@@ -20,12 +20,11 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    clips::{ClipEditError, announce_clip, detail_for_user, enqueue_render},
+    clips::{ClipEditError, ClipsWithVideos, detail_for_user},
     db::schema::{clips, users, videos},
     jobs::BuildTimeline,
     queue::EnqueueOptions,
     teams::Actor,
-    videos::priority_of_video,
 };
 
 /// The longest corrected word, characters.
@@ -179,7 +178,7 @@ pub async fn save(state: &AppState, actor: &Actor, clip_id: Uuid, edit: ClipEdit
     }
     let stored = serde_json::to_value(&edit).map_err(|e| ClipEditError::Internal(e.into()))?;
     let mut conn = state.db.get().await?;
-    let finished = [ClipStatus::Ready, ClipStatus::Failed, ClipStatus::Published].map(|s| s.as_str());
+    let finished = crate::clips::finished_statuses();
     let mine = clips::table.filter(clips::id.eq(clip_id));
     let style = if edit.captions.preset.is_empty() { None } else { Some(edit.captions.preset.clone()) };
     let n = diesel::update(mine.filter(clips::status.eq_any(finished)))
@@ -201,9 +200,7 @@ pub async fn save(state: &AppState, actor: &Actor, clip_id: Uuid, edit: ClipEdit
         diesel::update(mine).set(clips::subtitle_style.eq(style)).execute(&mut conn).await?;
     }
     drop(conn);
-    let priority = priority_of_video(state, video_id).await?;
-    enqueue_render(state, clip_id, priority, Some(&Uuid::now_v7().to_string())).await;
-    announce_clip(state, clip_id).await?.ok_or(ClipEditError::NotFound)
+    crate::clips::rerender(state, video_id, clip_id).await
 }
 
 /// What the timeline build needs about a video: its stored source, its length, whether it has pictures (not an
@@ -273,11 +270,16 @@ pub async fn timeline_file(
 
 /// The object key of the captions burned into a clip the actor sees (its latest render).
 pub async fn captions_file(state: &AppState, actor: &Actor, clip_id: Uuid) -> anyhow::Result<Option<String>> {
-    let Some(detail) = detail_for_user(state, actor, clip_id).await? else { return Ok(None) };
-    if !detail.card.has_file {
-        return Ok(None);
-    }
-    Ok(Some(crate::clips::captions_key(detail.card.video_id.parse()?, clip_id)))
+    let mut conn = state.db.get().await?;
+    let row: Option<(Uuid, Option<String>)> = clips::table
+        .inner_join(videos::table)
+        .filter(clips::id.eq(clip_id))
+        .filter(actor.sees::<ClipsWithVideos>())
+        .select((clips::video_id, clips::file_key))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    Ok(row.and_then(|(video_id, key)| key.map(|_| crate::clips::captions_key(video_id, clip_id))))
 }
 
 #[cfg(test)]

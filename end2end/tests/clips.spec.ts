@@ -209,4 +209,55 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   let diff = 0;
   for (let k = 0; k < before.length; k++) diff += Math.abs(before[k] - after[k]);
   expect(diff / before.length).toBeGreaterThan(1.0);
+
+  // The preview plays through the cuts: started a second before the first cut word, the video jumps over it. Each
+  // animation frame records the video's time and the page's clock; across the cut the video moves further than the
+  // clock by about the cut's length.
+  const video = page.getByTestId('editor-video');
+  await video.evaluate((v: HTMLVideoElement, at) => { v.currentTime = at; }, first!.start - 1);
+  await page.getByTestId('play').click();
+  const samples: { t: number; wall: number }[] = await page.evaluate(
+    ({ until }) =>
+      new Promise((resolve) => {
+        const v = document.querySelector('[data-testid="editor-video"]') as HTMLVideoElement;
+        const out: { t: number; wall: number }[] = [];
+        const began = performance.now();
+        const tick = () => {
+          out.push({ t: v.currentTime, wall: performance.now() / 1000 });
+          if (v.currentTime > until || v.paused || performance.now() - began > 20_000) resolve(out);
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    { until: first!.end + 0.3 },
+  );
+  await page.getByTestId('play').click();
+  expect(samples[samples.length - 1].t, 'the preview played past the cut word').toBeGreaterThan(first!.end + 0.25);
+  let skip = 0;
+  for (let k = 1; k < samples.length; k++) {
+    const [a, b] = [samples[k - 1], samples[k]];
+    if (a.t < first!.end && b.t >= first!.end - 0.02) skip = Math.max(skip, b.t - a.t - (b.wall - a.wall));
+  }
+  expect(skip, 'the preview skipped the cut word').toBeGreaterThan(0.7 * (first!.end - first!.start));
+
+  // At 360 px the editor fits the screen, and a finger drags the start handle.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.reload();
+  await hydrated(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const startHandle = page.getByTestId('handle-start');
+  await startHandle.scrollIntoViewIfNeeded();
+  const s0 = Number(await range.getAttribute('data-start'));
+  // Outwards when there is room before the clip, inwards otherwise.
+  const dir = s0 > 2 ? -1 : 1;
+  const hb = (await startHandle.boundingBox())!;
+  const [hx, hy] = [hb.x + hb.width / 2, hb.y + hb.height / 2];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: hx, y: hy }] });
+  for (const dx of [5, 10, 15, 20, 25].map((d) => d * dir)) {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: hx + dx, y: hy }] });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await expect.poll(async () => (Number(await range.getAttribute('data-start')) - s0) * dir).toBeGreaterThan(0.05);
 });

@@ -254,8 +254,8 @@ pub fn check_decoded_length(header_seconds: f64, decoded_seconds: f64) -> Result
     }
 }
 
-/// The sound of a file as 16 kHz mono 32-bit float samples in [-1, 1] (what Whisper reads), read while FFmpeg
-/// decodes it: blocking reads, for the speech model's thread, holding no more than one read's worth, so memory stays
+/// The sound of a file as mono 32-bit float samples in [-1, 1] (16 kHz from [`PcmReader::open`], what Whisper
+/// reads; any rate from [`PcmReader::open_at`]), read while FFmpeg decodes it: blocking reads, for the speech model's thread, holding no more than one read's worth, so memory stays
 /// flat whatever the length. Decoding stops at [`decode_cap`] of the header's length, and reading fails as soon as
 /// the sound outlasts the header ([`check_decoded_length`]); [`PcmReader::finish`] checks how FFmpeg ended.
 pub struct PcmReader {
@@ -263,21 +263,27 @@ pub struct PcmReader {
     stdout: std::process::ChildStdout,
     errors: Option<std::thread::JoinHandle<String>>,
     header_seconds: f64,
+    rate: u32,
     samples: u64,
     buf: Vec<u8>,
     carry: Vec<u8>,
 }
 
 impl PcmReader {
-    /// Samples per second.
+    /// Samples per second from [`PcmReader::open`].
     pub const RATE: u32 = 16_000;
 
     /// Starts decoding `input`, a local file a user supplied, whose header says `header_seconds` (0 when unknown).
     pub fn open(input: &Path, header_seconds: f64) -> anyhow::Result<PcmReader> {
+        PcmReader::open_at(input.to_str().context("the file's path is not UTF-8")?, Self::RATE, header_seconds)
+    }
+
+    /// Starts decoding `input` (a local path or a URL, see [`input_args`]) at `rate` samples per second.
+    pub fn open_at(input: &str, rate: u32, header_seconds: f64) -> anyhow::Result<PcmReader> {
         let mut args: Vec<OsString> =
             ["-hide_banner", "-nostdin", "-loglevel", "error"].map(OsString::from).into_iter().collect();
-        args.extend(local_input(input)?);
-        args.extend(["-vn", "-ac", "1", "-ar", "16000"].map(OsString::from));
+        args.extend(input_args(input)?);
+        args.extend(["-vn".into(), "-ac".into(), "1".into(), "-ar".into(), rate.to_string().into()]);
         if let Some(cap) = decode_cap(header_seconds) {
             args.extend(["-t".into(), format!("{cap:.3}").into()]);
         }
@@ -301,6 +307,7 @@ impl PcmReader {
             stdout,
             errors: Some(errors),
             header_seconds,
+            rate,
             samples: 0,
             buf: vec![0u8; 64 * 1024],
             carry: Vec::with_capacity(4),
@@ -309,7 +316,7 @@ impl PcmReader {
 
     /// Seconds of sound decoded so far.
     pub fn decoded_seconds(&self) -> f64 {
-        self.samples as f64 / f64::from(Self::RATE)
+        self.samples as f64 / f64::from(self.rate)
     }
 
     /// Appends the next samples to `out` and returns how many; 0 at the end of the sound. Fails once the sound

@@ -1,12 +1,13 @@
 //! The `build-timeline` job ([`BuildTimeline`]): the clip editor's waveform peaks and filmstrip sprite sheets for a
 //! video ([`domain::timeline`]), built once beside transcription and stored next to the source.
 //!
-//! Both are read from storage through a presigned URL, like a render: the peaks from the audio decoded to 8 kHz mono
-//! and folded as FFmpeg streams it (memory stays flat whatever the length), the sprites from key frames only
-//! (`-skip_frame nokey`: a three-hour video is not decoded whole). A source without pictures gets peaks only. A
-//! failure is logged and retried by the queue; the editor then works without a waveform, and asks again when opened.
+//! Both are read from storage through a presigned URL, like a render: the peaks from the audio decoded to 8 kHz
+//! mono ([`media::PcmReader`]) and folded as FFmpeg streams it (memory stays flat whatever the length), the sprites
+//! from key frames only (`-skip_frame nokey`: a three-hour video is not decoded whole). A source without pictures
+//! gets peaks only. A failure is logged and retried by the queue; the editor then works without a waveform, and asks
+//! again when opened.
 
-use std::{path::Path, process::Stdio, time::Duration};
+use std::{path::Path, time::Duration};
 
 use anyhow::Context as _;
 use backend::{
@@ -17,7 +18,6 @@ use backend::{
 use domain::timeline::{
     self, PeakFolder, SPRITE_COLUMNS, SPRITE_ROWS, TILE_HEIGHT, TILE_WIDTH, TimelineAssets, sprite_interval,
 };
-use tokio::io::AsyncReadExt as _;
 
 use crate::{media, scratch::Scratch};
 
@@ -35,41 +35,21 @@ pub struct Built {
     pub assets: TimelineAssets,
 }
 
-/// Decodes the audio of `input` (a path or a URL) into peaks.
-pub async fn peaks(input: &str) -> anyhow::Result<Vec<u8>> {
-    let mut child = tokio::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-nostdin", "-loglevel", "error"])
-        .args(media::input_args(input)?)
-        .args(["-vn", "-ac", "1", "-ar", &PEAK_SAMPLE_RATE.to_string(), "-f", "f32le", "pipe:1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("starting ffmpeg (is it installed?)")?;
-    let mut stdout = child.stdout.take().context("ffmpeg's output")?;
-    let mut folder = PeakFolder::new(PEAK_SAMPLE_RATE);
-    let (mut buf, mut carry, mut samples) = (vec![0u8; 64 * 1024], Vec::<u8>::new(), Vec::<f32>::new());
-    loop {
-        let n = stdout.read(&mut buf).await.context("reading the decoded audio")?;
-        if n == 0 {
-            break;
+/// Decodes the audio of `input` (a path or a URL; `duration` seconds by its header) into peaks.
+pub async fn peaks(input: &str, duration: f64) -> anyhow::Result<Vec<u8>> {
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut reader = media::PcmReader::open_at(&input, PEAK_SAMPLE_RATE, duration)?;
+        let (mut folder, mut samples) = (PeakFolder::new(PEAK_SAMPLE_RATE), Vec::new());
+        while reader.read(&mut samples)? > 0 {
+            folder.push(&samples);
+            samples.clear();
         }
-        carry.extend_from_slice(&buf[..n]);
-        let whole = carry.len() / 4 * 4;
-        samples.clear();
-        samples.extend(carry[..whole].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-        carry.drain(..whole);
-        folder.push(&samples);
-    }
-    let out = child.wait_with_output().await.context("waiting for ffmpeg")?;
-    anyhow::ensure!(
-        out.status.success(),
-        "ffmpeg failed decoding the audio ({}): {}",
-        out.status,
-        backend::redact::drop_urls(String::from_utf8_lossy(&out.stderr).trim())
-    );
-    Ok(folder.finish())
+        reader.finish()?;
+        Ok(folder.finish())
+    })
+    .await
+    .context("the audio reader crashed")?
 }
 
 /// The ffmpeg arguments that write the sprite sheets of `input` (`duration` seconds) as `sprite-000.jpg` … in the
@@ -92,7 +72,7 @@ pub fn sprite_args(input: &str, duration: f64) -> anyhow::Result<Vec<std::ffi::O
 
 /// Builds the peaks and the sprite sheets of `input` (`duration` seconds long, `has_video`) in `dir`.
 pub async fn build(input: &str, duration: f64, has_video: bool, dir: &Path) -> anyhow::Result<Built> {
-    let peaks = peaks(input).await?;
+    let peaks = peaks(input, duration).await?;
     let mut sheets = Vec::new();
     let mut bytes = peaks.len() as u64;
     if has_video {
