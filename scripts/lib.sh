@@ -314,6 +314,20 @@ cm_app_env() {
     export LEPTOS_CONFIG="${LEPTOS_CONFIG:-$CM_ROOT/Leptos.toml}"
 }
 
+# cm_yookassa_simulator PORT: without a YooKassa shop (YOOKASSA_SHOP_ID unset), runs the YooKassa simulator
+# (testkit's fake-yookassa, built beforehand) on PORT and points the app at it: its hosted card and SBP pages pay or
+# decline, and its notifications come to this app's webhook from loopback. With a shop id set it does nothing.
+cm_yookassa_simulator() {
+    local port=$1
+    [ -z "${YOOKASSA_SHOP_ID:-}" ] || return 0
+    export YOOKASSA_SHOP_ID=123456 YOOKASSA_SECRET_KEY=test_fake_secret_key
+    export YOOKASSA_API_URL="http://127.0.0.1:$port/v3" YOOKASSA_WEBHOOK_NETWORKS=127.0.0.1/32
+    if cm_port_open "$port"; then cm_die "port $port is in use; the YooKassa simulator needs it"; fi
+    cm_spawn "YooKassa simulator" "$CM_LOGS/yookassa-simulator-$port.log" \
+        "$CARGO_TARGET_DIR/debug/fake-yookassa" "$port" "${PUBLIC_URL%/}/api/billing/webhook"
+    cm_wait_port "$port" "the YooKassa simulator"
+}
+
 cm_stop_started() {
     local pid cmd
     for pid in "${CM_STARTED_PIDS[@]}"; do

@@ -49,6 +49,8 @@ pub enum ApiError {
     Upload(domain::upload::UploadProblem),
     /// The clip is being rendered; the change can wait until it is done.
     ClipBusy,
+    /// A payment could not be started.
+    Billing(domain::billing::BillingProblem),
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -91,6 +93,14 @@ impl ApiError {
             ApiError::Team(p) => t.teams.problem(*p),
             ApiError::Upload(p) => t.video_list.upload_errors[p.index()].into(),
             ApiError::ClipBusy => t.video_clips.err_busy.into(),
+            ApiError::Billing(p) => {
+                let b = &t.billing_page;
+                match p {
+                    domain::billing::BillingProblem::NotConfigured => b.err_not_configured.into(),
+                    domain::billing::BillingProblem::Unavailable => b.err_unavailable.into(),
+                    domain::billing::BillingProblem::Refused => b.err_refused.into(),
+                }
+            }
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -273,6 +283,21 @@ mod ssr {
                 E::BadUrl => fail(ApiError::Upload(P::BadUrl)),
                 E::RateLimited { retry_after_secs } => fail(ApiError::RateLimited { retry_after_secs }),
                 E::NotFound => fail(ApiError::NotFound),
+                E::Internal(e) => internal(e),
+            }
+        }
+    }
+
+    impl From<backend::billing::BillingError> for ApiError {
+        fn from(e: backend::billing::BillingError) -> Self {
+            use backend::billing::BillingError as E;
+            use domain::billing::BillingProblem as P;
+            match e {
+                E::NotConfigured => fail(ApiError::Billing(P::NotConfigured)),
+                E::BadInput => fail(ApiError::BadInput),
+                E::NotFound => fail(ApiError::NotFound),
+                E::Unavailable => fail(ApiError::Billing(P::Unavailable)),
+                E::Refused(_) => fail(ApiError::Billing(P::Refused)),
                 E::Internal(e) => internal(e),
             }
         }
@@ -895,4 +920,60 @@ pub async fn team_delete() -> Result<(), ApiError> {
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     Ok(backend::teams::delete(&state, user).await?)
+}
+
+/// The billing page's data: plan, minutes, the subscription, the saved card and the payment history.
+#[server(prefix = "/api", endpoint = "billing/subscription")]
+pub async fn billing_subscription() -> Result<domain::billing::BillingOverview, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::billing::overview(&state, user).await?)
+}
+
+/// What can be bought: the paid plans and the extra-minute packs with their prices, and whether checkout works.
+#[server(prefix = "/api", endpoint = "billing/plans")]
+pub async fn billing_plans() -> Result<domain::billing::Offers, ApiError> {
+    let state = ssr::state()?;
+    ssr::require_user()?;
+    let cfg = &state.config.billing;
+    Ok(domain::billing::Offers::new(cfg.minute_price_kopecks, cfg.enabled()))
+}
+
+/// Starts a payment: `purchase` is `plan:<id>` or `minutes:<n>`, `method` `card` (the reply names the payment page
+/// to go to) or `sbp` (the reply carries the QR code).
+#[server(prefix = "/api", endpoint = "billing/checkout")]
+pub async fn billing_checkout(purchase: String, method: String) -> Result<domain::billing::CheckoutStart, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let purchase = domain::billing::Purchase::from_code(&purchase).ok_or_else(|| ssr::fail(ApiError::BadInput))?;
+    let method =
+        <domain::PaymentMethod as domain::TextEnum>::parse(&method).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    let budget = backend::ratelimit::Limit::per_hour("checkout", 30);
+    ssr::check_rate(&state, &budget, &user.to_string()).await?;
+    Ok(backend::billing::checkout(&state, user, purchase, method).await?)
+}
+
+/// Cancels the subscription at the end of the paid period.
+#[server(prefix = "/api", endpoint = "billing/cancel")]
+pub async fn billing_cancel() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::billing::cancel(&state, user).await?)
+}
+
+/// Undoes a cancellation before the period ends.
+#[server(prefix = "/api", endpoint = "billing/reactivate")]
+pub async fn billing_reactivate() -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::billing::reactivate(&state, user).await?)
+}
+
+/// A payment's status (asking YooKassa while it is pending): the SBP dialog polls it, the card flow checks it on
+/// coming back.
+#[server(prefix = "/api", endpoint = "billing/check-payment-status")]
+pub async fn billing_check_payment_status(payment_id: String) -> Result<domain::PaymentStatus, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::billing::check_payment(&state, user, ssr::id(&payment_id)?).await?)
 }

@@ -20,9 +20,9 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage, NotFound,
-        ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage,
-        VideosPage,
+        BillingPage, ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage,
+        NotFound, ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage,
+        VideoPage, VideosPage,
     },
 };
 
@@ -101,7 +101,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />
-                <Route path=path!("/billing") view=|| view! { <SectionPage section=Section::Billing /> } ssr=SsrMode::Async />
+                <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

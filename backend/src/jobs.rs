@@ -103,6 +103,18 @@ impl Job for Cleanup {
     const QUEUE: QueueName = QueueName::Cleanup;
 }
 
+/// One billing cron pass ([`crate::billing::cron`]): renewals, reminders and downgrades (seed 000 §8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingCron {
+    /// The cron tick (RFC 3339) that enqueued it.
+    pub tick: String,
+}
+
+impl Job for BillingCron {
+    const NAME: &'static str = "billing-cron";
+    const QUEUE: QueueName = QueueName::BillingCron;
+}
+
 #[cfg(test)]
 mod tests {
     use domain::Lang;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod ai;
 pub mod auth;
+pub mod billing;
 pub mod client_ip;
 pub mod clips;
 pub mod config;

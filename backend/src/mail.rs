@@ -19,6 +19,14 @@ pub enum Template {
     ResetPassword,
     /// Join a team (link valid as the inviter chose, 7 days by default).
     TeamInvite,
+    /// A past-due subscription: days left before the downgrade (seed 000 §8).
+    RenewalReminder,
+    /// The period ended with no card to renew from.
+    SubscriptionExpired,
+    /// The renewal charge was declined.
+    PaymentFailed,
+    /// Back on the Free plan.
+    Downgraded,
 }
 
 /// A rendered message.
@@ -44,6 +52,10 @@ pub fn render(template: Template, lang: Lang, link: &str, detail: Option<&str>) 
         Template::VerifyEmail => &t.mail_verify,
         Template::ResetPassword => &t.mail_reset,
         Template::TeamInvite => &t.mail_invite,
+        Template::RenewalReminder => &t.billing_page.mail_reminder,
+        Template::SubscriptionExpired => &t.billing_page.mail_expired,
+        Template::PaymentFailed => &t.billing_page.mail_failed,
+        Template::Downgraded => &t.billing_page.mail_downgraded,
     };
     let intro = match detail {
         Some(d) => format!("{} {d}", m.intro),

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod analysis;
+pub mod billing;
 pub mod captions;
 pub mod cookie;
 pub mod edit;

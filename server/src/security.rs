@@ -78,7 +78,7 @@ pub struct OriginCheck {
 
 impl OriginCheck {
     /// Paths that receive cross-site POSTs by design (payment webhooks authenticate themselves instead).
-    pub const EXEMPT: &'static [&'static str] = &[];
+    pub const EXEMPT: &'static [&'static str] = &["/api/billing/webhook"];
 
     /// Accepts requests whose Origin (or, failing that, Referer) is the origin of `PUBLIC_URL`.
     pub fn from_config(config: &Config) -> OriginCheck {

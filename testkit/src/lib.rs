@@ -15,6 +15,7 @@ mod fake;
 pub mod fake_llm;
 pub mod fake_stt;
 pub mod fake_vk;
+pub mod fake_yookassa;
 pub mod logs;
 pub mod mailbox;
 pub mod queue_fixture;

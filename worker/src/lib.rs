@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod analyze;
+pub mod billing_cron;
 pub mod cleanup;
 pub mod cli;
 pub mod egress;
@@ -111,7 +112,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::{Analyze, BuildTimeline, Cleanup, FetchSource, RenderClip, Transcribe},
+    jobs::{Analyze, BillingCron, BuildTimeline, Cleanup, FetchSource, RenderClip, Transcribe},
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -143,6 +144,12 @@ pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
             .handle::<Cleanup, _>(cleanup::CleanupHandler::new(state.clone()))
             .cron::<Cleanup>(&jobs.cleanup_cron, |tick| Cleanup { tick: tick.to_rfc3339() })
             .expect("CLEANUP_CRON is validated with the configuration");
+    }
+    if serves(<BillingCron as backend::queue::Job>::QUEUE) {
+        runtime = runtime
+            .handle::<BillingCron, _>(billing_cron::BillingCronHandler::new(state.clone()))
+            .cron::<BillingCron>(&state.config.billing.cron, |tick| BillingCron { tick: tick.to_rfc3339() })
+            .expect("BILLING_CRON is validated with the configuration");
     }
     for (queue, n) in &jobs.concurrency {
         runtime = runtime.concurrency(*queue, *n);

@@ -67,10 +67,6 @@ fn PlanCard(plan: Plan, index: usize) -> impl IntoView {
         let t = i18n.t();
         if plan.price_kopecks == 0 { t.free_price.to_owned() } else { format_rubles(plan.price_kopecks) }
     };
-    let minutes = move || {
-        let t = i18n.t();
-        plan.minutes_per_month.map(t.minutes_per_month).unwrap_or_else(|| t.unlimited_minutes.to_owned())
-    };
     view! {
         <article class="card plan" class:featured=featured data-plan=plan.id.as_str()>
             <h3>{move || i18n.t().plan_names[index]}</h3>
@@ -78,13 +74,26 @@ fn PlanCard(plan: Plan, index: usize) -> impl IntoView {
                 <span class="amount">{price}</span>
                 {(plan.price_kopecks > 0).then(|| view! { <span class="muted">" / " {move || i18n.t().per_month}</span> })}
             </p>
-            <ul>
-                <li>{minutes}</li>
-                <li>{move || (i18n.t().clips_per_video)(plan.max_clips_per_video)}</li>
-                <li>{move || if plan.watermark { i18n.t().with_watermark } else { i18n.t().no_watermark }}</li>
-                <li>{move || (i18n.t().storage_days)(plan.storage_days)}</li>
-            </ul>
+            <PlanFeatures plan />
             <a class="btn" class:btn-primary=featured href="/billing">{move || i18n.t().choose_plan}</a>
         </article>
+    }
+}
+
+/// A plan's limits as a list (the landing's and the billing page's plan cards).
+#[component]
+pub fn PlanFeatures(plan: Plan) -> impl IntoView {
+    let i18n = use_i18n();
+    let minutes = move || {
+        let t = i18n.t();
+        plan.minutes_per_month.map(t.minutes_per_month).unwrap_or_else(|| t.unlimited_minutes.to_owned())
+    };
+    view! {
+        <ul>
+            <li>{minutes}</li>
+            <li>{move || (i18n.t().clips_per_video)(plan.max_clips_per_video)}</li>
+            <li>{move || if plan.watermark { i18n.t().with_watermark } else { i18n.t().no_watermark }}</li>
+            <li>{move || (i18n.t().storage_days)(plan.storage_days)}</li>
+        </ul>
     }
 }

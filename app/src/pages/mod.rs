@@ -1,10 +1,11 @@
 //! Pages, one module each.
 
 pub mod auth;
+mod billing;
 mod clips;
 mod editor;
 mod keys;
-mod landing;
+pub mod landing;
 mod not_found;
 pub mod section;
 pub mod team;
@@ -13,6 +14,7 @@ mod upload;
 mod videos;
 
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
+pub use billing::BillingPage;
 pub use clips::{ClipPage, ClipsPage};
 pub use editor::EditorPage;
 pub use keys::KeysPage;

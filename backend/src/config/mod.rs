@@ -191,6 +191,54 @@ pub struct LimitsConfig {
     pub demo_per_hour: u32,
 }
 
+/// YooKassa's published notification networks (yookassa.ru/developers/using-api/webhooks).
+pub const YOOKASSA_NETWORKS: &str =
+    "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32";
+
+/// Payments (YooKassa, seed 000 §7–§8).
+#[derive(Clone)]
+pub struct BillingConfig {
+    /// The shop id (`YOOKASSA_SHOP_ID`); without it checkout is hidden with a notice.
+    pub shop_id: Option<String>,
+    /// The shop's secret key (`YOOKASSA_SECRET_KEY`), never logged.
+    pub secret_key: Option<Secret>,
+    /// The API's base URL (`YOOKASSA_API_URL`, `https://api.yookassa.ru/v3`; tests and the simulator point it at the
+    /// testkit fake).
+    pub api_url: String,
+    /// Where notifications are accepted from (`YOOKASSA_WEBHOOK_NETWORKS`, YooKassa's published list by default).
+    pub webhook_networks: Vec<crate::client_ip::Cidr>,
+    /// The price of one extra minute in kopecks (`EXTRA_MINUTE_PRICE_KOPECKS`, 1000: 10 ₽).
+    pub minute_price_kopecks: i64,
+    /// The receipt's VAT code, 1–12 (`RECEIPT_VAT_CODE`, 1: no VAT).
+    pub vat_code: u8,
+    /// The receipt's payment subject (`RECEIPT_PAYMENT_SUBJECT`, `service`).
+    pub payment_subject: String,
+    /// The receipt's payment mode (`RECEIPT_PAYMENT_MODE`, `full_payment`).
+    pub payment_mode: String,
+    /// When the billing cron runs (`BILLING_CRON`, seconds first; daily at 06:00 UTC by default).
+    pub cron: String,
+}
+
+impl BillingConfig {
+    /// Whether checkout works in this deployment.
+    pub fn enabled(&self) -> bool {
+        self.shop_id.is_some() && self.secret_key.is_some()
+    }
+}
+
+impl fmt::Debug for BillingConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BillingConfig")
+            .field("shop_id", &self.shop_id)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field("api_url", &self.api_url)
+            .field("webhook_networks", &self.webhook_networks)
+            .field("minute_price_kopecks", &self.minute_price_kopecks)
+            .field("cron", &self.cron)
+            .finish_non_exhaustive()
+    }
+}
+
 /// VK ID sign-in (OAuth 2.1 with PKCE).
 #[derive(Debug, Clone)]
 pub struct VkConfig {
@@ -421,6 +469,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// VK ID.
     pub vk: VkConfig,
+    /// Payments.
+    pub billing: BillingConfig,
     /// Background jobs.
     pub jobs: JobsConfig,
     /// Speech-to-text.
@@ -749,6 +799,42 @@ pub const PLACEHOLDER_AUTH_SECRETS: &[&str] = &["change-me-to-a-random-string-of
 /// What production refuses to start with: the placeholder secret, test-only escape hatches, and metrics open to the
 /// network (a token, or a loopback bind for both the server and the worker's metrics, is required).
 impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn billing(&self) -> Result<BillingConfig, ConfigError> {
+        let webhook_networks = self
+            .or("YOOKASSA_WEBHOOK_NETWORKS", YOOKASSA_NETWORKS)
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError { var: "YOOKASSA_WEBHOOK_NETWORKS", problem: format!("is malformed: {e}") })?;
+        let vat_code: u8 = self.parse("RECEIPT_VAT_CODE", 1, "a VAT code from 1 to 12")?;
+        if !(1..=12).contains(&vat_code) {
+            return Err(ConfigError { var: "RECEIPT_VAT_CODE", problem: "must be from 1 to 12".into() });
+        }
+        let minute_price_kopecks: i64 = self.parse("EXTRA_MINUTE_PRICE_KOPECKS", 1000, "kopecks, e.g. 1000")?;
+        if minute_price_kopecks <= 0 {
+            return Err(ConfigError { var: "EXTRA_MINUTE_PRICE_KOPECKS", problem: "must be positive".into() });
+        }
+        let cron = self.or("BILLING_CRON", "0 0 6 * * *");
+        cron::Schedule::from_str(&cron)
+            .map_err(|e| ConfigError { var: "BILLING_CRON", problem: format!("is not a cron schedule: {e}") })?;
+        Ok(BillingConfig {
+            shop_id: self.raw("YOOKASSA_SHOP_ID").filter(|s| !s.trim().is_empty()),
+            secret_key: self.raw("YOOKASSA_SECRET_KEY").filter(|s| !s.trim().is_empty()).map(Secret),
+            api_url: self.url(
+                "YOOKASSA_API_URL",
+                self.or("YOOKASSA_API_URL", "https://api.yookassa.ru/v3"),
+                &["http", "https"],
+            )?,
+            webhook_networks,
+            minute_price_kopecks,
+            vat_code,
+            payment_subject: self.or("RECEIPT_PAYMENT_SUBJECT", "service"),
+            payment_mode: self.or("RECEIPT_PAYMENT_MODE", "full_payment"),
+            cron,
+        })
+    }
+
     fn handoff_key(&self, var: &'static str) -> Result<Option<[u8; 32]>, ConfigError> {
         use base64::Engine as _;
         let Some(v) = self.raw(var).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
@@ -899,6 +985,7 @@ impl Config {
             mail: MailConfig { smtp_url, from: r.or("MAIL_FROM", "ClipMaker <no-reply@clipmaker.local>") },
             auth,
             vk,
+            billing: r.billing()?,
             jobs,
             stt: r.stt()?,
             llm: r.llm()?,

@@ -196,6 +196,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    refunds (external_id) {
+        external_id -> Text,
+        payment_id -> Uuid,
+        amount_kopecks -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     subscriptions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -208,6 +217,8 @@ diesel::table! {
         cancel_at_period_end -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        card_title -> Nullable<Text>,
+        reminded_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -228,6 +239,8 @@ diesel::table! {
         confirmation_url -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        failure -> Nullable<Text>,
+        refunded_kopecks -> Int8,
     }
 }
 
@@ -267,6 +280,7 @@ diesel::joinable!(publications -> platform_connections (connection_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(payments -> users (user_id));
 diesel::joinable!(payments -> subscriptions (subscription_id));
+diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(usage_records -> users (user_id));
 diesel::joinable!(usage_records -> videos (video_id));
 
@@ -284,5 +298,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     publications,
     subscriptions,
     payments,
+    refunds,
     usage_records,
 );
