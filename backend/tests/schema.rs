@@ -117,6 +117,7 @@ async fn schema_rs_matches_the_migrated_tables() {
         sql(publications::table.select(publications::all_columns).limit(0)),
         sql(subscriptions::table.select(subscriptions::all_columns).limit(0)),
         sql(payments::table.select(payments::all_columns).limit(0)),
+        sql(refunds::table.select(refunds::all_columns).limit(0)),
         sql(usage_records::table.select(usage_records::all_columns).limit(0)),
     ];
     let db = TestDb::new().await;
