@@ -58,6 +58,8 @@ test('the VK ID button signs in (development simulation) and comes back to the p
   await page.getByTestId('vk-login').click();
   await expect(page).toHaveURL(/\/analytics$/);
   await expect(page.getByTestId('user-email')).toHaveText('vk-demo@clipmaker.local');
+  // The page came back by a full navigation: the button works once it has hydrated.
+  await hydrated(page);
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
 });

@@ -250,14 +250,14 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await startHandle.scrollIntoViewIfNeeded();
   const s0 = Number(await range.getAttribute('data-start'));
   // Outwards when there is room before the clip, inwards otherwise.
-  const dir = s0 > 2 ? -1 : 1;
+  const way = s0 > 2 ? -1 : 1;
   const hb = (await startHandle.boundingBox())!;
   const [hx, hy] = [hb.x + hb.width / 2, hb.y + hb.height / 2];
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: hx, y: hy }] });
-  for (const dx of [5, 10, 15, 20, 25].map((d) => d * dir)) {
+  for (const dx of [5, 10, 15, 20, 25].map((d) => d * way)) {
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: hx + dx, y: hy }] });
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
-  await expect.poll(async () => (Number(await range.getAttribute('data-start')) - s0) * dir).toBeGreaterThan(0.05);
+  await expect.poll(async () => (Number(await range.getAttribute('data-start')) - s0) * way).toBeGreaterThan(0.05);
 });
