@@ -7,8 +7,18 @@
 
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Server-side rendering of the largest page (the clip editor) nests deeply; in unoptimised builds it overflowed
+    // tokio's default 2 MiB worker stacks and aborted the process.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
+        .build()
+        .expect("starting the tokio runtime")
+        .block_on(run())
+}
+
+async fn run() -> ExitCode {
     let config = match backend::process::start() {
         Ok(c) => c,
         Err(code) => return code,
