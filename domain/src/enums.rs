@@ -137,6 +137,11 @@ text_enum!(
 );
 
 text_enum!(
+    /// Whether a platform connection works: `reconnect` once the platform refused its token.
+    ConnectionStatus { Active = "active", Reconnect = "reconnect" }
+);
+
+text_enum!(
     /// A member's role in a team, from most to least powerful.
     TeamRole { Owner = "owner", Admin = "admin", Member = "member", Viewer = "viewer" }
 );
@@ -202,6 +207,7 @@ mod tests {
         round_trips::<ClipStatus>();
         round_trips::<Platform>();
         round_trips::<PublicationStatus>();
+        round_trips::<ConnectionStatus>();
         round_trips::<TeamRole>();
         round_trips::<SubscriptionStatus>();
         round_trips::<PaymentMethod>();

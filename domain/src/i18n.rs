@@ -274,6 +274,34 @@ pub struct Dict {
     pub editor: EditorText,
     /// The billing page and emails.
     pub billing_page: BillingText,
+    /// Settings → Platforms and publishing.
+    pub platforms: PlatformsText,
+}
+
+/// Strings of platform connections and publishing.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct PlatformsText {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub telegram_about: &'static str,
+    /// How to make a bot that may post to a channel.
+    pub telegram_steps: [&'static str; 3],
+    pub token_label: &'static str,
+    pub channel_label: &'static str,
+    pub connect: &'static str,
+    pub connecting: &'static str,
+    pub test: &'static str,
+    pub disconnect: &'static str,
+    pub disconnect_confirm: &'static str,
+    /// (account, where it posts)
+    pub connected_to: fn(&str, &str) -> String,
+    /// Working, needs reconnecting.
+    pub status: [&'static str; 2],
+    /// The platform's words when it refused the token.
+    pub reconnect_note: fn(&str) -> String,
+    /// Why connecting or testing a platform failed, by [`crate::publish::ConnectProblem::index`].
+    pub problems: [&'static str; 5],
 }
 
 /// Strings of the billing page and the billing emails' details.
@@ -1430,6 +1458,33 @@ pub static RU: Dict = Dict {
         steady: "ровный, законченный фрагмент",
         cta: "Подпишитесь, чтобы не пропустить продолжение",
     },
+    platforms: PlatformsText {
+        title: "Платформы",
+        intro: "Подключите площадки, куда публиковать клипы. Токены хранятся на сервере в зашифрованном виде и никогда не показываются снова. В команде площадки подключают владелец и администраторы, публикуют все, кому это разрешено.",
+        telegram_about: "Клипы публикуются в ваш канал от имени вашего бота.",
+        telegram_steps: [
+            "Создайте бота в @BotFather командой /newbot и скопируйте токен.",
+            "Добавьте бота в канал администратором с правом публиковать сообщения.",
+            "Вставьте токен и @имя канала (или ссылку t.me/…) ниже.",
+        ],
+        token_label: "Токен бота",
+        channel_label: "Канал",
+        connect: "Подключить",
+        connecting: "Проверяем бота…",
+        test: "Проверить",
+        disconnect: "Отключить",
+        disconnect_confirm: "Отключить площадку? Токен будет удалён, запланированные публикации на ней не выйдут.",
+        connected_to: |account, target| format!("{account} публикует в {target}"),
+        status: ["работает", "нужно переподключить"],
+        reconnect_note: |why| format!("Платформа отклонила доступ: «{why}». Проверьте бота и подключите его заново."),
+        problems: [
+            "Это не похоже на токен бота. Скопируйте его из @BotFather целиком: цифры, двоеточие и ключ.",
+            "Платформа не приняла токен. Проверьте его или подключите аккаунт заново.",
+            "Канал не найден. Укажите @имя канала или ссылку t.me/… и добавьте бота в канал.",
+            "Нет прав на публикацию. Сделайте бота администратором канала с правом публиковать сообщения.",
+            "Платформа не отвечает. Ничего не изменилось — попробуйте через минуту.",
+        ],
+    },
 };
 
 /// English.
@@ -2023,6 +2078,33 @@ pub static EN: Dict = Dict {
         ],
         steady: "steady, self-contained passage",
         cta: "Follow for more clips like this",
+    },
+    platforms: PlatformsText {
+        title: "Platforms",
+        intro: "Connect the platforms to publish clips to. Tokens are stored encrypted on the server and never shown again. In a team, the owner and admins connect platforms; everyone allowed to publish can post.",
+        telegram_about: "Clips are posted to your channel by your bot.",
+        telegram_steps: [
+            "Create a bot with @BotFather (/newbot) and copy its token.",
+            "Add the bot to your channel as an administrator allowed to post messages.",
+            "Paste the token and the channel's @name (or t.me/… link) below.",
+        ],
+        token_label: "Bot token",
+        channel_label: "Channel",
+        connect: "Connect",
+        connecting: "Checking the bot…",
+        test: "Test",
+        disconnect: "Disconnect",
+        disconnect_confirm: "Disconnect this platform? Its token is deleted and scheduled posts to it will not go out.",
+        connected_to: |account, target| format!("{account} posts to {target}"),
+        status: ["working", "needs reconnecting"],
+        reconnect_note: |why| format!("The platform refused access: “{why}”. Check the bot and connect it again."),
+        problems: [
+            "This does not look like a bot token. Copy the whole token from @BotFather: digits, a colon and the key.",
+            "The platform did not accept the token. Check it or connect the account again.",
+            "Channel not found. Enter the channel's @name or t.me/… link and add the bot to the channel.",
+            "No right to post. Make the bot an administrator of the channel allowed to post messages.",
+            "The platform is not answering. Nothing changed; try again in a minute.",
+        ],
     },
 };
 

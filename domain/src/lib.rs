@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod analysis;
+pub mod analytics;
 pub mod billing;
 pub mod captions;
 pub mod cookie;
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod media;
 pub mod net;
 pub mod plans;
+pub mod publish;
 pub mod teams;
 pub mod timeline;
 pub mod transcript;
