@@ -428,6 +428,8 @@ pub enum ClipEditError {
     Internal(#[from] anyhow::Error),
 }
 
+crate::internal_error_from_db!(ClipEditError);
+
 impl From<AccessError> for ClipEditError {
     fn from(e: AccessError) -> Self {
         match e {
@@ -435,18 +437,6 @@ impl From<AccessError> for ClipEditError {
             AccessError::Denied(Denied::Forbidden) => ClipEditError::Forbidden,
             AccessError::Internal(e) => ClipEditError::Internal(e),
         }
-    }
-}
-
-impl From<diesel::result::Error> for ClipEditError {
-    fn from(e: diesel::result::Error) -> Self {
-        ClipEditError::Internal(e.into())
-    }
-}
-
-impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ClipEditError {
-    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
-        ClipEditError::Internal(anyhow::anyhow!("database pool: {e}"))
     }
 }
 

@@ -1,6 +1,25 @@
 //! I/O shared by the server, the worker and the app's server side: configuration, the database, Redis,
 //! object storage, health checks and telemetry. Services for each feature area are added here as modules.
 
+/// Implements `From` for the database's and the pool's errors on an error enum whose `Internal` variant holds an
+/// [`anyhow::Error`], so `?` works on queries and `state.db.get()` in every service.
+macro_rules! internal_error_from_db {
+    ($error:ident) => {
+        impl From<diesel::result::Error> for $error {
+            fn from(e: diesel::result::Error) -> Self {
+                $error::Internal(e.into())
+            }
+        }
+
+        impl From<diesel_async::pooled_connection::deadpool::PoolError> for $error {
+            fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+                $error::Internal(anyhow::anyhow!("database pool: {e}"))
+            }
+        }
+    };
+}
+pub(crate) use internal_error_from_db;
+
 pub mod accounts;
 pub mod ai;
 pub mod auth;

@@ -162,21 +162,11 @@ pub enum AccessError {
     Internal(#[from] anyhow::Error),
 }
 
+crate::internal_error_from_db!(AccessError);
+
 impl From<Denied> for AccessError {
     fn from(d: Denied) -> Self {
         AccessError::Denied(d)
-    }
-}
-
-impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for AccessError {
-    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
-        AccessError::Internal(anyhow::anyhow!("database pool: {e}"))
-    }
-}
-
-impl From<diesel::result::Error> for AccessError {
-    fn from(e: diesel::result::Error) -> Self {
-        AccessError::Internal(e.into())
     }
 }
 
@@ -224,17 +214,7 @@ pub enum TeamError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<diesel::result::Error> for TeamError {
-    fn from(e: diesel::result::Error) -> Self {
-        TeamError::Internal(e.into())
-    }
-}
-
-impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for TeamError {
-    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
-        TeamError::Internal(anyhow::anyhow!("database pool: {e}"))
-    }
-}
+crate::internal_error_from_db!(TeamError);
 
 /// The caller's membership, or [`TeamError::NotFound`] if they are in no team.
 async fn mine(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Membership, TeamError> {

@@ -73,17 +73,7 @@ pub enum UploadError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<diesel::result::Error> for UploadError {
-    fn from(e: diesel::result::Error) -> Self {
-        UploadError::Internal(e.into())
-    }
-}
-
-impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for UploadError {
-    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
-        UploadError::Internal(anyhow::anyhow!("database pool: {e}"))
-    }
-}
+crate::internal_error_from_db!(UploadError);
 
 /// What the browser needs to send the parts.
 #[derive(Debug, Clone, PartialEq, Eq)]

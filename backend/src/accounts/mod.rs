@@ -69,21 +69,11 @@ pub enum AccountError {
     Internal(#[from] anyhow::Error),
 }
 
+crate::internal_error_from_db!(AccountError);
+
 impl From<EmailError> for AccountError {
     fn from(_: EmailError) -> Self {
         AccountError::InvalidEmail
-    }
-}
-
-impl From<diesel::result::Error> for AccountError {
-    fn from(e: diesel::result::Error) -> Self {
-        AccountError::Internal(e.into())
-    }
-}
-
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for AccountError {
-    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        AccountError::Internal(anyhow::anyhow!("database pool: {e}"))
     }
 }
 

@@ -20,7 +20,7 @@ use domain::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{BillingError, client, item, notify, set_plan, sync_payment, yookassa};
+use super::{BillingError, client, item, notify, past_due, set_plan, sync_payment, yookassa};
 use crate::{
     AppState,
     db::schema::{payments, subscriptions, users},
@@ -141,14 +141,7 @@ async fn handle(state: &AppState, row: &Row, now: DateTime<Utc>, report: &mut Cr
         }
         Renewal::Expire => {
             let mut conn = state.db.get().await?;
-            // The "expired" email is the day's notice: the first reminder follows tomorrow.
-            let n = diesel::update(unchanged)
-                .set((
-                    subscriptions::status.eq(SubscriptionStatus::PastDue.as_str()),
-                    subscriptions::reminded_at.eq(now),
-                ))
-                .execute(&mut conn)
-                .await?;
+            let n = diesel::update(unchanged).set(past_due(now)).execute(&mut conn).await?;
             drop(conn);
             if n == 1 {
                 report.expired += 1;
@@ -266,10 +259,7 @@ async fn charge(
                 .await?;
             diesel::update(subscriptions::table.find(subscription_id))
                 .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
-                .set((
-                    subscriptions::status.eq(SubscriptionStatus::PastDue.as_str()),
-                    subscriptions::reminded_at.eq(now),
-                ))
+                .set(past_due(now))
                 .execute(&mut conn)
                 .await?;
             drop(conn);

@@ -52,17 +52,7 @@ pub enum BillingError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<diesel::result::Error> for BillingError {
-    fn from(e: diesel::result::Error) -> Self {
-        BillingError::Internal(e.into())
-    }
-}
-
-impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for BillingError {
-    fn from(e: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>) -> Self {
-        BillingError::Internal(anyhow::anyhow!("database pool: {e}"))
-    }
-}
+crate::internal_error_from_db!(BillingError);
 
 impl From<ApiError> for BillingError {
     fn from(e: ApiError) -> Self {
@@ -491,6 +481,15 @@ pub(crate) async fn set_plan(conn: &mut AsyncPgConnection, user_id: Uuid, plan: 
     Ok(())
 }
 
+/// The columns that put a subscription past due (an expired, declined or refused renewal). The day's email is the
+/// day's notice, so `reminded_at` is set too and the first grace-period reminder follows tomorrow.
+pub(crate) fn past_due(
+    now: DateTime<Utc>,
+) -> (diesel::dsl::Eq<subscriptions::status, &'static str>, diesel::dsl::Eq<subscriptions::reminded_at, DateTime<Utc>>)
+{
+    (subscriptions::status.eq(SubscriptionStatus::PastDue.as_str()), subscriptions::reminded_at.eq(now))
+}
+
 /// `Mir *4444`.
 fn card_title(m: &yookassa::PaymentMethod) -> String {
     match &m.card {
@@ -515,10 +514,7 @@ async fn cancel_payment(conn: &mut AsyncPgConnection, payment: &yookassa::Paymen
         // A declined renewal: the subscription falls past due (its grace counts from the period's end).
         diesel::update(subscriptions::table.filter(subscriptions::user_id.eq(user_id)))
             .filter(subscriptions::status.eq(SubscriptionStatus::Active.as_str()))
-            .set((
-                subscriptions::status.eq(SubscriptionStatus::PastDue.as_str()),
-                subscriptions::reminded_at.eq(Utc::now()),
-            ))
+            .set(past_due(Utc::now()))
             .execute(conn)
             .await?;
     }
