@@ -51,6 +51,8 @@ pub enum ApiError {
     ClipBusy,
     /// A payment could not be started.
     Billing(domain::billing::BillingProblem),
+    /// A platform could not be connected or tested.
+    Connect(domain::publish::ConnectProblem),
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -101,6 +103,7 @@ impl ApiError {
                     domain::billing::BillingProblem::Refused => b.err_refused.into(),
                 }
             }
+            ApiError::Connect(p) => t.platforms.problems[p.index()].into(),
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -298,6 +301,18 @@ mod ssr {
                 E::NotFound => fail(ApiError::NotFound),
                 E::Unavailable => fail(ApiError::Billing(P::Unavailable)),
                 E::Refused(_) => fail(ApiError::Billing(P::Refused)),
+                E::Internal(e) => internal(e),
+            }
+        }
+    }
+
+    impl From<backend::platforms::ConnectError> for ApiError {
+        fn from(e: backend::platforms::ConnectError) -> Self {
+            use backend::platforms::ConnectError as E;
+            match e {
+                E::NotFound => fail(ApiError::NotFound),
+                E::Forbidden => fail(ApiError::Forbidden),
+                E::Problem(p) => fail(ApiError::Connect(p)),
                 E::Internal(e) => internal(e),
             }
         }
@@ -976,4 +991,54 @@ pub async fn billing_check_payment_status(payment_id: String) -> Result<domain::
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     Ok(backend::billing::check_payment(&state, user, ssr::id(&payment_id)?).await?)
+}
+
+/// The workspace's platform connections (never their tokens).
+#[server(prefix = "/api", endpoint = "platform/list")]
+pub async fn platform_list() -> Result<Vec<domain::publish::Connection>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::platforms::list(&state, user).await?)
+}
+
+/// Connects a platform to the workspace. Telegram: `token` is the bot's token and `target` the channel (`@name`,
+/// a t.me link or a numeric id); the bot must be an administrator allowed to post there.
+#[server(prefix = "/api", endpoint = "platform/connect")]
+pub async fn platform_connect(
+    platform: String,
+    token: String,
+    target: String,
+) -> Result<domain::publish::Connection, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let platform =
+        <domain::Platform as domain::TextEnum>::parse(&platform).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    let budget = backend::ratelimit::Limit::per_hour("platform-connect", 30);
+    ssr::check_rate(&state, &budget, &user.to_string()).await?;
+    match platform {
+        domain::Platform::Telegram => Ok(backend::platforms::connect_telegram(&state, user, &token, &target).await?),
+        _ => Err(ssr::fail(ApiError::BadInput)),
+    }
+}
+
+/// Disconnects a platform from the workspace and deletes its tokens.
+#[server(prefix = "/api", endpoint = "platform/disconnect")]
+pub async fn platform_disconnect(platform: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let platform =
+        <domain::Platform as domain::TextEnum>::parse(&platform).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    Ok(backend::platforms::disconnect(&state, user, platform).await?)
+}
+
+/// Checks a connection with its platform now and records the result (a refused token asks for reconnection).
+#[server(prefix = "/api", endpoint = "platform/test-connection")]
+pub async fn platform_test_connection(platform: String) -> Result<domain::publish::Connection, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let platform =
+        <domain::Platform as domain::TextEnum>::parse(&platform).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    let budget = backend::ratelimit::Limit::per_hour("platform-test", 60);
+    ssr::check_rate(&state, &budget, &user.to_string()).await?;
+    Ok(backend::platforms::test(&state, user, platform).await?)
 }

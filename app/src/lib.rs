@@ -21,8 +21,8 @@ use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
         BillingPage, ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage,
-        NotFound, ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage,
-        VideoPage, VideosPage,
+        NotFound, PlatformsPage, ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage,
+        VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                 // Signed-in pages render after the user is known, so an anonymous visit can be redirected (302).
                 <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/settings/keys") view=KeysPage ssr=SsrMode::Async />
+                <Route path=path!("/settings/platforms") view=PlatformsPage ssr=SsrMode::Async />
                 <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
                 <Route path=path!("/videos") view=VideosPage ssr=SsrMode::Async />
                 <Route path=path!("/videos/:id") view=VideoPage ssr=SsrMode::Async />

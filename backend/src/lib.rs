@@ -35,6 +35,7 @@ pub mod health;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod platforms;
 pub mod process;
 pub mod queue;
 pub mod ratelimit;

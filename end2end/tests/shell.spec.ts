@@ -61,7 +61,7 @@ test('the navigation reaches every section and unknown pages are a 404', async (
 test('the layout fits a 360 px wide phone without horizontal scrolling', async ({ page, request, baseURL }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   await signUpAndLogIn(page, request, baseURL!);
-  for (const path of ['/', '/videos', '/login', '/settings/profile', '/billing']) {
+  for (const path of ['/', '/videos', '/login', '/settings/profile', '/billing', '/settings/platforms']) {
     await page.goto(path);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     // On failure, name the elements that stick out.

@@ -16,3 +16,12 @@ pub async fn set_plan(config: &Config, email: &str, plan: &str) -> anyhow::Resul
     println!("{} is now on the {} plan", email.as_str(), plan.as_str());
     Ok(())
 }
+
+/// `server admin reseal-tokens`: reseals every platform token under the current key after a rotation
+/// (`docs/publishing.md`). Fails, naming how many, when some token opens under neither configured key.
+pub async fn reseal_tokens(config: &Config) -> anyhow::Result<()> {
+    let db = backend::db::pool(&config.database.url, 1)?;
+    let moved = backend::platforms::reseal_all(&db, &config.platforms).await?;
+    println!("{moved} platform connections resealed under key {}", config.platforms.current.0);
+    Ok(())
+}

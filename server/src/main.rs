@@ -3,7 +3,8 @@
 //! - `server` serves the app (migrating first).
 //! - `server prepare` runs migrations and creates the bucket, then exits (used by `scripts/dev` and deploys).
 //! - `server admin set-plan EMAIL PLAN` sets a user's plan (`free`, `start`, `pro`, `business`) for development,
-//!   tests and support, until billing does it.
+//!   tests and support.
+//! - `server admin reseal-tokens` reseals platform tokens under the current `PLATFORM_TOKEN_KEY` after a rotation.
 
 use std::process::ExitCode;
 
@@ -30,8 +31,10 @@ async fn run() -> ExitCode {
             let args: Vec<String> = std::env::args().skip(2).collect();
             match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                 ["set-plan", email, plan] => server::admin::set_plan(&config, email, plan).await,
+                ["reseal-tokens"] => server::admin::reseal_tokens(&config).await,
                 _ => {
                     eprintln!("usage: server admin set-plan EMAIL PLAN   (PLAN: free, start, pro, business)");
+                    eprintln!("       server admin reseal-tokens         (after rotating PLATFORM_TOKEN_KEY)");
                     return ExitCode::from(2);
                 }
             }

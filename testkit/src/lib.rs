@@ -14,6 +14,7 @@ mod db;
 mod fake;
 pub mod fake_llm;
 pub mod fake_stt;
+pub mod fake_telegram;
 pub mod fake_vk;
 pub mod fake_yookassa;
 pub mod logs;

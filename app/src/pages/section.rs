@@ -146,6 +146,7 @@ pub fn SectionPage(section: Section) -> impl IntoView {
                                 view! {
                                     <a class="btn" href="/settings/profile">{move || i18n.t().auth.profile_title}</a>
                                     <a class="btn" href="/settings/keys" data-testid="settings-keys">{move || i18n.t().keys.title}</a>
+                                    <a class="btn" href="/settings/platforms" data-testid="settings-platforms">{move || i18n.t().platforms.title}</a>
                                 }
                             })}
                     </div>

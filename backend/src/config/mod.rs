@@ -140,6 +140,30 @@ impl fmt::Debug for AuthConfig {
     }
 }
 
+/// Platform connections (issue 22): the keys platform tokens are sealed under at rest. See `docs/publishing.md`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PlatformsConfig {
+    /// The current key (`PLATFORM_TOKEN_KEY`, 32 bytes base64; derived from `AUTH_SECRET` when unset) and its id
+    /// (`PLATFORM_TOKEN_KEY_ID`, 1), stored with every sealed token.
+    pub current: (i32, [u8; 32]),
+    /// The key before the last rotation (`PLATFORM_TOKEN_PREVIOUS_KEY`, id `PLATFORM_TOKEN_PREVIOUS_KEY_ID`): tokens
+    /// sealed under it still open, and `server admin reseal-tokens` moves them to the current key.
+    pub previous: Option<(i32, [u8; 32])>,
+    /// The Telegram Bot API (`TELEGRAM_API_URL`, `https://api.telegram.org`; tests and the simulator point it at a
+    /// fake).
+    pub telegram_api_url: String,
+}
+
+impl fmt::Debug for PlatformsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformsConfig")
+            .field("current", &(self.current.0, "***"))
+            .field("previous", &self.previous.map(|(id, _)| (id, "***")))
+            .field("telegram_api_url", &self.telegram_api_url)
+            .finish()
+    }
+}
+
 /// The key hand-off (issue 19): the X25519 key pair browsers seal a job's keys to. See `docs/vault.md`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HandoffConfig {
@@ -483,6 +507,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// The key hand-off.
     pub handoff: HandoffConfig,
+    /// Platform connections.
+    pub platforms: PlatformsConfig,
     /// How long a health check waits for each dependency.
     pub health_timeout: Duration,
 }
@@ -835,7 +861,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         })
     }
 
-    fn handoff_key(&self, var: &'static str) -> Result<Option<[u8; 32]>, ConfigError> {
+    fn key32(&self, var: &'static str) -> Result<Option<[u8; 32]>, ConfigError> {
         use base64::Engine as _;
         let Some(v) = self.raw(var).filter(|v| !v.trim().is_empty()) else { return Ok(None) };
         let v = v.trim();
@@ -851,9 +877,43 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             })
     }
 
+    fn platforms(&self, auth_secret: &str) -> Result<PlatformsConfig, ConfigError> {
+        use sha2::Digest as _;
+        let current = match self.key32("PLATFORM_TOKEN_KEY")? {
+            Some(k) => k,
+            None => {
+                sha2::Sha256::digest([b"clipmaker-platform-token-key-v1|".as_slice(), auth_secret.as_bytes()].concat())
+                    .into()
+            }
+        };
+        let current_id: i32 = self.parse("PLATFORM_TOKEN_KEY_ID", 1, "a key id")?;
+        let previous = match self.key32("PLATFORM_TOKEN_PREVIOUS_KEY")? {
+            None => None,
+            Some(key) => {
+                let id: i32 = self.parse("PLATFORM_TOKEN_PREVIOUS_KEY_ID", current_id - 1, "a key id")?;
+                if id == current_id {
+                    return Err(ConfigError {
+                        var: "PLATFORM_TOKEN_PREVIOUS_KEY_ID",
+                        problem: "must differ from PLATFORM_TOKEN_KEY_ID".into(),
+                    });
+                }
+                Some((id, key))
+            }
+        };
+        Ok(PlatformsConfig {
+            current: (current_id, current),
+            previous,
+            telegram_api_url: self.url(
+                "TELEGRAM_API_URL",
+                self.or("TELEGRAM_API_URL", "https://api.telegram.org"),
+                &["http", "https"],
+            )?,
+        })
+    }
+
     fn handoff(&self, auth_secret: &str) -> Result<HandoffConfig, ConfigError> {
         use sha2::Digest as _;
-        let current = match self.handoff_key("HANDOFF_KEY")? {
+        let current = match self.key32("HANDOFF_KEY")? {
             Some(k) => k,
             None => {
                 sha2::Sha256::digest([b"clipmaker-handoff-key-v1|".as_slice(), auth_secret.as_bytes()].concat()).into()
@@ -865,7 +925,7 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
         }
         Ok(HandoffConfig {
             current,
-            previous: self.handoff_key("HANDOFF_PREVIOUS_KEY")?,
+            previous: self.key32("HANDOFF_PREVIOUS_KEY")?,
             ttl: Duration::from_secs(hours * 3600),
         })
     }
@@ -954,6 +1014,7 @@ impl Config {
         };
 
         let handoff = r.handoff(&auth.secret)?;
+        let platforms = r.platforms(&auth.secret)?;
         let health_ms: u64 = r.parse("HEALTH_TIMEOUT_MS", 2000, "milliseconds")?;
         let jobs = r.jobs()?;
         let trusted_proxies = crate::client_ip::TrustedProxies::parse(&r.or("TRUSTED_PROXIES", ""))
@@ -992,6 +1053,7 @@ impl Config {
             render: r.render()?,
             limits: r.limits()?,
             handoff,
+            platforms,
             health_timeout: Duration::from_millis(health_ms),
         })
     }

@@ -171,6 +171,22 @@ diesel::table! {
         expires_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        team_id -> Nullable<Uuid>,
+        target_id -> Text,
+        target_name -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    publication_stats (publication_id, taken_at) {
+        publication_id -> Uuid,
+        taken_at -> Timestamptz,
+        views -> Int8,
+        likes -> Int8,
+        shares -> Int8,
+        comments -> Int8,
     }
 }
 
@@ -192,6 +208,12 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        user_id -> Nullable<Uuid>,
+        title -> Text,
+        body -> Text,
+        idempotency_key -> Nullable<Text>,
+        attempts -> Int4,
+        comments -> Int8,
     }
 }
 
@@ -275,8 +297,11 @@ diesel::joinable!(transcripts -> videos (video_id));
 diesel::joinable!(clips -> videos (video_id));
 diesel::joinable!(clips -> users (user_id));
 diesel::joinable!(platform_connections -> users (user_id));
+diesel::joinable!(platform_connections -> teams (team_id));
+diesel::joinable!(publication_stats -> publications (publication_id));
 diesel::joinable!(publications -> clips (clip_id));
 diesel::joinable!(publications -> platform_connections (connection_id));
+diesel::joinable!(publications -> users (user_id));
 diesel::joinable!(subscriptions -> users (user_id));
 diesel::joinable!(payments -> users (user_id));
 diesel::joinable!(payments -> subscriptions (subscription_id));
@@ -296,6 +321,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     clips,
     platform_connections,
     publications,
+    publication_stats,
     subscriptions,
     payments,
     refunds,

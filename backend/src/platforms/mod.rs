@@ -1,0 +1,411 @@
+//! Publishing to platforms (issue 22): platform connections and their sealed tokens, and the platforms' clients.
+//!
+//! A connection belongs to a workspace: the caller's team (connected and disconnected by its owner and admins, used
+//! by everyone who may publish) or the caller alone outside any team. One connection per platform per workspace;
+//! connecting again replaces it. Tokens are checked with the platform before they are stored, sealed at rest
+//! ([`tokens`]), and never leave the server.
+
+pub mod telegram;
+pub mod tokens;
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    BoolExpressionMethods as _, BoxableExpression, ExpressionMethods as _, OptionalExtension as _,
+    PgExpressionMethods as _, QueryDsl as _, pg::Pg, sql_types::Bool,
+};
+use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
+use domain::{
+    Action, ConnectionStatus, Platform, TextEnum as _,
+    publish::{ConnectProblem, Connection, Refusal},
+};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    db::schema::platform_connections,
+    teams::{self, Actor},
+};
+use tokens::{SealedToken, TokenKind};
+
+/// A platform's answer that was not a success.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    /// The platform refused the call; what to do is in `refusal`.
+    #[error("the platform refused: {message}")]
+    Refused {
+        /// Retry, reconnect, or give up.
+        refusal: Refusal,
+        /// The platform's own words.
+        message: String,
+    },
+    /// No answer (connection refused, timeout).
+    #[error("the platform did not answer: {0}")]
+    Unreachable(String),
+    /// An answer that is not in the platform's documented shape.
+    #[error("the platform's reply is malformed: {0}")]
+    Malformed(String),
+}
+
+impl PlatformError {
+    /// A refusal with the platform's message.
+    pub fn refused(refusal: Refusal, message: impl Into<String>) -> PlatformError {
+        PlatformError::Refused { refusal, message: message.into() }
+    }
+
+    /// What the settings page says about it, when the call was about `target` (a chat or community) or not.
+    fn problem(&self, about_target: bool) -> ConnectProblem {
+        match self {
+            PlatformError::Refused { refusal: Refusal::Reconnect, .. } => ConnectProblem::TokenRefused,
+            PlatformError::Refused { refusal: Refusal::NoRights, .. } => ConnectProblem::CannotPost,
+            PlatformError::Refused { refusal: Refusal::Rejected, .. } if about_target => ConnectProblem::TargetNotFound,
+            _ => ConnectProblem::Unavailable,
+        }
+    }
+}
+
+/// Why a connection request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// No such connection in the caller's workspace.
+    #[error("not found")]
+    NotFound,
+    /// The caller's team role does not manage platforms.
+    #[error("your team role does not allow this")]
+    Forbidden,
+    /// The token or target did not pass, for the reason given.
+    #[error("the connection failed: {0:?}")]
+    Problem(ConnectProblem),
+    /// Anything else.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+crate::internal_error_from_db!(ConnectError);
+
+/// The row's workspace key: the team's id, or the user's outside a team (what sealed tokens are bound to).
+fn owner_key(actor: &Actor) -> Uuid {
+    actor.team.map_or(actor.user_id, |m| m.team_id)
+}
+
+/// The columns a [`Connection`] is made of (never the tokens).
+const SHOWN: (
+    platform_connections::id,
+    platform_connections::platform,
+    platform_connections::account_name,
+    platform_connections::target_name,
+    platform_connections::status,
+    platform_connections::error,
+    platform_connections::created_at,
+) = (
+    platform_connections::id,
+    platform_connections::platform,
+    platform_connections::account_name,
+    platform_connections::target_name,
+    platform_connections::status,
+    platform_connections::error,
+    platform_connections::created_at,
+);
+
+type Row = (Uuid, String, String, String, String, Option<String>, DateTime<Utc>);
+
+fn view((id, platform, account, target, status, error, created): Row) -> anyhow::Result<Connection> {
+    Ok(Connection {
+        id: id.to_string(),
+        platform: Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?,
+        account,
+        target,
+        status: ConnectionStatus::parse(&status).map_err(|e| anyhow::anyhow!("{e}"))?,
+        error,
+        connected_at: created.timestamp(),
+    })
+}
+
+/// The caller's workspace's connections.
+pub async fn list(state: &AppState, user_id: Uuid) -> Result<Vec<Connection>, ConnectError> {
+    let actor = teams::actor(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    let rows: Vec<Row> = platform_connections::table
+        .filter(mine(&actor))
+        .select(SHOWN)
+        .order(platform_connections::platform)
+        .load(&mut conn)
+        .await?;
+    Ok(rows.into_iter().map(view).collect::<anyhow::Result<_>>()?)
+}
+
+async fn managing(state: &AppState, user_id: Uuid) -> Result<Actor, ConnectError> {
+    let actor = teams::actor(state, user_id).await?;
+    if !actor.may_here(Action::ManagePlatforms) {
+        return Err(ConnectError::Forbidden);
+    }
+    Ok(actor)
+}
+
+/// What a connection stores once its token has passed.
+struct Verified {
+    platform: Platform,
+    account_id: String,
+    account_name: String,
+    target_id: String,
+    target_name: String,
+    access: String,
+}
+
+/// Seals the tokens and writes the workspace's connection for the platform, replacing any earlier one.
+async fn store(state: &AppState, actor: &Actor, v: Verified) -> Result<Connection, ConnectError> {
+    let sealed = tokens::seal(
+        &state.config.platforms,
+        &tokens::context(owner_key(actor), v.platform, TokenKind::Access),
+        &v.access,
+    );
+    let mut conn = state.db.get().await?;
+    // The unique index is on an expression, which diesel's ON CONFLICT cannot name: delete, then insert, in one
+    // transaction (a concurrent connect of the same platform fails on the index instead of adding a second row).
+    let row: Row = conn
+        .transaction::<_, ConnectError, _>(async |conn| {
+            delete_mine(conn, actor, v.platform).await?;
+            Ok(diesel::insert_into(platform_connections::table)
+                .values((
+                    platform_connections::user_id.eq(actor.user_id),
+                    platform_connections::team_id.eq(actor.team.map(|m| m.team_id)),
+                    platform_connections::platform.eq(v.platform.as_str()),
+                    platform_connections::account_id.eq(&v.account_id),
+                    platform_connections::account_name.eq(&v.account_name),
+                    platform_connections::target_id.eq(&v.target_id),
+                    platform_connections::target_name.eq(&v.target_name),
+                    platform_connections::access_token_encrypted.eq(&sealed.data),
+                    platform_connections::nonce.eq(&sealed.nonce),
+                    platform_connections::key_version.eq(sealed.key_id),
+                ))
+                .returning(SHOWN)
+                .get_result(conn)
+                .await?)
+        })
+        .await?;
+    tracing::info!(user_id = %actor.user_id, platform = v.platform.as_str(), "platform connected");
+    Ok(view(row)?)
+}
+
+/// The connections of the caller's workspace: the team's, or their own outside any team.
+fn mine(actor: &Actor) -> Box<dyn BoxableExpression<platform_connections::table, Pg, SqlType = Bool>> {
+    match actor.team {
+        Some(m) => Box::new(platform_connections::team_id.is_not_distinct_from(m.team_id)),
+        None => Box::new(platform_connections::team_id.is_null().and(platform_connections::user_id.eq(actor.user_id))),
+    }
+}
+
+/// Deletes the workspace's connection to `platform`; returns how many rows went (0 or 1).
+async fn delete_mine(
+    conn: &mut diesel_async::AsyncPgConnection,
+    actor: &Actor,
+    platform: Platform,
+) -> diesel::QueryResult<usize> {
+    diesel::delete(
+        platform_connections::table.filter(mine(actor)).filter(platform_connections::platform.eq(platform.as_str())),
+    )
+    .execute(conn)
+    .await
+}
+
+/// The workspace's connection to `platform`: its id, where it posts, and its sealed access token.
+async fn load_mine(
+    conn: &mut diesel_async::AsyncPgConnection,
+    actor: &Actor,
+    platform: Platform,
+) -> diesel::QueryResult<Option<(Uuid, String, SealedToken)>> {
+    type Sealed = (Uuid, String, Vec<u8>, Vec<u8>, i32);
+    let row: Option<Sealed> = platform_connections::table
+        .filter(mine(actor))
+        .filter(platform_connections::platform.eq(platform.as_str()))
+        .select((
+            platform_connections::id,
+            platform_connections::target_id,
+            platform_connections::access_token_encrypted,
+            platform_connections::nonce,
+            platform_connections::key_version,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(id, target, data, nonce, key_id)| (id, target, SealedToken { data, nonce, key_id })))
+}
+
+/// Connects a Telegram bot to a channel: the token must be the bot's (`getMe`), the channel must exist (`getChat`)
+/// and the bot must be an administrator allowed to post there (`getChatMember`).
+pub async fn connect_telegram(
+    state: &AppState,
+    user_id: Uuid,
+    bot_token: &str,
+    channel: &str,
+) -> Result<Connection, ConnectError> {
+    let actor = managing(state, user_id).await?;
+    let token = bot_token.trim();
+    if !domain::publish::telegram_token_ok(token) {
+        return Err(ConnectError::Problem(ConnectProblem::BadToken));
+    }
+    let Some(chat) = domain::publish::telegram_channel(channel) else {
+        return Err(ConnectError::Problem(ConnectProblem::TargetNotFound));
+    };
+    let api = telegram::Telegram::new(&state.config.platforms.telegram_api_url);
+    let bot = api.get_me(token).await.map_err(|e| ConnectError::Problem(e.problem(false)))?;
+    let found = api.get_chat(token, &chat).await.map_err(|e| ConnectError::Problem(e.problem(true)))?;
+    let target_id = found.id.to_string();
+    let member =
+        api.get_chat_member(token, &target_id, bot.id).await.map_err(|e| ConnectError::Problem(e.problem(true)))?;
+    if !member.may_post() {
+        return Err(ConnectError::Problem(ConnectProblem::CannotPost));
+    }
+    let account_name = bot.username.map_or(bot.first_name, |u| format!("@{u}"));
+    let target_name = match (found.username, found.title) {
+        (Some(u), _) => format!("@{u}"),
+        (None, Some(t)) => t,
+        (None, None) => target_id.clone(),
+    };
+    store(
+        state,
+        &actor,
+        Verified {
+            platform: Platform::Telegram,
+            account_id: bot.id.to_string(),
+            account_name,
+            target_id,
+            target_name,
+            access: token.to_owned(),
+        },
+    )
+    .await
+}
+
+/// Removes the workspace's connection to `platform` and its tokens.
+pub async fn disconnect(state: &AppState, user_id: Uuid, platform: Platform) -> Result<(), ConnectError> {
+    let actor = managing(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    match delete_mine(&mut conn, &actor, platform).await? {
+        0 => Err(ConnectError::NotFound),
+        _ => {
+            tracing::info!(%user_id, platform = platform.as_str(), "platform disconnected");
+            Ok(())
+        }
+    }
+}
+
+/// Records what a call with the connection's token taught: `Ok` marks it working, a refused token marks it as
+/// needing reconnection (with the platform's words). Other failures change nothing.
+pub async fn record_health(
+    state: &AppState,
+    connection: Uuid,
+    outcome: &Result<(), PlatformError>,
+) -> anyhow::Result<()> {
+    let (status, error) = match outcome {
+        Ok(()) => (ConnectionStatus::Active, None),
+        Err(PlatformError::Refused { refusal: Refusal::Reconnect | Refusal::NoRights, message }) => {
+            (ConnectionStatus::Reconnect, Some(message.clone()))
+        }
+        Err(_) => return Ok(()),
+    };
+    let mut conn = state.db.get().await?;
+    diesel::update(platform_connections::table.find(connection))
+        .set((platform_connections::status.eq(status.as_str()), platform_connections::error.eq(error)))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Checks the workspace's connection to `platform` with the platform now (for Telegram: the token and the bot's
+/// right to post), records the result, and returns the connection as it stands.
+pub async fn test(state: &AppState, user_id: Uuid, platform: Platform) -> Result<Connection, ConnectError> {
+    let actor = teams::actor(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    let Some((id, target, sealed)) = load_mine(&mut conn, &actor, platform).await? else {
+        return Err(ConnectError::NotFound);
+    };
+    drop(conn);
+    let token = tokens::open(
+        &state.config.platforms,
+        &tokens::context(owner_key(&actor), platform, TokenKind::Access),
+        &sealed,
+    )
+    .map_err(|e| anyhow::anyhow!("connection {id}: {e}"))?;
+    let outcome = match platform {
+        Platform::Telegram => {
+            let api = telegram::Telegram::new(&state.config.platforms.telegram_api_url);
+            match api.get_me(&token).await {
+                Ok(bot) => match api.get_chat_member(&token, &target, bot.id).await {
+                    Ok(m) if m.may_post() => Ok(()),
+                    Ok(_) => Err(PlatformError::refused(Refusal::NoRights, "the bot may not post to the channel")),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            }
+        }
+        _ => return Err(ConnectError::NotFound),
+    };
+    record_health(state, id, &outcome).await?;
+    match &outcome {
+        // Recorded on the connection: the page shows it with the reconnect prompt.
+        Ok(()) | Err(PlatformError::Refused { refusal: Refusal::Reconnect | Refusal::NoRights, .. }) => {}
+        Err(e) => return Err(ConnectError::Problem(e.problem(false))),
+    }
+    let all = list(state, user_id).await?;
+    all.into_iter().find(|c| c.platform == platform).ok_or(ConnectError::NotFound)
+}
+
+/// Reseals every token sealed under an older key with the current one (after a key rotation, see
+/// `docs/publishing.md`); returns how many tokens moved. A token that opens under neither key is left as it is and
+/// counted in the error.
+pub async fn reseal_all(db: &crate::db::DbPool, config: &crate::config::PlatformsConfig) -> anyhow::Result<usize> {
+    type Sealed = (Uuid, Option<Uuid>, Uuid, String, Vec<u8>, Vec<u8>, i32, Option<Vec<u8>>, Option<Vec<u8>>);
+    let mut conn = db.get().await?;
+    let rows: Vec<Sealed> = platform_connections::table
+        .filter(platform_connections::key_version.ne(config.current.0))
+        .select((
+            platform_connections::id,
+            platform_connections::team_id,
+            platform_connections::user_id,
+            platform_connections::platform,
+            platform_connections::access_token_encrypted,
+            platform_connections::nonce,
+            platform_connections::key_version,
+            platform_connections::refresh_token_encrypted,
+            platform_connections::refresh_nonce,
+        ))
+        .load(&mut conn)
+        .await?;
+    let (mut moved, mut failed) = (0, 0);
+    for (id, team, user, platform, data, nonce, key_id, refresh, refresh_nonce) in rows {
+        let platform = Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let owner = team.unwrap_or(user);
+        let reseal = |kind, data, nonce| -> Result<SealedToken, tokens::TokenError> {
+            let ctx = tokens::context(owner, platform, kind);
+            let token = tokens::open(config, &ctx, &SealedToken { data, nonce, key_id })?;
+            Ok(tokens::seal(config, &ctx, &token))
+        };
+        let access = reseal(TokenKind::Access, data, nonce);
+        let refresh = match (refresh, refresh_nonce) {
+            (Some(d), Some(n)) => Some(reseal(TokenKind::Refresh, d, n)),
+            _ => None,
+        };
+        match (access, refresh.transpose()) {
+            (Ok(a), Ok(r)) => {
+                diesel::update(platform_connections::table.find(id))
+                    .filter(platform_connections::key_version.eq(key_id))
+                    .set((
+                        platform_connections::access_token_encrypted.eq(a.data),
+                        platform_connections::nonce.eq(a.nonce),
+                        platform_connections::key_version.eq(a.key_id),
+                        platform_connections::refresh_token_encrypted.eq(r.as_ref().map(|r| r.data.clone())),
+                        platform_connections::refresh_nonce.eq(r.map(|r| r.nonce)),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+                moved += 1;
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(connection = %id, error = %e, "a platform token could not be resealed");
+                failed += 1;
+            }
+        }
+    }
+    anyhow::ensure!(failed == 0, "{failed} connections could not be resealed (their key is gone); {moved} were");
+    Ok(moved)
+}

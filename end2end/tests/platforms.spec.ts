@@ -1,0 +1,41 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, signUpAndLogIn } from './helpers';
+
+// Settings → Platforms against the platform simulator that scripts/test starts (testkit's fake-platforms): its fake
+// Telegram Bot API knows one bot (the token below) that administers @clipmaker_test.
+const BOT_TOKEN = '7000000001:AAFakeBotTokenForClipMakerTests-123';
+
+test('connect a Telegram channel, test it and disconnect it', async ({ page, request, baseURL }) => {
+  await signUpAndLogIn(page, request, baseURL!);
+  await page.goto('/settings');
+  await page.getByTestId('settings-platforms').click();
+  await page.waitForURL(/\/settings\/platforms$/);
+  await hydrated(page);
+  const card = page.getByTestId('platform-telegram');
+  await expect(card).toHaveAttribute('data-status', 'none');
+
+  // A channel the bot is not in: the page says what to do, nothing is connected.
+  await page.getByTestId('telegram-token').fill(BOT_TOKEN);
+  await page.getByTestId('telegram-channel').fill('@somebody_elses');
+  await page.getByTestId('telegram-connect').click();
+  await expect(page.getByTestId('platform-error')).toContainText('Канал не найден');
+  await expect(card).toHaveAttribute('data-status', 'none');
+
+  await page.getByTestId('telegram-channel').fill('https://t.me/clipmaker_test');
+  await page.getByTestId('telegram-connect').click();
+  await expect(card).toHaveAttribute('data-status', 'active');
+  await expect(page.getByTestId('telegram-connected')).toContainText('@clipmaker_test_bot');
+  await expect(page.getByTestId('telegram-connected')).toContainText('@clipmaker_test');
+  // The token is never shown again, not even in the page's source.
+  await expect(page.getByTestId('telegram-form')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  expect(await page.content()).not.toContain(BOT_TOKEN.split(':')[1]);
+
+  await page.getByTestId('telegram-test').click();
+  await expect(card).toHaveAttribute('data-status', 'active');
+  page.once('dialog', (d) => d.accept());
+  await page.getByTestId('telegram-disconnect').click();
+  await expect(card).toHaveAttribute('data-status', 'none');
+  await expect(page.getByTestId('telegram-form')).toBeVisible();
+});
