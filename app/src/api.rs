@@ -53,6 +53,8 @@ pub enum ApiError {
     Billing(domain::billing::BillingProblem),
     /// A platform could not be connected or tested.
     Connect(domain::publish::ConnectProblem),
+    /// A clip could not be published.
+    Publish(domain::publish::PublishProblem),
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -104,6 +106,7 @@ impl ApiError {
                 }
             }
             ApiError::Connect(p) => t.platforms.problems[p.index()].into(),
+            ApiError::Publish(p) => t.platforms.publish_problems[p.index()].into(),
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -313,6 +316,19 @@ mod ssr {
                 E::NotFound => fail(ApiError::NotFound),
                 E::Forbidden => fail(ApiError::Forbidden),
                 E::Problem(p) => fail(ApiError::Connect(p)),
+                E::Internal(e) => internal(e),
+            }
+        }
+    }
+
+    impl From<backend::publish::PublishError> for ApiError {
+        fn from(e: backend::publish::PublishError) -> Self {
+            use backend::publish::PublishError as E;
+            match e {
+                E::NotFound => fail(ApiError::NotFound),
+                E::Forbidden => fail(ApiError::Forbidden),
+                E::BadInput => fail(ApiError::BadInput),
+                E::Problem(p) => fail(ApiError::Publish(p)),
                 E::Internal(e) => internal(e),
             }
         }
@@ -1041,4 +1057,40 @@ pub async fn platform_test_connection(platform: String) -> Result<domain::publis
     let budget = backend::ratelimit::Limit::per_hour("platform-test", 60);
     ssr::check_rate(&state, &budget, &user.to_string()).await?;
     Ok(backend::platforms::test(&state, user, platform).await?)
+}
+
+/// Publishes a ready clip: `targets` is a JSON list of [`domain::publish::PublishTarget`] (platform and text), `at`
+/// the Unix time to publish at (empty: now). Returns the publications created.
+#[server(prefix = "/api", endpoint = "publish/publish")]
+pub async fn publish_publish(
+    clip_id: String,
+    targets: String,
+    at: Option<i64>,
+) -> Result<Vec<domain::publish::PublicationView>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let clip = ssr::id(&clip_id)?;
+    let targets: Vec<domain::publish::PublishTarget> =
+        serde_json::from_str(&targets).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    let budget = backend::ratelimit::Limit::per_hour("publish", 120);
+    ssr::check_rate(&state, &budget, &user.to_string()).await?;
+    Ok(backend::publish::publish(&state, user, clip, &targets, at, chrono::Utc::now()).await?)
+}
+
+/// A clip's publications with their status, link and error, newest first.
+#[server(prefix = "/api", endpoint = "publish/status")]
+pub async fn publish_status(clip_id: String) -> Result<Vec<domain::publish::PublicationView>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::publish::status(&state, user, ssr::id(&clip_id)?).await?)
+}
+
+/// Tries a clip's latest failed publication on `platform` again.
+#[server(prefix = "/api", endpoint = "publish/retry")]
+pub async fn publish_retry(clip_id: String, platform: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let platform =
+        <domain::Platform as domain::TextEnum>::parse(&platform).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    Ok(backend::publish::retry(&state, user, ssr::id(&clip_id)?, platform).await?)
 }

@@ -115,6 +115,19 @@ impl Job for BillingCron {
     const QUEUE: QueueName = QueueName::BillingCron;
 }
 
+/// Posts one publication to its platform ([`crate::publish::run`]); its subject is the publication, so one job at a
+/// time works on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishClip {
+    /// The publication.
+    pub publication_id: Uuid,
+}
+
+impl Job for PublishClip {
+    const NAME: &'static str = "publish";
+    const QUEUE: QueueName = QueueName::Publish;
+}
+
 #[cfg(test)]
 mod tests {
     use domain::Lang;

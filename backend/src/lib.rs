@@ -37,6 +37,7 @@ pub mod mail;
 pub mod metrics;
 pub mod platforms;
 pub mod process;
+pub mod publish;
 pub mod queue;
 pub mod ratelimit;
 pub mod redact;

@@ -302,6 +302,26 @@ pub struct PlatformsText {
     pub reconnect_note: fn(&str) -> String,
     /// Why connecting or testing a platform failed, by [`crate::publish::ConnectProblem::index`].
     pub problems: [&'static str; 5],
+    /// Why a publish request was refused, by [`crate::publish::PublishProblem::index`].
+    pub publish_problems: [&'static str; 6],
+    /// What a publication says when a file is over the platform's upload limit (the limit in MB).
+    pub too_large: fn(u64) -> String,
+    /// What a publication says when its platform connection is gone.
+    pub disconnected: &'static str,
+    pub publish_heading: &'static str,
+    pub publish_to: &'static str,
+    pub post_title: &'static str,
+    pub post_description: &'static str,
+    pub post_hashtags: &'static str,
+    /// The schedule field (empty: now).
+    pub post_when: &'static str,
+    pub publish_now: &'static str,
+    pub schedule: &'static str,
+    pub manage_platforms: &'static str,
+    /// Scheduled, publishing, published, failed, cancelled.
+    pub publication_status: [&'static str; 5],
+    pub open_post: &'static str,
+    pub retry: &'static str,
 }
 
 /// Strings of the billing page and the billing emails' details.
@@ -1484,6 +1504,30 @@ pub static RU: Dict = Dict {
             "Нет прав на публикацию. Сделайте бота администратором канала с правом публиковать сообщения.",
             "Платформа не отвечает. Ничего не изменилось — попробуйте через минуту.",
         ],
+        publish_problems: [
+            "Клип ещё не готов: дождитесь окончания рендера.",
+            "Площадка не подключена. Подключите её в Настройки → Платформы.",
+            "Площадка требует переподключения. Откройте Настройки → Платформы.",
+            "У Дзена нет API загрузки: скачайте файл и текст и опубликуйте вручную.",
+            "Это время уже прошло. Выберите время в будущем.",
+            "Запланировать можно не дальше чем на 90 дней вперёд.",
+        ],
+        too_large: |mb| {
+            format!("Файл больше {mb} МБ — столько принимает площадка. Сократите клип или опубликуйте его вручную.")
+        },
+        disconnected: "Площадка отключена. Подключите её снова и повторите публикацию.",
+        publish_heading: "Публикация",
+        publish_to: "Куда:",
+        post_title: "Заголовок",
+        post_description: "Описание",
+        post_hashtags: "Хештеги",
+        post_when: "Когда (пусто — сейчас)",
+        publish_now: "Опубликовать",
+        schedule: "Запланировать",
+        manage_platforms: "Подключить площадки",
+        publication_status: ["запланировано", "публикуется", "опубликовано", "ошибка", "отменено"],
+        open_post: "Открыть пост",
+        retry: "Повторить",
     },
 };
 
@@ -2105,6 +2149,30 @@ pub static EN: Dict = Dict {
             "No right to post. Make the bot an administrator of the channel allowed to post messages.",
             "The platform is not answering. Nothing changed; try again in a minute.",
         ],
+        publish_problems: [
+            "The clip is not ready yet: wait for its render to finish.",
+            "This platform is not connected. Connect it in Settings → Platforms.",
+            "This platform needs reconnecting. Open Settings → Platforms.",
+            "Dzen has no upload API: download the file and the text and post them by hand.",
+            "That time has passed. Pick a time in the future.",
+            "Posts can be scheduled at most 90 days ahead.",
+        ],
+        too_large: |mb| {
+            format!("The file is over {mb} MB, the most this platform takes. Shorten the clip or post it by hand.")
+        },
+        disconnected: "The platform was disconnected. Connect it again and retry.",
+        publish_heading: "Publish",
+        publish_to: "To:",
+        post_title: "Title",
+        post_description: "Description",
+        post_hashtags: "Hashtags",
+        post_when: "When (empty: now)",
+        publish_now: "Publish",
+        schedule: "Schedule",
+        manage_platforms: "Connect platforms",
+        publication_status: ["scheduled", "publishing", "published", "failed", "cancelled"],
+        open_post: "Open the post",
+        retry: "Retry",
     },
 };
 

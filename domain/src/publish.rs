@@ -188,7 +188,13 @@ pub fn throttles(platform: Platform, channel: Option<&str>) -> Vec<Throttle> {
 /// What to do after a platform refused a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Refusal {
-    /// Try again after this many seconds (rate limits, flood control, the platform's own errors).
+    /// The platform asked to wait this many seconds (429 `retry_after`, VK's rate and flood limits): wait, then the
+    /// same call goes through.
+    RateLimited {
+        /// Seconds to wait.
+        after_secs: u64,
+    },
+    /// The platform failed (5xx, its internal errors): try again later, with backoff.
     Retry {
         /// Seconds to wait.
         after_secs: u64,
@@ -209,8 +215,8 @@ pub enum Refusal {
 pub fn vk_refusal(code: i64) -> Refusal {
     match code {
         5 => Refusal::Reconnect,
-        6 => Refusal::Retry { after_secs: 1 },
-        9 => Refusal::Retry { after_secs: 60 },
+        6 => Refusal::RateLimited { after_secs: 1 },
+        9 => Refusal::RateLimited { after_secs: 60 },
         1 | 10 => Refusal::Retry { after_secs: 30 },
         15 | 200..=204 => Refusal::NoRights,
         _ => Refusal::Rejected,
@@ -222,7 +228,7 @@ pub fn vk_refusal(code: i64) -> Refusal {
 /// large; 5xx → retry; other 4xx → rejected.
 pub fn telegram_refusal(status: u16, retry_after: Option<u64>) -> Refusal {
     match status {
-        429 => Refusal::Retry { after_secs: retry_after.unwrap_or(1).max(1) },
+        429 => Refusal::RateLimited { after_secs: retry_after.unwrap_or(1).max(1) },
         401 => Refusal::Reconnect,
         403 => Refusal::NoRights,
         413 => Refusal::TooLarge,
@@ -238,7 +244,7 @@ pub fn http_refusal(status: u16, retry_after: Option<u64>) -> Refusal {
         401 => Refusal::Reconnect,
         403 => Refusal::NoRights,
         413 => Refusal::TooLarge,
-        429 => Refusal::Retry { after_secs: retry_after.unwrap_or(5).max(1) },
+        429 => Refusal::RateLimited { after_secs: retry_after.unwrap_or(5).max(1) },
         500..=599 => Refusal::Retry { after_secs: 30 },
         _ => Refusal::Rejected,
     }
@@ -346,6 +352,73 @@ pub fn telegram_channel(input: &str) -> Option<String> {
     ok.then(|| format!("@{name}"))
 }
 
+/// One platform to post a clip to, with its text as the publish dialog left it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishTarget {
+    /// The platform (its connection is the workspace's).
+    pub platform: Platform,
+    /// The post's text before it is fitted to the platform ([`compose`]).
+    pub text: PostText,
+}
+
+/// A publication as the clip page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationView {
+    /// Its id.
+    pub id: String,
+    /// Where.
+    pub platform: Platform,
+    /// Scheduled, publishing, published, failed or cancelled.
+    pub status: crate::PublicationStatus,
+    /// The post's title (empty for Telegram).
+    pub title: String,
+    /// The post's link once published.
+    pub url: Option<String>,
+    /// Why it failed, in the platform's or our words.
+    pub error: Option<String>,
+    /// Unix seconds it is (or was) due.
+    pub scheduled_at: Option<i64>,
+    /// Unix seconds it went out.
+    pub published_at: Option<i64>,
+}
+
+/// Why a publish request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PublishProblem {
+    /// The clip has no rendered file yet.
+    NotReady,
+    /// No connection to a chosen platform in the workspace.
+    NotConnected,
+    /// A chosen platform's connection needs reconnecting.
+    NeedsReconnect,
+    /// Dzen has no upload API: the dialog offers "prepare for Dzen" instead.
+    NoUploadApi,
+    /// The schedule time has passed.
+    InThePast,
+    /// The schedule time is more than [`MAX_SCHEDULE_DAYS`] ahead.
+    TooFar,
+}
+
+impl PublishProblem {
+    /// The problem's position in the dictionaries' `platforms.publish_problems`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A Telegram post's public link: `t.me/<username>/<id>` for a public channel, `t.me/c/<id>/<id>` for a private one
+/// (its id without the `-100` prefix).
+pub fn telegram_link(chat_username: Option<&str>, chat_id: i64, message_id: i64) -> String {
+    match chat_username {
+        Some(name) => format!("https://t.me/{name}/{message_id}"),
+        None => {
+            let id = chat_id.to_string();
+            let bare = id.strip_prefix("-100").unwrap_or(id.trim_start_matches('-'));
+            format!("https://t.me/c/{bare}/{message_id}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -408,11 +481,13 @@ mod tests {
     #[test]
     fn refusals_follow_each_platform() {
         assert_eq!(vk_refusal(5), Refusal::Reconnect);
-        assert_eq!(vk_refusal(6), Refusal::Retry { after_secs: 1 });
-        assert_eq!(vk_refusal(9), Refusal::Retry { after_secs: 60 });
+        assert_eq!(vk_refusal(6), Refusal::RateLimited { after_secs: 1 });
+        assert_eq!(vk_refusal(9), Refusal::RateLimited { after_secs: 60 });
+        assert_eq!(vk_refusal(10), Refusal::Retry { after_secs: 30 });
         assert_eq!(vk_refusal(15), Refusal::NoRights);
         assert_eq!(vk_refusal(100), Refusal::Rejected);
-        assert_eq!(telegram_refusal(429, Some(7)), Refusal::Retry { after_secs: 7 });
+        assert_eq!(telegram_refusal(429, Some(7)), Refusal::RateLimited { after_secs: 7 });
+        assert_eq!(telegram_refusal(502, None), Refusal::Retry { after_secs: 30 });
         assert_eq!(telegram_refusal(401, None), Refusal::Reconnect);
         assert_eq!(telegram_refusal(403, None), Refusal::NoRights);
         assert_eq!(telegram_refusal(413, None), Refusal::TooLarge);
@@ -448,6 +523,12 @@ mod tests {
         assert_eq!(telegram_channel("-1001234567890"), Some("-1001234567890".into()));
         assert_eq!(telegram_channel("@a b"), None);
         assert_eq!(telegram_channel("@abc"), None);
+    }
+
+    #[test]
+    fn telegram_links_for_public_and_private_channels() {
+        assert_eq!(telegram_link(Some("clipmaker_test"), -1001234567890, 7), "https://t.me/clipmaker_test/7");
+        assert_eq!(telegram_link(None, -1001234567890, 7), "https://t.me/c/1234567890/7");
     }
 
     #[test]

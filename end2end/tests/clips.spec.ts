@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hydrated, signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
+import { SIMULATED_BOT_TOKEN, hydrated, signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
 
 let dir: string;
 let talk: string;
@@ -260,4 +260,24 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   await expect.poll(async () => (Number(await range.getAttribute('data-start')) - s0) * way).toBeGreaterThan(0.05);
+
+  // Publishing the same clip (in a second tab: the editor now has unsaved changes): connect the simulator's Telegram
+  // bot, publish with a hashtag, and see the post's link once the worker has sent it.
+  const tab = await page.context().newPage();
+  await tab.goto('/settings/platforms');
+  await hydrated(tab);
+  await tab.getByTestId('telegram-token').fill(SIMULATED_BOT_TOKEN);
+  await tab.getByTestId('telegram-channel').fill('@clipmaker_test');
+  await tab.getByTestId('telegram-connect').click();
+  await expect(tab.getByTestId('platform-telegram')).toHaveAttribute('data-status', 'active');
+  await tab.goto(clipUrl);
+  await hydrated(tab);
+  const panel = tab.getByTestId('publish-panel');
+  await expect(panel.getByTestId('publish-title')).not.toHaveValue('');
+  await panel.getByTestId('publish-hashtags').fill('#shorts клипы');
+  await panel.getByTestId('publish-submit').click();
+  const publication = panel.getByTestId('publication').first();
+  await expect(publication).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
+  await expect(publication.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/t\.me\/clipmaker_test\/\d+$/);
+  await tab.close();
 });

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 const MAIL_API = process.env.MAIL_API_URL ?? 'http://127.0.0.1:1080';
 export const PASSWORD = 'Надёжный пароль 2026';
 
+/** The bot token the platform simulator's fake Telegram accepts (testkit::fake_telegram::BOT_TOKEN). */
+export const SIMULATED_BOT_TOKEN = '7000000001:AAFakeBotTokenForClipMakerTests-123';
+
 export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@clipmaker.test`;
 }

@@ -1,9 +1,8 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signUpAndLogIn } from './helpers';
+import { SIMULATED_BOT_TOKEN as BOT_TOKEN, hydrated, signUpAndLogIn } from './helpers';
 
 // Settings → Platforms against the platform simulator that scripts/test starts (testkit's fake-platforms): its fake
-// Telegram Bot API knows one bot (the token below) that administers @clipmaker_test.
-const BOT_TOKEN = '7000000001:AAFakeBotTokenForClipMakerTests-123';
+// Telegram Bot API knows one bot that administers @clipmaker_test.
 
 test('connect a Telegram channel, test it and disconnect it', async ({ page, request, baseURL }) => {
   await signUpAndLogIn(page, request, baseURL!);

@@ -96,6 +96,18 @@ fn table() -> Vec<(&'static str, Rule)> {
         ("/api/clips/{clip}/captions", Clip(Download, PATH)),
         ("/api/videos/{video}/timeline/{file}", Video(View, PATH)),
         ("/api/clips/editor", Clip(View, CLIP)),
+        ("/api/publish/status", Clip(View, CLIP)),
+        (
+            "/api/publish/publish",
+            Clip(
+                Publish,
+                &[
+                    ("clip_id", "$clip"),
+                    ("targets", r#"[{"platform":"telegram","text":{"title":"T","description":"","hashtags":[]}}]"#),
+                ],
+            ),
+        ),
+        ("/api/publish/retry", Clip(Publish, &[("clip_id", "$clip"), ("platform", "telegram")])),
         ("/api/clips/save-edit", Clip(Render, &[("clip_id", "$clip"), ("edit", r#"{"start":12,"end":40}"#)])),
         ("/api/videos/upload/part-url", Uploader(&[("video_id", "$video"), ("part", "1")])),
         ("/api/videos/upload/parts", Uploader(VIDEO)),

@@ -10,6 +10,7 @@ pub mod egress;
 pub mod llm;
 pub mod media;
 pub mod progress;
+pub mod publish;
 pub mod reconcile;
 pub mod render;
 pub mod scratch;
@@ -112,7 +113,7 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::{Analyze, BillingCron, BuildTimeline, Cleanup, FetchSource, RenderClip, Transcribe},
+    jobs::{Analyze, BillingCron, BuildTimeline, Cleanup, FetchSource, PublishClip, RenderClip, Transcribe},
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -150,6 +151,20 @@ pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
             .handle::<BillingCron, _>(billing_cron::BillingCronHandler::new(state.clone()))
             .cron::<BillingCron>(&state.config.billing.cron, |tick| BillingCron { tick: tick.to_rfc3339() })
             .expect("BILLING_CRON is validated with the configuration");
+    }
+    if serves(<PublishClip as backend::queue::Job>::QUEUE) {
+        let sweeper = state.clone();
+        runtime = runtime.handle::<PublishClip, _>(publish::PublishHandler::new(state.clone())).every(
+            "scheduled publications",
+            publish::SWEEP,
+            move || {
+                let state = sweeper.clone();
+                async move {
+                    backend::publish::enqueue_due(&state, chrono::Utc::now()).await?;
+                    Ok(())
+                }
+            },
+        );
     }
     for (queue, n) in &jobs.concurrency {
         runtime = runtime.concurrency(*queue, *n);

@@ -277,7 +277,7 @@ fn ClipView(card: Signal<ClipCard>, video_title: String, editable: bool) -> impl
     let v = initial.candidate.virality;
     let scores = [v.hook, v.engagement, v.flow, v.trend];
     let editor_href = initial.editor_url();
-    let (texts_id, style_id) = (clip_id.clone(), clip_id);
+    let (texts_id, style_id, publish_id) = (clip_id.clone(), clip_id.clone(), clip_id);
     let error_of =
         move |r: Option<Result<ClipCard, crate::api::ApiError>>| r.and_then(|r| r.err()).map(|e| e.message(i18n.t()));
     view! {
@@ -363,6 +363,13 @@ fn ClipView(card: Signal<ClipCard>, video_title: String, editable: bool) -> impl
                     </p>
                 </section>
                 <a class="btn" href=editor_href data-testid="clip-edit">{move || i18n.t().editor.open}</a>
+                {editable.then(|| view! {
+                    <crate::pages::publish::PublishPanel
+                        clip_id=publish_id
+                        title=initial.candidate.title.clone()
+                        cta=initial.candidate.cta.clone()
+                    />
+                }.into_any())}
                 // Team viewers watch and download; editing needs a role that edits.
                 {editable.then(move || view! {
                 <section class="card">

@@ -8,6 +8,7 @@ mod keys;
 pub mod landing;
 mod not_found;
 mod platforms;
+mod publish;
 pub mod section;
 pub mod team;
 mod transcript;

@@ -187,7 +187,7 @@ async fn store(state: &AppState, actor: &Actor, v: Verified) -> Result<Connectio
 }
 
 /// The connections of the caller's workspace: the team's, or their own outside any team.
-fn mine(actor: &Actor) -> Box<dyn BoxableExpression<platform_connections::table, Pg, SqlType = Bool>> {
+pub(crate) fn mine(actor: &Actor) -> Box<dyn BoxableExpression<platform_connections::table, Pg, SqlType = Bool>> {
     match actor.team {
         Some(m) => Box::new(platform_connections::team_id.is_not_distinct_from(m.team_id)),
         None => Box::new(platform_connections::team_id.is_null().and(platform_connections::user_id.eq(actor.user_id))),

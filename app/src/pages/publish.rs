@@ -1,0 +1,151 @@
+//! The clip page's publishing panel: post the clip to a connected platform now or at a time in the user's time zone,
+//! with the title, description and hashtags it starts from (the clip's title and CTA), and the clip's publications
+//! with their status, link, error and a retry button. While anything is queued or going out, the list is asked for
+//! again every 3 s.
+
+use std::time::Duration;
+
+use domain::{
+    Platform, PublicationStatus, TextEnum as _,
+    publish::{PostText, PublicationView, PublishTarget, parse_hashtags},
+};
+use leptos::prelude::*;
+
+use crate::{
+    api::{PublishPublish, PublishRetry, publish_status},
+    i18n::use_i18n,
+};
+
+/// `2026-12-01T18:30` in the browser's time zone as Unix seconds; `None` for an empty or malformed value (and always
+/// on the server, which does not render the field's value).
+fn local_to_unix(value: &str) -> Option<i64> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+        (!ms.is_nan()).then(|| (ms / 1000.0) as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+fn status_index(s: PublicationStatus) -> usize {
+    PublicationStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)
+}
+
+/// The publishing panel of clip `clip_id`, whose title and CTA seed the post.
+#[component]
+pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || &i18n.t().platforms;
+    let publish = ServerAction::<PublishPublish>::new();
+    let retry = ServerAction::<PublishRetry>::new();
+    let tick = RwSignal::new(0u32);
+    let list = Resource::new(move || (publish.version().get(), retry.version().get(), tick.get()), {
+        let id = clip_id.clone();
+        move |_| publish_status(id.clone())
+    });
+    // Ask again while anything is on its way.
+    Effect::new(move |_| {
+        let busy = list.get().and_then(Result::ok).is_some_and(|all| {
+            all.iter().any(|p| matches!(p.status, PublicationStatus::Publishing | PublicationStatus::Scheduled))
+        });
+        if busy {
+            #[cfg(feature = "hydrate")]
+            set_timeout(move || tick.update(|n| *n += 1), Duration::from_secs(3));
+            #[cfg(not(feature = "hydrate"))]
+            let _ = Duration::from_secs(3);
+        }
+    });
+    let start = PostText::for_clip(&title, Some(&cta));
+    let (post_title, description, hashtags, at) = (
+        RwSignal::new(start.title),
+        RwSignal::new(start.description),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let id = StoredValue::new(clip_id);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = PostText {
+            title: post_title.get_untracked(),
+            description: description.get_untracked(),
+            hashtags: parse_hashtags(&hashtags.get_untracked()),
+        };
+        let targets = vec![PublishTarget { platform: Platform::Telegram, text }];
+        publish.dispatch(PublishPublish {
+            clip_id: id.get_value(),
+            targets: serde_json::to_string(&targets).unwrap_or_default(),
+            at: local_to_unix(&at.get_untracked()),
+        });
+    };
+    let error = move || {
+        publish
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| retry.value().get().and_then(Result::err))
+            .map(|e| e.message(i18n.t()))
+    };
+    view! {
+        <section class="card publish-panel" data-testid="publish-panel">
+            <h2>{move || t().publish_heading}</h2>
+            <form class="platform-form" on:submit=submit data-testid="publish-form">
+                <p class="small muted">{move || t().publish_to} " Telegram"</p>
+                <label class="field">{move || t().post_title}
+                    <input maxlength="128" data-testid="publish-title" prop:value=post_title
+                        on:input=move |ev| post_title.set(event_target_value(&ev)) />
+                </label>
+                <label class="field">{move || t().post_description}
+                    <textarea rows="3" data-testid="publish-description" prop:value=description
+                        on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="field">{move || t().post_hashtags}
+                    <input placeholder="#shorts #бизнес" data-testid="publish-hashtags" prop:value=hashtags
+                        on:input=move |ev| hashtags.set(event_target_value(&ev)) />
+                </label>
+                <label class="field">{move || t().post_when}
+                    <input type="datetime-local" data-testid="publish-at" prop:value=at
+                        on:input=move |ev| at.set(event_target_value(&ev)) />
+                </label>
+                <p class="form-error" role="alert" data-testid="publish-error">{error}</p>
+                <button class="btn btn-primary" type="submit" data-testid="publish-submit" disabled=move || publish.pending().get()>
+                    {move || if at.get().is_empty() { t().publish_now } else { t().schedule } }
+                </button>
+                <a class="small" href="/settings/platforms">{move || t().manage_platforms}</a>
+            </form>
+            <Transition fallback=|| ()>
+                {move || list.get().and_then(Result::ok).map(|all| view! {
+                    <ul class="publications" data-testid="publications">
+                        {all.into_iter().map(|p| view! { <Publication p retry clip_id=id.get_value() /> }).collect_view()}
+                    </ul>
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Publication(p: PublicationView, retry: ServerAction<PublishRetry>, clip_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || &i18n.t().platforms;
+    let index = status_index(p.status);
+    let failed = p.status == PublicationStatus::Failed;
+    let platform = p.platform;
+    view! {
+        <li class="publication" data-testid="publication" data-status=p.status.as_str() data-platform=p.platform.as_str()>
+            <span class="status-chip" data-status=p.status.as_str()>{move || t().publication_status[index]}</span>
+            " " {p.platform.as_str()}
+            {p.url.map(|url| view! { " " <a href=url.clone() target="_blank" rel="noopener" data-testid="publication-link">{move || t().open_post}</a> })}
+            {p.error.map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
+            {failed.then(|| view! {
+                <button class="btn btn-ghost" type="button" data-testid="publication-retry" disabled=move || retry.pending().get()
+                    on:click=move |_| { retry.dispatch(PublishRetry { clip_id: clip_id.clone(), platform: platform.as_str().to_owned() }); }>
+                    {move || t().retry}
+                </button>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,538 @@
+//! Publishing clips (issue 22): the publish request, the `publish` job's work, scheduled posts and retries.
+//!
+//! A request writes one `publications` row per platform before anything is uploaded, with an idempotency key that
+//! every retry of its job shares. The job posts through the platform's adapter under the throttles every worker shares
+//! (Redis), records the platform's post id the moment it is known, and never posts a publication whose post id is
+//! recorded. Refusals follow the platform's signals ([`domain::publish::Refusal`]): short waits (a 429's
+//! `retry_after`) are waited out inside the job, a refused token flags the connection for reconnection and fails the
+//! publication with the platform's words, anything else the platform rejects fails it with a clear reason, and an
+//! unreachable platform fails the attempt so the queue retries it with backoff.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+use diesel_async::RunQueryDsl as _;
+use domain::{
+    Action, ClipStatus, ConnectionStatus, Lang, Platform, PublicationStatus, TextEnum as _,
+    publish::{PublicationView, PublishProblem, PublishTarget, Refusal},
+};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    db::schema::{clips, platform_connections, publications, users},
+    jobs::PublishClip,
+    platforms::{PlatformError, telegram, tokens},
+    queue::{EnqueueOptions, Priority},
+    teams::{self, AccessError, Denied},
+};
+
+/// The longest wait for a platform's `retry_after` inside one job; longer waits fail the attempt instead.
+const LONGEST_INLINE_WAIT: Duration = Duration::from_secs(120);
+/// How many refusals with a wait one attempt rides out.
+const INLINE_RETRIES: u32 = 5;
+
+/// Why a publish request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// No such clip for the caller.
+    #[error("not found")]
+    NotFound,
+    /// The caller's team role does not publish.
+    #[error("your team role does not allow this")]
+    Forbidden,
+    /// Malformed targets (none, duplicates, an unknown platform).
+    #[error("bad input")]
+    BadInput,
+    /// The request cannot be carried out, for the reason given.
+    #[error("cannot publish: {0:?}")]
+    Problem(PublishProblem),
+    /// Anything else.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+crate::internal_error_from_db!(PublishError);
+
+impl From<AccessError> for PublishError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Denied(Denied::NotFound) => PublishError::NotFound,
+            AccessError::Denied(Denied::Forbidden) => PublishError::Forbidden,
+            AccessError::Internal(e) => PublishError::Internal(e),
+        }
+    }
+}
+
+type PubRow =
+    (Uuid, String, String, String, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+const LISTED: (
+    publications::id,
+    publications::platform,
+    publications::status,
+    publications::title,
+    publications::platform_url,
+    publications::error,
+    publications::scheduled_at,
+    publications::published_at,
+) = (
+    publications::id,
+    publications::platform,
+    publications::status,
+    publications::title,
+    publications::platform_url,
+    publications::error,
+    publications::scheduled_at,
+    publications::published_at,
+);
+
+fn view((id, platform, status, title, url, error, scheduled, published): PubRow) -> anyhow::Result<PublicationView> {
+    Ok(PublicationView {
+        id: id.to_string(),
+        platform: Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?,
+        status: PublicationStatus::parse(&status).map_err(|e| anyhow::anyhow!("{e}"))?,
+        title,
+        url,
+        error,
+        scheduled_at: scheduled.map(|t| t.timestamp()),
+        published_at: published.map(|t| t.timestamp()),
+    })
+}
+
+/// Publishes a clip to `targets` now (`at` is `None`) or at `at` (Unix seconds). Every target's connection must be
+/// the workspace's and working; nothing is written unless all are.
+pub async fn publish(
+    state: &AppState,
+    user_id: Uuid,
+    clip_id: Uuid,
+    targets: &[PublishTarget],
+    at: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<PublicationView>, PublishError> {
+    let actor = teams::actor(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    teams::check_clip(&mut conn, &actor, clip_id, Action::Publish).await?;
+    let mut platforms: Vec<Platform> = targets.iter().map(|t| t.platform).collect();
+    platforms.sort_by_key(|p| p.as_str());
+    platforms.dedup();
+    if targets.is_empty() || platforms.len() != targets.len() {
+        return Err(PublishError::BadInput);
+    }
+    if targets.iter().any(|t| t.platform == Platform::Dzen) {
+        return Err(PublishError::Problem(PublishProblem::NoUploadApi));
+    }
+    let (status, file): (String, Option<String>) =
+        clips::table.find(clip_id).select((clips::status, clips::file_key)).first(&mut conn).await?;
+    let ready = matches!(ClipStatus::parse(&status), Ok(ClipStatus::Ready | ClipStatus::Published));
+    if !ready || file.is_none() {
+        return Err(PublishError::Problem(PublishProblem::NotReady));
+    }
+    let due = match at {
+        None => now,
+        Some(at) => {
+            let at = domain::publish::check_schedule(at, now.timestamp()).map_err(|p| {
+                PublishError::Problem(match p {
+                    domain::publish::ScheduleProblem::InThePast => PublishProblem::InThePast,
+                    domain::publish::ScheduleProblem::TooFar => PublishProblem::TooFar,
+                })
+            })?;
+            DateTime::from_timestamp(at, 0).unwrap_or(now)
+        }
+    };
+    let mut rows = Vec::with_capacity(targets.len());
+    for target in targets {
+        let connection: Option<(Uuid, String)> = platform_connections::table
+            .filter(crate::platforms::mine(&actor))
+            .filter(platform_connections::platform.eq(target.platform.as_str()))
+            .select((platform_connections::id, platform_connections::status))
+            .first(&mut conn)
+            .await
+            .optional()?;
+        let Some((connection_id, status)) = connection else {
+            return Err(PublishError::Problem(PublishProblem::NotConnected));
+        };
+        if status != ConnectionStatus::Active.as_str() {
+            return Err(PublishError::Problem(PublishProblem::NeedsReconnect));
+        }
+        let post = domain::publish::compose(target.platform, &target.text);
+        rows.push((connection_id, target.platform, post));
+    }
+    let mut created = Vec::with_capacity(rows.len());
+    for (connection_id, platform, post) in rows {
+        let id = Uuid::now_v7();
+        let row: PubRow = diesel::insert_into(publications::table)
+            .values((
+                publications::id.eq(id),
+                publications::clip_id.eq(clip_id),
+                publications::connection_id.eq(connection_id),
+                publications::user_id.eq(user_id),
+                publications::platform.eq(platform.as_str()),
+                publications::status.eq(PublicationStatus::Scheduled.as_str()),
+                publications::scheduled_at.eq(due),
+                publications::title.eq(&post.title),
+                publications::body.eq(&post.body),
+                publications::idempotency_key.eq(domain::publish::idempotency_key(&id.to_string())),
+            ))
+            .returning(LISTED)
+            .get_result(&mut conn)
+            .await?;
+        created.push(view(row)?);
+        if at.is_none() {
+            enqueue(state, id).await?;
+        }
+    }
+    drop(conn);
+    if at.is_some() {
+        // Scheduled posts are enqueued by the minute sweep ([`enqueue_due`]) when their time comes.
+        tracing::info!(%clip_id, due = %due, "publication scheduled");
+    }
+    Ok(created)
+}
+
+/// Enqueues the job of one publication unless one is live for it already (the publication is the job's subject), so
+/// the sweep, a request and a retry that race enqueue it once.
+async fn enqueue(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
+    state
+        .queue
+        .enqueue(
+            &PublishClip { publication_id },
+            EnqueueOptions::new()
+                .priority(Priority::Free)
+                .subject(format!("publication:{publication_id}"))
+                .only_if_subject_idle(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Enqueues every scheduled publication whose time has come by `now`; returns how many. Run every minute by the
+/// worker's cron; the clock is passed in so tests move time instead of waiting.
+pub async fn enqueue_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let mut conn = state.db.get().await?;
+    let due: Vec<Uuid> = publications::table
+        .filter(publications::status.eq(PublicationStatus::Scheduled.as_str()))
+        .filter(publications::scheduled_at.le(now))
+        .select(publications::id)
+        .limit(500)
+        .load(&mut conn)
+        .await?;
+    drop(conn);
+    for id in &due {
+        enqueue(state, *id).await?;
+    }
+    Ok(due.len())
+}
+
+/// The publications of a clip, newest first.
+pub async fn status(state: &AppState, user_id: Uuid, clip_id: Uuid) -> Result<Vec<PublicationView>, PublishError> {
+    let actor = teams::actor(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    teams::check_clip(&mut conn, &actor, clip_id, Action::View).await?;
+    let rows: Vec<PubRow> = publications::table
+        .filter(publications::clip_id.eq(clip_id))
+        .select(LISTED)
+        .order(publications::created_at.desc())
+        .load(&mut conn)
+        .await?;
+    Ok(rows.into_iter().map(view).collect::<anyhow::Result<_>>()?)
+}
+
+/// Tries the clip's latest failed publication on `platform` again (its connection must work again).
+pub async fn retry(state: &AppState, user_id: Uuid, clip_id: Uuid, platform: Platform) -> Result<(), PublishError> {
+    let actor = teams::actor(state, user_id).await?;
+    let mut conn = state.db.get().await?;
+    teams::check_clip(&mut conn, &actor, clip_id, Action::Publish).await?;
+    let failed: Option<Uuid> = publications::table
+        .filter(publications::clip_id.eq(clip_id))
+        .filter(publications::platform.eq(platform.as_str()))
+        .filter(publications::status.eq(PublicationStatus::Failed.as_str()))
+        .order(publications::created_at.desc())
+        .select(publications::id)
+        .first(&mut conn)
+        .await
+        .optional()?;
+    // Nothing failed there: nothing to retry (the clip itself is visible, so not a 404).
+    let Some(id) = failed else { return Err(PublishError::BadInput) };
+    // The workspace's current connection (reconnecting made a new row).
+    let connection: Option<(Uuid, String)> = platform_connections::table
+        .filter(crate::platforms::mine(&actor))
+        .filter(platform_connections::platform.eq(platform.as_str()))
+        .select((platform_connections::id, platform_connections::status))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    match connection {
+        None => return Err(PublishError::Problem(PublishProblem::NotConnected)),
+        Some((_, s)) if s != ConnectionStatus::Active.as_str() => {
+            return Err(PublishError::Problem(PublishProblem::NeedsReconnect));
+        }
+        Some((connection_id, _)) => {
+            diesel::update(publications::table.find(id))
+                .filter(publications::status.eq(PublicationStatus::Failed.as_str()))
+                .set((
+                    publications::status.eq(PublicationStatus::Scheduled.as_str()),
+                    publications::connection_id.eq(connection_id),
+                    publications::error.eq(None::<String>),
+                ))
+                .execute(&mut conn)
+                .await?;
+        }
+    }
+    drop(conn);
+    enqueue(state, id).await?;
+    Ok(())
+}
+
+/// Marks a publication failed with `error` (unless it was published meanwhile).
+pub async fn fail(state: &AppState, publication_id: Uuid, error: &str) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    diesel::update(publications::table.find(publication_id))
+        .filter(publications::status.ne(PublicationStatus::Published.as_str()))
+        .set((publications::status.eq(PublicationStatus::Failed.as_str()), publications::error.eq(error)))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// The language of the person who asked for the post, for the reasons written on it.
+async fn publisher_lang(conn: &mut diesel_async::AsyncPgConnection, user: Option<Uuid>) -> anyhow::Result<Lang> {
+    let Some(user) = user else { return Ok(Lang::default()) };
+    let code: Option<String> = users::table.find(user).select(users::ui_language).first(conn).await.optional()?;
+    Ok(code.and_then(|c| Lang::from_code(&c)).unwrap_or_default())
+}
+
+/// Waits until every throttle of the call lets it through (shared by all workers through Redis).
+async fn throttle(state: &AppState, platform: Platform, channel: &str) {
+    for t in domain::publish::throttles(platform, Some(channel)) {
+        let limit = crate::ratelimit::Limit { name: t.name, max: t.limit, window: Duration::from_millis(t.window_ms) };
+        while let Some(wait) = crate::ratelimit::over(&state.redis, &limit, &t.subject).await {
+            tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
+        }
+    }
+}
+
+/// What one publication needs from the database.
+struct Work {
+    status: String,
+    platform: Platform,
+    post_id: Option<String>,
+    body: String,
+    user: Option<Uuid>,
+    connection: Option<Uuid>,
+    clip: Uuid,
+}
+
+/// The `publish` job's work for one publication. `Ok` when the publication is settled (published or failed for a
+/// reason retrying will not fix); `Err` when the attempt should be retried by the queue.
+pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    type Row = (String, String, Option<String>, String, Option<Uuid>, Option<Uuid>, Uuid);
+    let row: Option<Row> = publications::table
+        .find(publication_id)
+        .select((
+            publications::status,
+            publications::platform,
+            publications::platform_post_id,
+            publications::body,
+            publications::user_id,
+            publications::connection_id,
+            publications::clip_id,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()?;
+    let Some((status, platform, post_id, body, user, connection, clip)) = row else { return Ok(()) };
+    let work = Work {
+        status,
+        platform: Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?,
+        post_id,
+        body,
+        user,
+        connection,
+        clip,
+    };
+    let settled = [PublicationStatus::Published, PublicationStatus::Cancelled, PublicationStatus::Failed];
+    if settled.iter().any(|s| s.as_str() == work.status) || work.post_id.is_some() {
+        // Published already (its post id is recorded): never post twice.
+        return Ok(());
+    }
+    let lang = publisher_lang(&mut conn, work.user).await?;
+    let Some(connection_id) = work.connection else {
+        drop(conn);
+        return fail(state, publication_id, lang.dict().platforms.disconnected).await;
+    };
+    type Conn = (Option<Uuid>, Uuid, String, String, Vec<u8>, Vec<u8>, i32);
+    let Some((team, owner, target, conn_status, data, nonce, key_id)) = platform_connections::table
+        .find(connection_id)
+        .select((
+            platform_connections::team_id,
+            platform_connections::user_id,
+            platform_connections::target_id,
+            platform_connections::status,
+            platform_connections::access_token_encrypted,
+            platform_connections::nonce,
+            platform_connections::key_version,
+        ))
+        .first::<Conn>(&mut conn)
+        .await
+        .optional()?
+    else {
+        drop(conn);
+        return fail(state, publication_id, lang.dict().platforms.disconnected).await;
+    };
+    if conn_status != ConnectionStatus::Active.as_str() {
+        drop(conn);
+        return fail(
+            state,
+            publication_id,
+            lang.dict().platforms.publish_problems[PublishProblem::NeedsReconnect.index()],
+        )
+        .await;
+    }
+    let (file_key, start, end): (Option<String>, f64, f64) =
+        clips::table.find(work.clip).select((clips::file_key, clips::start_s, clips::end_s)).first(&mut conn).await?;
+    diesel::update(publications::table.find(publication_id))
+        .set((
+            publications::status.eq(PublicationStatus::Publishing.as_str()),
+            publications::attempts.eq(publications::attempts + 1),
+        ))
+        .execute(&mut conn)
+        .await?;
+    drop(conn);
+    let Some(file_key) = file_key else {
+        return fail(state, publication_id, lang.dict().platforms.publish_problems[PublishProblem::NotReady.index()])
+            .await;
+    };
+    let token = tokens::open(
+        &state.config.platforms,
+        &tokens::context(team.unwrap_or(owner), work.platform, tokens::TokenKind::Access),
+        &tokens::SealedToken { data, nonce, key_id },
+    )
+    .map_err(|e| anyhow::anyhow!("connection {connection_id}: {e}"))?;
+
+    let limits = domain::publish::limits(work.platform);
+    let size = state.storage.size(&file_key).await?.unwrap_or(0).max(0) as u64;
+    if let Some(max) = limits.max_bytes
+        && size > max
+    {
+        return fail(state, publication_id, &(lang.dict().platforms.too_large)(max / (1024 * 1024))).await;
+    }
+    let outcome = match work.platform {
+        Platform::Telegram => {
+            post_telegram(state, publication_id, &token, &target, &file_key, &work.body, (end - start).max(0.0)).await
+        }
+        // Connections to other platforms cannot be made yet, so no publication reaches here for them.
+        other => {
+            Err(PlatformError::refused(Refusal::Rejected, format!("{} publishing is not available", other.as_str())))
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            crate::platforms::record_health(state, connection_id, &Ok(())).await?;
+            Ok(())
+        }
+        Err(e @ PlatformError::Refused { refusal: Refusal::Reconnect | Refusal::NoRights, .. }) => {
+            crate::platforms::record_health(state, connection_id, &Err(e.clone())).await?;
+            let PlatformError::Refused { message, .. } = &e else { unreachable!() };
+            tracing::warn!(%publication_id, platform = work.platform.as_str(), "the platform refused the connection");
+            fail(state, publication_id, &(lang.dict().platforms.reconnect_note)(message)).await
+        }
+        Err(PlatformError::Refused { refusal: Refusal::TooLarge, .. }) => {
+            let mb = limits.max_bytes.unwrap_or(0) / (1024 * 1024);
+            fail(state, publication_id, &(lang.dict().platforms.too_large)(mb)).await
+        }
+        Err(PlatformError::Refused { refusal: Refusal::Rejected, message }) => {
+            fail(state, publication_id, &message).await
+        }
+        // Waits too long to ride out, an unreachable platform, a malformed reply: the queue retries with backoff.
+        Err(e) => Err(anyhow::anyhow!("publishing to {}: {e}", work.platform.as_str())),
+    }
+}
+
+/// Posts the clip to a Telegram channel, riding out short waits the Bot API asks for, and records the message the
+/// moment it exists.
+async fn post_telegram(
+    state: &AppState,
+    publication_id: Uuid,
+    token: &str,
+    chat: &str,
+    file_key: &str,
+    caption: &str,
+    duration: f64,
+) -> Result<(), PlatformError> {
+    let dir = tempdir().map_err(|e| PlatformError::Unreachable(format!("scratch space: {e}")))?;
+    let path = dir.join("clip.mp4");
+    state
+        .storage
+        .download_to_file(file_key, &path)
+        .await
+        .map_err(|e| PlatformError::Unreachable(format!("reading the clip: {e:#}")))?;
+    let file = tokio::fs::read(&path).await.map_err(|e| PlatformError::Unreachable(format!("reading the clip: {e}")));
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let file = file?;
+    let api = telegram::Telegram::new(&state.config.platforms.telegram_api_url);
+    let mut waits = 0;
+    loop {
+        throttle(state, Platform::Telegram, chat).await;
+        let video = telegram::Video {
+            file: file.clone(),
+            thumbnail: None,
+            caption: caption.to_owned(),
+            width: 1080,
+            height: 1920,
+            duration: duration.round() as u32,
+        };
+        match api.send_video(token, chat, video).await {
+            Ok(message) => {
+                let url = domain::publish::telegram_link(
+                    message.chat.username.as_deref(),
+                    message.chat.id,
+                    message.message_id,
+                );
+                published(state, publication_id, &message.message_id.to_string(), &url)
+                    .await
+                    .map_err(|e| PlatformError::Unreachable(format!("recording the post: {e:#}")))?;
+                return Ok(());
+            }
+            Err(PlatformError::Refused { refusal: Refusal::RateLimited { after_secs }, .. })
+                if waits < INLINE_RETRIES && Duration::from_secs(after_secs) <= LONGEST_INLINE_WAIT =>
+            {
+                waits += 1;
+                tracing::info!(%publication_id, after_secs, "Telegram asked to wait");
+                tokio::time::sleep(Duration::from_secs(after_secs)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn tempdir() -> std::io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("clipmaker-publish-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Records a post: the publication is published with the platform's id and link, and its clip becomes `published`.
+async fn published(state: &AppState, publication_id: Uuid, post_id: &str, url: &str) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    let clip: Uuid = diesel::update(publications::table.find(publication_id))
+        .set((
+            publications::status.eq(PublicationStatus::Published.as_str()),
+            publications::platform_post_id.eq(post_id),
+            publications::platform_url.eq(url),
+            publications::published_at.eq(Utc::now()),
+            publications::error.eq(None::<String>),
+        ))
+        .returning(publications::clip_id)
+        .get_result(&mut conn)
+        .await?;
+    diesel::update(clips::table.find(clip))
+        .filter(clips::status.eq(ClipStatus::Ready.as_str()))
+        .set(clips::status.eq(ClipStatus::Published.as_str()))
+        .execute(&mut conn)
+        .await?;
+    tracing::info!(%publication_id, %clip, "clip published");
+    Ok(())
+}
