@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _};
+use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
 use diesel_async::RunQueryDsl as _;
 use domain::{
     Action, ClipStatus, ConnectionStatus, Lang, Platform, PublicationStatus, TextEnum as _,
@@ -65,39 +65,30 @@ impl From<AccessError> for PublishError {
     }
 }
 
-type PubRow =
-    (Uuid, String, String, String, Option<String>, Option<String>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+/// A publication's listed columns.
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = publications, check_for_backend(diesel::pg::Pg))]
+struct PubRow {
+    id: Uuid,
+    platform: String,
+    status: String,
+    title: String,
+    platform_url: Option<String>,
+    error: Option<String>,
+    scheduled_at: Option<DateTime<Utc>>,
+    published_at: Option<DateTime<Utc>>,
+}
 
-const LISTED: (
-    publications::id,
-    publications::platform,
-    publications::status,
-    publications::title,
-    publications::platform_url,
-    publications::error,
-    publications::scheduled_at,
-    publications::published_at,
-) = (
-    publications::id,
-    publications::platform,
-    publications::status,
-    publications::title,
-    publications::platform_url,
-    publications::error,
-    publications::scheduled_at,
-    publications::published_at,
-);
-
-fn view((id, platform, status, title, url, error, scheduled, published): PubRow) -> anyhow::Result<PublicationView> {
+fn view(r: PubRow) -> anyhow::Result<PublicationView> {
     Ok(PublicationView {
-        id: id.to_string(),
-        platform: Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?,
-        status: PublicationStatus::parse(&status).map_err(|e| anyhow::anyhow!("{e}"))?,
-        title,
-        url,
-        error,
-        scheduled_at: scheduled.map(|t| t.timestamp()),
-        published_at: published.map(|t| t.timestamp()),
+        id: r.id.to_string(),
+        platform: Platform::parse(&r.platform).map_err(|e| anyhow::anyhow!("{e}"))?,
+        status: PublicationStatus::parse(&r.status).map_err(|e| anyhow::anyhow!("{e}"))?,
+        title: r.title,
+        url: r.platform_url,
+        error: r.error,
+        scheduled_at: r.scheduled_at.map(|t| t.timestamp()),
+        published_at: r.published_at.map(|t| t.timestamp()),
     })
 }
 
@@ -175,7 +166,7 @@ pub async fn publish(
                 publications::body.eq(&post.body),
                 publications::idempotency_key.eq(domain::publish::idempotency_key(&id.to_string())),
             ))
-            .returning(LISTED)
+            .returning(PubRow::as_returning())
             .get_result(&mut conn)
             .await?;
         created.push(view(row)?);
@@ -232,7 +223,7 @@ pub async fn status(state: &AppState, user_id: Uuid, clip_id: Uuid) -> Result<Ve
     teams::check_clip(&mut conn, &actor, clip_id, Action::View).await?;
     let rows: Vec<PubRow> = publications::table
         .filter(publications::clip_id.eq(clip_id))
-        .select(LISTED)
+        .select(PubRow::as_select())
         .order(publications::created_at.desc())
         .load(&mut conn)
         .await?;

@@ -270,9 +270,12 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await tab.getByTestId('telegram-channel').fill('@clipmaker_test');
   await tab.getByTestId('telegram-connect').click();
   await expect(tab.getByTestId('platform-telegram')).toHaveAttribute('data-status', 'active');
-  await tab.goto(clipUrl);
+  // To the clip through the Clips page (a link followed inside the app).
+  await tab.goto('/clips');
   await hydrated(tab);
+  await tab.locator(`a.clip-title[href="${new URL(clipUrl).pathname}"]`).click();
   const panel = tab.getByTestId('publish-panel');
+  await expect(panel).toBeVisible();
   await expect(panel.getByTestId('publish-title')).not.toHaveValue('');
   await panel.getByTestId('publish-hashtags').fill('#shorts клипы');
   await panel.getByTestId('publish-submit').click();

@@ -11,7 +11,7 @@ pub mod tokens;
 use chrono::{DateTime, Utc};
 use diesel::{
     BoolExpressionMethods as _, BoxableExpression, ExpressionMethods as _, OptionalExtension as _,
-    PgExpressionMethods as _, QueryDsl as _, pg::Pg, sql_types::Bool,
+    PgExpressionMethods as _, QueryDsl as _, SelectableHelper as _, pg::Pg, sql_types::Bool,
 };
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
@@ -88,35 +88,27 @@ fn owner_key(actor: &Actor) -> Uuid {
 }
 
 /// The columns a [`Connection`] is made of (never the tokens).
-const SHOWN: (
-    platform_connections::id,
-    platform_connections::platform,
-    platform_connections::account_name,
-    platform_connections::target_name,
-    platform_connections::status,
-    platform_connections::error,
-    platform_connections::created_at,
-) = (
-    platform_connections::id,
-    platform_connections::platform,
-    platform_connections::account_name,
-    platform_connections::target_name,
-    platform_connections::status,
-    platform_connections::error,
-    platform_connections::created_at,
-);
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = platform_connections, check_for_backend(diesel::pg::Pg))]
+struct Row {
+    id: Uuid,
+    platform: String,
+    account_name: String,
+    target_name: String,
+    status: String,
+    error: Option<String>,
+    created_at: DateTime<Utc>,
+}
 
-type Row = (Uuid, String, String, String, String, Option<String>, DateTime<Utc>);
-
-fn view((id, platform, account, target, status, error, created): Row) -> anyhow::Result<Connection> {
+fn view(r: Row) -> anyhow::Result<Connection> {
     Ok(Connection {
-        id: id.to_string(),
-        platform: Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?,
-        account,
-        target,
-        status: ConnectionStatus::parse(&status).map_err(|e| anyhow::anyhow!("{e}"))?,
-        error,
-        connected_at: created.timestamp(),
+        id: r.id.to_string(),
+        platform: Platform::parse(&r.platform).map_err(|e| anyhow::anyhow!("{e}"))?,
+        account: r.account_name,
+        target: r.target_name,
+        status: ConnectionStatus::parse(&r.status).map_err(|e| anyhow::anyhow!("{e}"))?,
+        error: r.error,
+        connected_at: r.created_at.timestamp(),
     })
 }
 
@@ -126,7 +118,7 @@ pub async fn list(state: &AppState, user_id: Uuid) -> Result<Vec<Connection>, Co
     let mut conn = state.db.get().await?;
     let rows: Vec<Row> = platform_connections::table
         .filter(mine(&actor))
-        .select(SHOWN)
+        .select(Row::as_select())
         .order(platform_connections::platform)
         .load(&mut conn)
         .await?;
@@ -177,7 +169,7 @@ async fn store(state: &AppState, actor: &Actor, v: Verified) -> Result<Connectio
                     platform_connections::nonce.eq(&sealed.nonce),
                     platform_connections::key_version.eq(sealed.key_id),
                 ))
-                .returning(SHOWN)
+                .returning(Row::as_returning())
                 .get_result(conn)
                 .await?)
         })
