@@ -11,8 +11,13 @@ use testkit::{
 };
 use uuid::Uuid;
 
-/// What the fixture clip's file holds.
-const CLIP_BYTES: &[u8] = b"\x00\x00\x00\x18ftypisom fake clip bytes";
+/// What the fixture clip's file holds: an MP4 header and 3 MB, the size of a real 20-second clip (more than the 2 MB
+/// a default HTTP body limit lets through).
+fn clip_bytes() -> Vec<u8> {
+    let mut bytes = b"\x00\x00\x00\x18ftypisom".to_vec();
+    bytes.resize(3 * 1024 * 1024, 7);
+    bytes
+}
 
 struct Setup {
     app: TestApp,
@@ -30,7 +35,7 @@ async fn setup() -> Setup {
     })
     .await;
     let (client, _, user) = app.signed_in().await;
-    let (_, clip) = app.ready_clip(user, None, CLIP_BYTES).await;
+    let (_, clip) = app.ready_clip(user, None, &clip_bytes()).await;
     let res = app
         .call(&client, "platform/connect", &[("platform", "telegram"), ("token", BOT_TOKEN), ("target", CHANNEL)])
         .await;
@@ -90,7 +95,7 @@ async fn a_clip_is_posted_once_with_its_link_and_becomes_published() {
     let posts = s.telegram.posts();
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].caption, "Как начать: три шага\n\nПодпишитесь\n\n#бизнес #советы");
-    assert_eq!(posts[0].video_bytes, CLIP_BYTES.len());
+    assert_eq!(posts[0].video_bytes, clip_bytes().len());
     assert_eq!(posts[0].fields.get("supports_streaming").map(String::as_str), Some("true"));
     assert_eq!(posts[0].fields.get("duration").map(String::as_str), Some("30"));
     assert_eq!((posts[0].fields["width"].as_str(), posts[0].fields["height"].as_str()), ("1080", "1920"));

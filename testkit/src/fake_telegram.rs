@@ -232,7 +232,11 @@ pub struct FakeTelegram {
 impl FakeTelegram {
     /// The fake's routes under a shared state (the simulator nests them under `/telegram`).
     fn router(shared: Shared) -> Router {
-        Router::new().route("/{bot}/{method}", post(call)).with_state(shared)
+        // Uploads up to the Bot API's limit (and a little over, to answer 413 as Telegram does), not axum's 2 MB.
+        Router::new()
+            .route("/{bot}/{method}", post(call))
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD + 2 * 1024 * 1024))
+            .with_state(shared)
     }
 
     fn shared() -> Shared {
