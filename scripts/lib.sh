@@ -329,12 +329,15 @@ cm_yookassa_simulator() {
 }
 
 # cm_platforms_simulator PORT: without a Telegram API configured (TELEGRAM_API_URL unset), runs the platform simulator
-# (testkit's fake-platforms, built beforehand) on PORT and points the app at it; its bot token and channel are printed
+# (testkit's fake-platforms, built beforehand) on PORT and points the app at it (Telegram and, unless RUTUBE_API_URL
+# is set, Rutube, and the VK API unless VK_API_URL is set); its tokens and channel are printed
 # in its log and listed in docs/publishing.md. With TELEGRAM_API_URL set it does nothing.
 cm_platforms_simulator() {
     local port=$1
     [ -z "${TELEGRAM_API_URL:-}" ] || return 0
     export TELEGRAM_API_URL="http://127.0.0.1:$port/telegram"
+    export RUTUBE_API_URL="${RUTUBE_API_URL:-http://127.0.0.1:$port/rutube}"
+    export VK_API_URL="${VK_API_URL:-http://127.0.0.1:$port/vk/method}"
     if cm_port_open "$port"; then cm_die "port $port is in use; the platform simulator needs it"; fi
     cm_spawn "platform simulator" "$CM_LOGS/platform-simulator-$port.log" "$CARGO_TARGET_DIR/debug/fake-platforms" "$port"
     cm_wait_port "$port" "the platform simulator"

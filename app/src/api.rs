@@ -1018,7 +1018,8 @@ pub async fn platform_list() -> Result<Vec<domain::publish::Connection>, ApiErro
 }
 
 /// Connects a platform to the workspace. Telegram: `token` is the bot's token and `target` the channel (`@name`,
-/// a t.me link or a numeric id); the bot must be an administrator allowed to post there.
+/// a t.me link or a numeric id); the bot must be an administrator allowed to post there. Rutube: `token` is the
+/// channel's API token (`target` is unused).
 #[server(prefix = "/api", endpoint = "platform/connect")]
 pub async fn platform_connect(
     platform: String,
@@ -1033,8 +1034,27 @@ pub async fn platform_connect(
     ssr::check_rate(&state, &budget, &user.to_string()).await?;
     match platform {
         domain::Platform::Telegram => Ok(backend::platforms::connect_telegram(&state, user, &token, &target).await?),
+        domain::Platform::Rutube => Ok(backend::platforms::connect_rutube(&state, user, &token).await?),
         _ => Err(ssr::fail(ApiError::BadInput)),
     }
+}
+
+/// Where the workspace's VK connection may post: the user's page, then the communities they manage.
+#[server(prefix = "/api", endpoint = "platform/vk-targets")]
+pub async fn platform_vk_targets() -> Result<Vec<domain::publish::PostTarget>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let budget = backend::ratelimit::Limit::per_hour("platform-test", 60);
+    ssr::check_rate(&state, &budget, &user.to_string()).await?;
+    Ok(backend::platforms::vk_targets(&state, user).await?)
+}
+
+/// Makes the workspace's VK connection post to `target` (an id from `platform/vk-targets`).
+#[server(prefix = "/api", endpoint = "platform/vk-target")]
+pub async fn platform_vk_target(target: String) -> Result<domain::publish::Connection, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::platforms::set_vk_target(&state, user, &target).await?)
 }
 
 /// Disconnects a platform from the workspace and deletes its tokens.

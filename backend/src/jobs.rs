@@ -143,3 +143,16 @@ mod tests {
         assert_eq!(demo_lang("https://example.com/demo:sample"), None);
     }
 }
+
+/// One pass of the stats collector ([`crate::publish::collect_stats`]): samples the counters of recent published posts
+/// on platforms that report them. Enqueued every six hours by the worker's cron (priority 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectStats {
+    /// The cron tick (RFC 3339) that enqueued it.
+    pub tick: String,
+}
+
+impl Job for CollectStats {
+    const NAME: &'static str = "collect-stats";
+    const QUEUE: QueueName = QueueName::StatsCollector;
+}

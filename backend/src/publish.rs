@@ -8,10 +8,11 @@
 //! publication with the platform's words, anything else the platform rejects fails it with a clear reason, and an
 //! unreachable platform fails the attempt so the queue retries it with backoff.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
+use diesel::{
+    ExpressionMethods as _, NullableExpressionMethods as _, OptionalExtension as _, QueryDsl as _,
+    SelectableHelper as _,
+};
 use diesel_async::RunQueryDsl as _;
 use domain::{
     Action, ClipStatus, ConnectionStatus, Lang, Platform, PublicationStatus, TextEnum as _,
@@ -23,15 +24,13 @@ use crate::{
     AppState,
     db::schema::{clips, platform_connections, publications, users},
     jobs::PublishClip,
-    platforms::{PlatformError, telegram, tokens},
+    platforms::{
+        PlatformError,
+        adapter::{ClipUpload, PlatformAdapter, Posted, RutubeAdapter, TelegramAdapter, VkAdapter},
+    },
     queue::{EnqueueOptions, Priority},
     teams::{self, AccessError, Denied},
 };
-
-/// The longest wait for a platform's `retry_after` inside one job; longer waits fail the attempt instead.
-const LONGEST_INLINE_WAIT: Duration = Duration::from_secs(120);
-/// How many refusals with a wait one attempt rides out.
-const INLINE_RETRIES: u32 = 5;
 
 /// Why a publish request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -294,21 +293,12 @@ async fn publisher_lang(conn: &mut diesel_async::AsyncPgConnection, user: Option
     Ok(code.and_then(|c| Lang::from_code(&c)).unwrap_or_default())
 }
 
-/// Waits until every throttle of the call lets it through (shared by all workers through Redis).
-async fn throttle(state: &AppState, platform: Platform, channel: &str) {
-    for t in domain::publish::throttles(platform, Some(channel)) {
-        let limit = crate::ratelimit::Limit { name: t.name, max: t.limit, window: Duration::from_millis(t.window_ms) };
-        while let Some(wait) = crate::ratelimit::over(&state.redis, &limit, &t.subject).await {
-            tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
-        }
-    }
-}
-
 /// What one publication needs from the database.
 struct Work {
     status: String,
     platform: Platform,
     post_id: Option<String>,
+    title: String,
     body: String,
     user: Option<Uuid>,
     connection: Option<Uuid>,
@@ -319,13 +309,14 @@ struct Work {
 /// reason retrying will not fix); `Err` when the attempt should be retried by the queue.
 pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
     let mut conn = state.db.get().await?;
-    type Row = (String, String, Option<String>, String, Option<Uuid>, Option<Uuid>, Uuid);
+    type Row = (String, String, Option<String>, String, String, Option<Uuid>, Option<Uuid>, Uuid);
     let row: Option<Row> = publications::table
         .find(publication_id)
         .select((
             publications::status,
             publications::platform,
             publications::platform_post_id,
+            publications::title,
             publications::body,
             publications::user_id,
             publications::connection_id,
@@ -334,19 +325,19 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
         .first(&mut conn)
         .await
         .optional()?;
-    let Some((status, platform, post_id, body, user, connection, clip)) = row else { return Ok(()) };
+    let Some((status, platform, post_id, title, body, user, connection, clip)) = row else { return Ok(()) };
     let work = Work {
         status,
         platform: Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?,
         post_id,
+        title,
         body,
         user,
         connection,
         clip,
     };
     let settled = [PublicationStatus::Published, PublicationStatus::Cancelled, PublicationStatus::Failed];
-    if settled.iter().any(|s| s.as_str() == work.status) || work.post_id.is_some() {
-        // Published already (its post id is recorded): never post twice.
+    if settled.iter().any(|s| s.as_str() == work.status) {
         return Ok(());
     }
     let lang = publisher_lang(&mut conn, work.user).await?;
@@ -354,19 +345,10 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
         drop(conn);
         return fail(state, publication_id, lang.dict().platforms.disconnected).await;
     };
-    type Conn = (Option<Uuid>, Uuid, String, String, Vec<u8>, Vec<u8>, i32);
-    let Some((team, owner, target, conn_status, data, nonce, key_id)) = platform_connections::table
+    let Some((target, conn_status)) = platform_connections::table
         .find(connection_id)
-        .select((
-            platform_connections::team_id,
-            platform_connections::user_id,
-            platform_connections::target_id,
-            platform_connections::status,
-            platform_connections::access_token_encrypted,
-            platform_connections::nonce,
-            platform_connections::key_version,
-        ))
-        .first::<Conn>(&mut conn)
+        .select((platform_connections::target_id, platform_connections::status))
+        .first::<(String, String)>(&mut conn)
         .await
         .optional()?
     else {
@@ -396,13 +378,6 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
         return fail(state, publication_id, lang.dict().platforms.publish_problems[PublishProblem::NotReady.index()])
             .await;
     };
-    let token = tokens::open(
-        &state.config.platforms,
-        &tokens::context(team.unwrap_or(owner), work.platform, tokens::TokenKind::Access),
-        &tokens::SealedToken { data, nonce, key_id },
-    )
-    .map_err(|e| anyhow::anyhow!("connection {connection_id}: {e}"))?;
-
     let limits = domain::publish::limits(work.platform);
     let size = state.storage.size(&file_key).await?.unwrap_or(0).max(0) as u64;
     if let Some(max) = limits.max_bytes
@@ -410,14 +385,23 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
     {
         return fail(state, publication_id, &(lang.dict().platforms.too_large)(max / (1024 * 1024))).await;
     }
-    let outcome = match work.platform {
-        Platform::Telegram => {
-            post_telegram(state, publication_id, &token, &target, &file_key, &work.body, (end - start).max(0.0)).await
+    let clip =
+        ClipUpload { file_key: &file_key, duration: (end - start).max(0.0), title: &work.title, body: &work.body };
+    let known = work.post_id.as_deref();
+    let token = crate::platforms::access(state, connection_id).await;
+    let outcome = match (work.platform, &token) {
+        (_, Err(e)) => Err(e.clone()),
+        (Platform::Telegram, Ok(token)) => {
+            deliver(state, publication_id, &TelegramAdapter { state, token, chat: &target }, &clip, known).await
         }
-        // Connections to other platforms cannot be made yet, so no publication reaches here for them.
-        other => {
-            Err(PlatformError::refused(Refusal::Rejected, format!("{} publishing is not available", other.as_str())))
+        (Platform::Rutube, Ok(token)) => {
+            deliver(state, publication_id, &RutubeAdapter { state, token }, &clip, known).await
         }
+        (Platform::Vk, Ok(token)) => {
+            deliver(state, publication_id, &VkAdapter { state, token, target: &target }, &clip, known).await
+        }
+        // Publishing to Dzen is refused when it is requested: it has no upload API.
+        (Platform::Dzen, Ok(_)) => Err(PlatformError::refused(Refusal::Rejected, "Dzen has no upload API")),
     };
     match outcome {
         Ok(()) => {
@@ -442,77 +426,45 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
     }
 }
 
-/// Posts the clip to a Telegram channel, riding out short waits the Bot API asks for, and records the message the
-/// moment it exists.
-async fn post_telegram(
+/// Uploads the clip through `adapter` unless an earlier attempt already did (`known` is the post id it recorded: a
+/// retried job never uploads twice, it waits for that post instead), records the post the moment the platform
+/// names it, waits until it is processed, and marks the publication published.
+async fn deliver<A: PlatformAdapter>(
     state: &AppState,
     publication_id: Uuid,
-    token: &str,
-    chat: &str,
-    file_key: &str,
-    caption: &str,
-    duration: f64,
+    adapter: &A,
+    clip: &ClipUpload<'_>,
+    known: Option<&str>,
 ) -> Result<(), PlatformError> {
-    let dir = tempdir().map_err(|e| PlatformError::Unreachable(format!("scratch space: {e}")))?;
-    let path = dir.join("clip.mp4");
-    state
-        .storage
-        .download_to_file(file_key, &path)
-        .await
-        .map_err(|e| PlatformError::Unreachable(format!("reading the clip: {e:#}")))?;
-    let file = tokio::fs::read(&path).await.map_err(|e| PlatformError::Unreachable(format!("reading the clip: {e}")));
-    let _ = tokio::fs::remove_dir_all(&dir).await;
-    let file = file?;
-    let api = telegram::Telegram::new(&state.config.platforms.telegram_api_url);
-    let mut waits = 0;
-    loop {
-        throttle(state, Platform::Telegram, chat).await;
-        let video = telegram::Video {
-            file: file.clone(),
-            thumbnail: None,
-            caption: caption.to_owned(),
-            width: 1080,
-            height: 1920,
-            duration: duration.round() as u32,
-        };
-        match api.send_video(token, chat, video).await {
-            Ok(message) => {
-                let url = domain::publish::telegram_link(
-                    message.chat.username.as_deref(),
-                    message.chat.id,
-                    message.message_id,
-                );
-                published(state, publication_id, &message.message_id.to_string(), &url)
-                    .await
-                    .map_err(|e| PlatformError::Unreachable(format!("recording the post: {e:#}")))?;
-                return Ok(());
-            }
-            Err(PlatformError::Refused { refusal: Refusal::RateLimited { after_secs }, .. })
-                if waits < INLINE_RETRIES && Duration::from_secs(after_secs) <= LONGEST_INLINE_WAIT =>
-            {
-                waits += 1;
-                tracing::info!(%publication_id, after_secs, "Telegram asked to wait");
-                tokio::time::sleep(Duration::from_secs(after_secs)).await;
-            }
-            Err(e) => return Err(e),
+    let recording = |e: anyhow::Error| PlatformError::Unreachable(format!("recording the post: {e:#}"));
+    let id = match known {
+        Some(id) => id.to_owned(),
+        None => {
+            let posted = adapter.upload(clip).await?;
+            record_post(state, publication_id, &posted).await.map_err(recording)?;
+            posted.id
         }
-    }
+    };
+    adapter.wait_ready(&id).await?;
+    published(state, publication_id).await.map_err(recording)
 }
 
-fn tempdir() -> std::io::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("clipmaker-publish-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// Records the platform's id and link for a publication (it may still be processing there).
+async fn record_post(state: &AppState, publication_id: Uuid, posted: &Posted) -> anyhow::Result<()> {
+    let mut conn = state.db.get().await?;
+    diesel::update(publications::table.find(publication_id))
+        .set((publications::platform_post_id.eq(&posted.id), publications::platform_url.eq(&posted.url)))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }
 
-/// Records a post: the publication is published with the platform's id and link, and its clip becomes `published`.
-async fn published(state: &AppState, publication_id: Uuid, post_id: &str, url: &str) -> anyhow::Result<()> {
+/// Marks a publication published (its post id and link are recorded) and its clip `published`.
+async fn published(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
     let mut conn = state.db.get().await?;
     let clip: Uuid = diesel::update(publications::table.find(publication_id))
         .set((
             publications::status.eq(PublicationStatus::Published.as_str()),
-            publications::platform_post_id.eq(post_id),
-            publications::platform_url.eq(url),
             publications::published_at.eq(Utc::now()),
             publications::error.eq(None::<String>),
         ))
@@ -526,4 +478,92 @@ async fn published(state: &AppState, publication_id: Uuid, post_id: &str, url: &
         .await?;
     tracing::info!(%publication_id, %clip, "clip published");
     Ok(())
+}
+
+/// How far back the stats collector looks: posts older than this keep their last figures.
+pub const STATS_WINDOW_DAYS: i64 = 90;
+
+/// What one stats pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StatsReport {
+    /// Posts whose counters were sampled.
+    pub sampled: usize,
+    /// Posts the platform would not report on (the error is logged; the next pass tries again).
+    pub failed: usize,
+}
+
+/// One pass of the stats collector: for every post published in the last [`STATS_WINDOW_DAYS`] on a platform that
+/// reports counters (Rutube, VK; not Telegram), through a working connection, reads its counters and keeps them as a
+/// sample taken at `now` (the time series the analytics page draws) and as the publication's latest figures. A
+/// refused token flags the connection as it does when publishing. The clock is passed in so tests move time.
+pub async fn collect_stats(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<StatsReport> {
+    use crate::db::schema::publication_stats;
+    type Due = (Uuid, String, String, Uuid, String);
+    let mut conn = state.db.get().await?;
+    let due: Vec<Due> = publications::table
+        .inner_join(platform_connections::table)
+        .filter(publications::status.eq(PublicationStatus::Published.as_str()))
+        .filter(publications::platform_post_id.is_not_null())
+        .filter(publications::published_at.ge(now - chrono::Duration::days(STATS_WINDOW_DAYS)))
+        .filter(publications::platform.ne(Platform::Telegram.as_str()))
+        .filter(platform_connections::status.eq(ConnectionStatus::Active.as_str()))
+        .select((
+            publications::id,
+            publications::platform,
+            publications::platform_post_id.assume_not_null(),
+            platform_connections::id,
+            platform_connections::target_id,
+        ))
+        .order(publications::published_at.desc())
+        .limit(5000)
+        .load(&mut conn)
+        .await?;
+    drop(conn);
+    let mut report = StatsReport::default();
+    for (publication, platform, post_id, connection, target) in due {
+        let platform = Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let counts = match (platform, crate::platforms::access(state, connection).await) {
+            (_, Err(e)) => Err(e),
+            (Platform::Rutube, Ok(token)) => RutubeAdapter { state, token: &token }.stats(&post_id).await,
+            (Platform::Vk, Ok(token)) => VkAdapter { state, token: &token, target: &target }.stats(&post_id).await,
+            _ => Ok(None),
+        };
+        let counts = match counts {
+            Ok(Some(c)) => c,
+            Ok(None) => continue,
+            Err(e) => {
+                if matches!(e, PlatformError::Refused { refusal: Refusal::Reconnect | Refusal::NoRights, .. }) {
+                    crate::platforms::record_health(state, connection, &Err(e.clone())).await?;
+                }
+                tracing::warn!(%publication, platform = platform.as_str(), error = %e, "stats not available");
+                report.failed += 1;
+                continue;
+            }
+        };
+        let mut conn = state.db.get().await?;
+        diesel::insert_into(publication_stats::table)
+            .values((
+                publication_stats::publication_id.eq(publication),
+                publication_stats::taken_at.eq(now),
+                publication_stats::views.eq(counts.views),
+                publication_stats::likes.eq(counts.likes),
+                publication_stats::shares.eq(counts.shares),
+                publication_stats::comments.eq(counts.comments),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await?;
+        diesel::update(publications::table.find(publication))
+            .set((
+                publications::views.eq(counts.views),
+                publications::likes.eq(counts.likes),
+                publications::shares.eq(counts.shares),
+                publications::comments.eq(counts.comments),
+                publications::stats_updated_at.eq(now),
+            ))
+            .execute(&mut conn)
+            .await?;
+        report.sampled += 1;
+    }
+    Ok(report)
 }

@@ -71,6 +71,29 @@ struct Pending {
     verifier: String,
     link_to: Option<Uuid>,
     next: String,
+    /// Set when the flow connects VK for publishing on behalf of this user (not a sign-in).
+    #[serde(default)]
+    connect_for: Option<Uuid>,
+}
+
+/// Where VK ID sends the browser back after a publishing connection was approved.
+pub const CONNECT_CALLBACK: &str = "/settings/platforms/vk/callback";
+
+/// The access token a simulated VK connection gets (development and browser tests only; the simulator's VK API
+/// accepts it).
+pub const SIMULATED_ACCESS_TOKEN: &str = "vk1.a.simulated-access-token";
+
+/// What VK ID granted: tokens for the VK API.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// The access token.
+    pub access: String,
+    /// The refresh token (single use), if VK gave one.
+    pub refresh: Option<String>,
+    /// Seconds the access token lives, if VK said.
+    pub expires_in: Option<i64>,
+    /// The device id VK bound the tokens to (needed to refresh them).
+    pub device_id: String,
 }
 
 /// What the callback produced.
@@ -82,23 +105,38 @@ pub struct Finished {
     pub next: String,
 }
 
-fn redirect_uri(state: &AppState) -> String {
+fn callback_uri(state: &AppState, path: &str) -> String {
     let mut url = state.config.http.public_url.clone();
-    url.set_path("/auth/vk/callback");
+    url.set_path(path);
     url.set_query(None);
     url.to_string()
 }
 
 /// Makes the authorize URL (or, in simulation, our own callback URL) and remembers the PKCE verifier.
 pub async fn start(state: &AppState, link_to: Option<Uuid>, next: &str) -> Result<Started, VkError> {
+    begin(state, Pending { verifier: String::new(), link_to, next: next.to_owned(), connect_for: None }).await
+}
+
+/// Starts connecting VK for publishing as `user`: the same PKCE flow with the video and community scopes, coming back
+/// to [`CONNECT_CALLBACK`].
+pub async fn start_connect(state: &AppState, user: Uuid) -> Result<Started, VkError> {
+    begin(state, Pending { verifier: String::new(), link_to: None, next: String::new(), connect_for: Some(user) }).await
+}
+
+async fn begin(state: &AppState, mut pending: Pending) -> Result<Started, VkError> {
     let vk = &state.config.vk;
     if !vk.enabled() {
         return Err(VkError::Unavailable);
     }
+    let (callback, scope) = match pending.connect_for {
+        Some(_) => (CONNECT_CALLBACK, "video groups"),
+        None => ("/auth/vk/callback", "email"),
+    };
     let verifier = tokens::new_secret().token;
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     let st = tokens::new_secret().token;
-    let pending = serde_json::to_string(&Pending { verifier, link_to, next: next.to_owned() }).expect("json");
+    pending.verifier = verifier;
+    let pending = serde_json::to_string(&pending).expect("json");
     let _: () = state
         .redis
         .client()
@@ -107,21 +145,18 @@ pub async fn start(state: &AppState, link_to: Option<Uuid>, next: &str) -> Resul
         .context("saving VK state")?;
     if vk.client_id.is_none() {
         // Simulation: straight back to our callback as if VK had approved.
-        return Ok(Started {
-            url: format!("/auth/vk/callback?code=simulated&state={st}&device_id=simulated"),
-            state: st,
-        });
+        return Ok(Started { url: format!("{callback}?code=simulated&state={st}&device_id=simulated"), state: st });
     }
     let mut url =
         url::Url::parse(&format!("{}/authorize", vk.base_url.trim_end_matches('/'))).context("VK_ID_BASE_URL")?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", vk.client_id.as_deref().unwrap_or_default())
-        .append_pair("redirect_uri", &redirect_uri(state))
+        .append_pair("redirect_uri", &callback_uri(state, callback))
         .append_pair("state", &st)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
-        .append_pair("scope", "email");
+        .append_pair("scope", scope);
     Ok(Started { url: url.to_string(), state: st })
 }
 
@@ -143,6 +178,10 @@ pub fn state_cookie(config: &crate::Config) -> &'static str {
 #[derive(Deserialize)]
 struct TokenReply {
     access_token: Option<String>,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<i64>,
     error: Option<String>,
     error_description: Option<String>,
 }
@@ -174,6 +213,79 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("HTTP client")
 }
 
+/// Posts a token request (`grant_type` and its fields) to VK ID's `/oauth2/auth`.
+async fn token_request(state: &AppState, form: &[(&str, &str)], device_id: &str) -> Result<Grant, VkError> {
+    let vk = &state.config.vk;
+    let base = vk.base_url.trim_end_matches('/');
+    let reply = http()
+        .post(format!("{base}/oauth2/auth"))
+        .form(form)
+        .send()
+        .await
+        .map_err(|e| VkError::Provider(format!("token request: {}", e.without_url())))?;
+    let status = reply.status();
+    let body: TokenReply =
+        reply.json().await.map_err(|e| VkError::Provider(format!("token reply ({status}) unreadable: {e}")))?;
+    match (body.access_token, body.error) {
+        (Some(access), None) if status.is_success() => Ok(Grant {
+            access,
+            refresh: body.refresh_token,
+            expires_in: body.expires_in,
+            device_id: device_id.to_owned(),
+        }),
+        (_, error) => Err(VkError::Provider(format!(
+            "token request refused ({status}): {} {}",
+            error.unwrap_or_default(),
+            body.error_description.unwrap_or_default()
+        ))),
+    }
+}
+
+/// Exchanges an authorization code (with its PKCE verifier) for tokens.
+async fn exchange_code(
+    state: &AppState,
+    code: &str,
+    verifier: &str,
+    device_id: &str,
+    st: &str,
+    callback: &str,
+) -> Result<Grant, VkError> {
+    let client_id = state.config.vk.client_id.as_deref().unwrap_or_default();
+    let redirect = callback_uri(state, callback);
+    token_request(
+        state,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", verifier),
+            ("client_id", client_id),
+            ("device_id", device_id),
+            ("redirect_uri", &redirect),
+            ("state", st),
+        ],
+        device_id,
+    )
+    .await
+}
+
+/// Swaps a refresh token (single use, bound to `device_id`) for new tokens.
+pub async fn refresh(state: &AppState, refresh_token: &str, device_id: &str) -> Result<Grant, VkError> {
+    let client_id = state.config.vk.client_id.as_deref().ok_or(VkError::Unavailable)?;
+    let st = tokens::new_secret().token;
+    token_request(
+        state,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", client_id),
+            ("device_id", device_id),
+            ("state", &st),
+        ],
+        device_id,
+    )
+    .await
+}
+
 async fn exchange(state: &AppState, code: &str, verifier: &str, device_id: &str, st: &str) -> Result<VkUser, VkError> {
     let vk = &state.config.vk;
     let Some(client_id) = vk.client_id.as_deref() else {
@@ -185,33 +297,7 @@ async fn exchange(state: &AppState, code: &str, verifier: &str, device_id: &str,
         });
     };
     let base = vk.base_url.trim_end_matches('/');
-    let reply = http()
-        .post(format!("{base}/oauth2/auth"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("code_verifier", verifier),
-            ("client_id", client_id),
-            ("device_id", device_id),
-            ("redirect_uri", &redirect_uri(state)),
-            ("state", st),
-        ])
-        .send()
-        .await
-        .map_err(|e| VkError::Provider(format!("token request: {e}")))?;
-    let status = reply.status();
-    let body: TokenReply =
-        reply.json().await.map_err(|e| VkError::Provider(format!("token reply ({status}) unreadable: {e}")))?;
-    let access = match (body.access_token, body.error) {
-        (Some(t), None) if status.is_success() => t,
-        (_, error) => {
-            return Err(VkError::Provider(format!(
-                "token exchange refused ({status}): {} {}",
-                error.unwrap_or_default(),
-                body.error_description.unwrap_or_default()
-            )));
-        }
-    };
+    let access = exchange_code(state, code, verifier, device_id, st, "/auth/vk/callback").await?.access;
     let reply = http()
         .post(format!("{base}/oauth2/user_info"))
         .form(&[("access_token", access.as_str()), ("client_id", client_id)])
@@ -231,6 +317,13 @@ async fn exchange(state: &AppState, code: &str, verifier: &str, device_id: &str,
     }
 }
 
+/// The flow that `st` names, taken out of Redis (single use).
+async fn take_pending(state: &AppState, st: &str) -> Result<Pending, VkError> {
+    let raw: Option<String> =
+        state.redis.client().getdel(state.redis.key(&format!("vk:state:{st}"))).await.context("reading VK state")?;
+    raw.and_then(|r| serde_json::from_str(&r).ok()).ok_or(VkError::State)
+}
+
 /// Handles the callback: `error` is VK's error parameter, if any.
 pub async fn finish(
     state: &AppState,
@@ -242,9 +335,10 @@ pub async fn finish(
     now: DateTime<Utc>,
 ) -> Result<Finished, VkError> {
     let st = st.ok_or(VkError::State)?;
-    let raw: Option<String> =
-        state.redis.client().getdel(state.redis.key(&format!("vk:state:{st}"))).await.context("reading VK state")?;
-    let pending: Pending = raw.and_then(|r| serde_json::from_str(&r).ok()).ok_or(VkError::State)?;
+    let pending = take_pending(state, st).await?;
+    if pending.connect_for.is_some() {
+        return Err(VkError::State);
+    }
     if error.is_some() {
         return Err(VkError::Denied);
     }
@@ -317,4 +411,35 @@ pub async fn finish(
     drop(conn);
     let tokens = accounts::start_session(state, user_id, client, now).await?;
     Ok(Finished { tokens: Some(tokens), next: pending.next })
+}
+
+/// Finishes a publishing connection for `user`: the flow must be one `user` started ([`start_connect`]); returns the
+/// tokens VK granted (in simulation, [`SIMULATED_ACCESS_TOKEN`] without expiry).
+pub async fn finish_connect(
+    state: &AppState,
+    code: Option<&str>,
+    st: Option<&str>,
+    device_id: Option<&str>,
+    error: Option<&str>,
+    user: Uuid,
+) -> Result<Grant, VkError> {
+    let st = st.ok_or(VkError::State)?;
+    let pending = take_pending(state, st).await?;
+    if pending.connect_for != Some(user) {
+        return Err(VkError::State);
+    }
+    if error.is_some() {
+        return Err(VkError::Denied);
+    }
+    let code = code.ok_or(VkError::Denied)?;
+    let device_id = device_id.unwrap_or_default();
+    if state.config.vk.client_id.is_none() {
+        return Ok(Grant {
+            access: SIMULATED_ACCESS_TOKEN.to_owned(),
+            refresh: None,
+            expires_in: None,
+            device_id: device_id.to_owned(),
+        });
+    }
+    exchange_code(state, code, &pending.verifier, device_id, st, CONNECT_CALLBACK).await
 }

@@ -167,7 +167,9 @@ pub struct Throttle {
 pub fn throttles(platform: Platform, channel: Option<&str>) -> Vec<Throttle> {
     let per_second = |name, limit| Throttle { name, subject: "all".to_owned(), limit, window_ms: 1000 };
     match platform {
-        Platform::Vk => vec![per_second("publish-vk", 5)],
+        // Counted over 1.2 s: calls leave evenly spaced but arrive with network jitter, and VK must never see a sixth
+        // within one second.
+        Platform::Vk => vec![Throttle { name: "publish-vk", subject: "all".to_owned(), limit: 5, window_ms: 1200 }],
         Platform::Rutube => vec![per_second("publish-rutube", 1)],
         Platform::Dzen => vec![per_second("publish-dzen", 1)],
         Platform::Telegram => {
@@ -419,6 +421,41 @@ pub fn telegram_link(chat_username: Option<&str>, chat_id: i64, message_id: i64)
     }
 }
 
+/// Somewhere a VK connection may post: the user's own page (its id is the user's) or a community they manage (its
+/// id is minus the community's, as VK names video owners).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostTarget {
+    /// The owner id as text.
+    pub id: String,
+    /// The page's or community's name.
+    pub name: String,
+}
+
+/// Why connecting VK failed, as the platforms page's `?error=` names it (and the dictionaries' `vk_errors` explain, in
+/// this order).
+pub const VK_CONNECT_ERRORS: [&str; 5] = ["vk_unavailable", "vk_denied", "vk_state", "vk_failed", "vk_forbidden"];
+
+/// The platforms page's error code for a VK ID flow's error code (`vk_failed` for any it does not name).
+pub fn vk_connect_error(code: &str) -> &'static str {
+    VK_CONNECT_ERRORS.iter().find(|c| **c == code).copied().unwrap_or("vk_failed")
+}
+
+/// A VK video's page: `https://vk.com/video<owner>_<id>`, from its `<owner>_<id>`.
+pub fn vk_link(full_id: &str) -> String {
+    format!("https://vk.com/video{full_id}")
+}
+
+/// A Rutube video's public page.
+pub fn rutube_link(video_id: &str) -> String {
+    format!("https://rutube.ru/video/{video_id}/")
+}
+
+/// Whether `token` could be a Rutube API token: 16 to 256 visible ASCII characters without spaces. Checked before
+/// the token is sent anywhere.
+pub fn rutube_token_ok(token: &str) -> bool {
+    (16..=256).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -501,7 +538,7 @@ mod tests {
     fn throttles_match_the_seed() {
         assert_eq!(
             throttles(Platform::Vk, None),
-            vec![Throttle { name: "publish-vk", subject: "all".into(), limit: 5, window_ms: 1000 }]
+            vec![Throttle { name: "publish-vk", subject: "all".into(), limit: 5, window_ms: 1200 }]
         );
         let tg = throttles(Platform::Telegram, Some("-100"));
         assert_eq!(tg.len(), 2);
@@ -576,5 +613,13 @@ mod tests {
                 prop_assert!(tags[..i].iter().all(|u| u.to_lowercase() != t.to_lowercase()));
             }
         }
+    }
+
+    #[test]
+    fn rutube_tokens_and_links() {
+        assert!(rutube_token_ok("rutube-fake-token-0123456789abcdef"));
+        assert!(!rutube_token_ok("short"));
+        assert!(!rutube_token_ok("has a space in the middle of it"));
+        assert_eq!(rutube_link("0a1b"), "https://rutube.ru/video/0a1b/");
     }
 }

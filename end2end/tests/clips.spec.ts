@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SIMULATED_BOT_TOKEN, hydrated, signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
+import { SIMULATED_BOT_TOKEN, SIMULATED_RUTUBE_TOKEN, hydrated, signUpAndLogIn, talkVideo, uploadAndOpen } from './helpers';
 
 let dir: string;
 let talk: string;
@@ -270,6 +270,9 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await tab.getByTestId('telegram-channel').fill('@clipmaker_test');
   await tab.getByTestId('telegram-connect').click();
   await expect(tab.getByTestId('platform-telegram')).toHaveAttribute('data-status', 'active');
+  await tab.getByTestId('rutube-token').fill(SIMULATED_RUTUBE_TOKEN);
+  await tab.getByTestId('rutube-connect').click();
+  await expect(tab.getByTestId('platform-rutube')).toHaveAttribute('data-status', 'active');
   // To the clip through the Clips page (a link followed inside the app).
   await tab.goto('/clips');
   await hydrated(tab);
@@ -278,9 +281,17 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await expect(panel).toBeVisible();
   await expect(panel.getByTestId('publish-title')).not.toHaveValue('');
   await panel.getByTestId('publish-hashtags').fill('#shorts клипы');
+  // Both connected platforms are ticked; Dzen's text is prepared to paste.
+  await expect(panel.getByTestId('publish-to-telegram')).toBeChecked();
+  await expect(panel.getByTestId('publish-to-rutube')).toBeChecked();
+  await panel.getByTestId('dzen-prepare').locator('summary').click();
+  await expect(panel.getByTestId('dzen-text')).toHaveValue(/#shorts #клипы/);
   await panel.getByTestId('publish-submit').click();
-  const publication = panel.getByTestId('publication').first();
-  await expect(publication).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
-  await expect(publication.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/t\.me\/clipmaker_test\/\d+$/);
+  const telegram = panel.locator('[data-testid="publication"][data-platform="telegram"]');
+  const rutube = panel.locator('[data-testid="publication"][data-platform="rutube"]');
+  await expect(telegram).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
+  await expect(telegram.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/t\.me\/clipmaker_test\/\d+$/);
+  await expect(rutube).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
+  await expect(rutube.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/rutube\.ru\/video\/[0-9a-f]{32}\/$/);
   await tab.close();
 });

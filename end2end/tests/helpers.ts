@@ -7,6 +7,8 @@ export const PASSWORD = 'Надёжный пароль 2026';
 
 /** The bot token the platform simulator's fake Telegram accepts (testkit::fake_telegram::BOT_TOKEN). */
 export const SIMULATED_BOT_TOKEN = '7000000001:AAFakeBotTokenForClipMakerTests-123';
+/** The API token the simulator's fake Rutube accepts (testkit::fake_rutube::TOKEN). */
+export const SIMULATED_RUTUBE_TOKEN = 'rutube-fake-token-0123456789abcdef';
 
 export function uniqueEmail(tag: string): string {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@clipmaker.test`;

@@ -125,6 +125,8 @@ pub fn http_routes() -> Vec<(&'static str, axum::routing::MethodRouter<ServerSta
         ("/api/billing/webhook", axum::routing::post(billing::webhook)),
         ("/auth/vk/start", get(vk::start)),
         ("/auth/vk/callback", get(vk::callback)),
+        ("/settings/platforms/vk/start", get(vk::connect_start)),
+        ("/settings/platforms/vk/callback", get(vk::connect_callback)),
     ]
 }
 

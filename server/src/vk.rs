@@ -107,3 +107,82 @@ pub async fn callback(State(state): State<AppState>, Query(q): Query<CallbackQue
     }
     response
 }
+
+/// Where a publishing connection flow ends: the platforms page, saying what happened.
+fn to_platforms(outcome: Result<(), &str>) -> Response {
+    match outcome {
+        Ok(()) => Redirect::to("/settings/platforms?connected=vk").into_response(),
+        Err(code) => Redirect::to(&format!("/settings/platforms?error={code}")).into_response(),
+    }
+}
+
+/// `/settings/platforms/vk/start`: starts connecting VK for publishing as the signed-in user (their team's
+/// connection when they manage its platforms), bound to this browser like sign-in.
+pub async fn connect_start(State(state): State<AppState>, request: Request) -> Response {
+    let Some(user) = request.extensions().get::<CurrentUser>().and_then(|c| c.0) else {
+        return Redirect::to("/login?next=/settings/platforms").into_response();
+    };
+    let budget = backend::ratelimit::Limit::per_minute("vk-start", state.config.limits.vk_start_per_minute);
+    if let Some(wait) = backend::ratelimit::over(&state.redis, &budget, &user.to_string()).await {
+        return crate::limits::too_many(crate::limits::lang_of(request.headers()), false, wait);
+    }
+    match vkid::start_connect(&state, user).await {
+        Ok(started) => {
+            let mut response = Redirect::to(&started.url).into_response();
+            if let Some(cookie) = state_cookie(&state, &started.state, 600) {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "VK connection refused at start");
+            to_platforms(Err(domain::publish::vk_connect_error(e.code())))
+        }
+    }
+}
+
+/// `/settings/platforms/vk/callback`: checks that this browser and this user started the flow, exchanges the code,
+/// and stores the connection (sealed tokens; the user's page as the target until a community is chosen).
+pub async fn connect_callback(
+    State(state): State<AppState>,
+    Query(q): Query<CallbackQuery>,
+    request: Request,
+) -> Response {
+    let Some(user) = request.extensions().get::<CurrentUser>().and_then(|c| c.0) else {
+        return Redirect::to("/login?next=/settings/platforms").into_response();
+    };
+    let cookies = request.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bound = backend::accounts::web::read_cookie(cookies, vkid::state_cookie(&state.config));
+    let mut response = if bound.is_none() || bound != q.state.as_deref() {
+        tracing::warn!("VK connection callback without the state cookie of the browser that started it");
+        to_platforms(Err("vk_state"))
+    } else {
+        match vkid::finish_connect(
+            &state,
+            q.code.as_deref(),
+            q.state.as_deref(),
+            q.device_id.as_deref(),
+            q.error.as_deref(),
+            user,
+        )
+        .await
+        {
+            Err(e) => {
+                tracing::info!(error = %e, "VK connection not finished");
+                to_platforms(Err(domain::publish::vk_connect_error(e.code())))
+            }
+            Ok(grant) => match backend::platforms::connect_vk(&state, user, grant).await {
+                Ok(_) => to_platforms(Ok(())),
+                Err(backend::platforms::ConnectError::Forbidden) => to_platforms(Err("vk_forbidden")),
+                Err(e) => {
+                    tracing::warn!(error = %e, "VK connection not stored");
+                    to_platforms(Err("vk_failed"))
+                }
+            },
+        }
+    };
+    if let Some(clear) = state_cookie(&state, "", 0) {
+        response.headers_mut().append(header::SET_COOKIE, clear);
+    }
+    response
+}

@@ -1,10 +1,12 @@
 //! Platform connections over HTTP against the real services and a fake Telegram Bot API on loopback
 //! (testkit::fake_telegram): connecting a bot to a channel, every refusal the page explains, a token revoked later,
-//! the team's roles, and the token never appearing in the database, the logs or any reply.
+//! the team's roles, and the token never appearing in the database, the logs or any reply. Rutube connects with an API
+//! token checked against a fake Rutube API.
 
 use serde_json::Value;
 use testkit::{
     TestApp,
+    fake_rutube::{self, FakeRutube},
     fake_telegram::{BOT_TOKEN, CHANNEL, FakeTelegram},
     logs::LogCapture,
 };
@@ -200,7 +202,7 @@ async fn rotating_the_token_key_reseals_every_connection() {
     let rotated = backend::config::PlatformsConfig {
         current: (old.current.0 + 1, [9; 32]),
         previous: Some(old.current),
-        telegram_api_url: old.telegram_api_url.clone(),
+        ..old.clone()
     };
     assert_eq!(backend::platforms::reseal_all(&app.state.db, &rotated).await.unwrap(), 1);
     assert_eq!(backend::platforms::reseal_all(&app.state.db, &rotated).await.unwrap(), 0, "nothing left to move");
@@ -223,4 +225,57 @@ async fn rotating_the_token_key_reseals_every_connection() {
     assert_eq!(sealed.key_id, after.current.0);
     assert_eq!(backend::platforms::tokens::open(&after, &ctx, &sealed).unwrap().as_str(), BOT_TOKEN);
     assert!(backend::platforms::tokens::open(&old, &ctx, &sealed).is_err());
+}
+
+#[tokio::test]
+async fn a_rutube_channel_connects_by_api_token_and_refusals_are_explained() {
+    let logs = LogCapture::install_trace();
+    let rutube = FakeRutube::start().await;
+    let url = rutube.url().to_owned();
+    let app = TestApp::spawn_with(move |v| {
+        v.insert("RUTUBE_API_URL", url);
+    })
+    .await;
+    let (client, _, _) = app.signed_in().await;
+    let connect = |token: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            app.call(client, "platform/connect", &[("platform", "rutube"), ("token", token), ("target", "")]).await
+        }
+    };
+
+    assert_eq!(problem(connect("short").await).await, "BadToken");
+    assert!(rutube.server.requests().is_empty(), "a malformed token never leaves the server");
+    assert_eq!(problem(connect("rutube-wrong-token-000000000000").await).await, "TokenRefused");
+    rutube.fail_next(&[(503, None)]);
+    assert_eq!(problem(connect(fake_rutube::TOKEN).await).await, "Unavailable");
+    assert_eq!(rows(&app).await, 0);
+
+    let res = connect(fake_rutube::TOKEN).await;
+    assert_eq!(res.status(), 200);
+    let reply = res.text().await.unwrap();
+    let connection: Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(connection["platform"], "rutube");
+    assert_eq!(connection["status"], "active");
+    // Every call carried the token the way Rutube's API takes it.
+    let last = rutube.server.requests().last().cloned().unwrap();
+    assert_eq!(last.header("authorization"), Some(format!("Token {}", fake_rutube::TOKEN).as_str()));
+    let tested = app.call(&client, "platform/test-connection", &[("platform", "rutube")]).await;
+    assert_eq!(tested.status(), 200);
+    let tested = tested.text().await.unwrap();
+
+    let row: String =
+        app.db.client().await.query_one("SELECT c::text FROM platform_connections c", &[]).await.unwrap().get(0);
+    assert!(!row.contains(fake_rutube::TOKEN) && !row.contains(&hex_of(fake_rutube::TOKEN)), "plaintext: {row}");
+    for text in [&reply, &tested, &logs.text()] {
+        assert!(!text.contains(fake_rutube::TOKEN), "token leaked: {text}");
+    }
+    assert!(logs.text().contains("platform connected"));
+
+    // Revoked later: the test says so and the page asks for a reconnection.
+    rutube.set_revoked(true);
+    let tested: Value =
+        app.call(&client, "platform/test-connection", &[("platform", "rutube")]).await.json().await.unwrap();
+    assert_eq!(tested["status"], "reconnect");
+    assert_eq!(tested["error"], "Invalid token.");
 }

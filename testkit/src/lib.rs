@@ -13,6 +13,7 @@ mod bucket;
 mod db;
 mod fake;
 pub mod fake_llm;
+pub mod fake_rutube;
 pub mod fake_stt;
 pub mod fake_telegram;
 pub mod fake_vk;

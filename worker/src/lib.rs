@@ -15,6 +15,7 @@ pub mod reconcile;
 pub mod render;
 pub mod scratch;
 pub mod source;
+pub mod stats;
 pub mod stt;
 pub mod timeline;
 pub mod ytdlp;
@@ -113,7 +114,9 @@ use axum::{
 };
 use backend::{
     AppState,
-    jobs::{Analyze, BillingCron, BuildTimeline, Cleanup, FetchSource, PublishClip, RenderClip, Transcribe},
+    jobs::{
+        Analyze, BillingCron, BuildTimeline, Cleanup, CollectStats, FetchSource, PublishClip, RenderClip, Transcribe,
+    },
     metrics::{self, Metrics},
     queue::Runtime,
 };
@@ -151,6 +154,12 @@ pub fn runtime(state: &AppState, metrics: &Metrics) -> Runtime {
             .handle::<BillingCron, _>(billing_cron::BillingCronHandler::new(state.clone()))
             .cron::<BillingCron>(&state.config.billing.cron, |tick| BillingCron { tick: tick.to_rfc3339() })
             .expect("BILLING_CRON is validated with the configuration");
+    }
+    if serves(<CollectStats as backend::queue::Job>::QUEUE) {
+        runtime = runtime
+            .handle::<CollectStats, _>(stats::CollectStatsHandler::new(state.clone()))
+            .cron::<CollectStats>(&jobs.stats_cron, |tick| CollectStats { tick: tick.to_rfc3339() })
+            .expect("STATS_CRON is validated with the configuration");
     }
     if serves(<PublishClip as backend::queue::Job>::QUEUE) {
         let sweeper = state.clone();

@@ -1,7 +1,8 @@
-//! The clip page's publishing panel: post the clip to a connected platform now or at a time in the user's time zone,
+//! The clip page's publishing panel: post the clip to the workspace's connected platforms (all ticked to start with)
+//! now or at a time in the user's time zone,
 //! with the title, description and hashtags it starts from (the clip's title and CTA), and the clip's publications
 //! with their status, link, error and a retry button. While anything is queued or going out, the list is asked for
-//! again every 3 s.
+//! again every 3 s. Dzen, which has no upload API, gets its text prepared to paste next to the clip's download.
 
 use std::time::Duration;
 
@@ -12,8 +13,9 @@ use domain::{
 use leptos::prelude::*;
 
 use crate::{
-    api::{PublishPublish, PublishRetry, publish_status},
+    api::{PublishPublish, PublishRetry, platform_list, publish_status},
     i18n::use_i18n,
+    pages::platforms::platform_name,
 };
 
 /// `2026-12-01T18:30` in the browser's time zone as Unix seconds; `None` for an empty or malformed value (and always
@@ -66,6 +68,15 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
+    // The workspace's working connections are what can be chosen; all of them are ticked to start with.
+    let connections = Resource::new(|| (), |_| platform_list());
+    let chosen = RwSignal::new(Vec::<Platform>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(all)) = connections.get() {
+            chosen
+                .set(all.iter().filter(|c| c.status == domain::ConnectionStatus::Active).map(|c| c.platform).collect());
+        }
+    });
     let id = StoredValue::new(clip_id);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -74,7 +85,8 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
             description: description.get_untracked(),
             hashtags: parse_hashtags(&hashtags.get_untracked()),
         };
-        let targets = vec![PublishTarget { platform: Platform::Telegram, text }];
+        let targets: Vec<PublishTarget> =
+            chosen.get_untracked().into_iter().map(|platform| PublishTarget { platform, text: text.clone() }).collect();
         publish.dispatch(PublishPublish {
             clip_id: id.get_value(),
             targets: serde_json::to_string(&targets).unwrap_or_default(),
@@ -93,7 +105,31 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
         <section class="card publish-panel" data-testid="publish-panel">
             <h2>{move || t().publish_heading}</h2>
             <form class="platform-form" on:submit=submit data-testid="publish-form">
-                <p class="small muted">{move || t().publish_to} " Telegram"</p>
+                <fieldset class="publish-targets" data-testid="publish-targets">
+                    <legend class="small muted">{move || t().publish_to}</legend>
+                    <Transition fallback=|| ()>
+                        {move || connections.get().and_then(Result::ok).map(|all| {
+                            let usable: Vec<Platform> = all.iter()
+                                .filter(|c| c.status == domain::ConnectionStatus::Active)
+                                .map(|c| c.platform)
+                                .collect();
+                            if usable.is_empty() {
+                                return view! { <p class="small" data-testid="publish-none">{move || t().publish_none}</p> }.into_any();
+                            }
+                            usable.into_iter().map(|p| view! {
+                                <label class="check">
+                                    <input type="checkbox" data-testid=format!("publish-to-{}", p.as_str())
+                                        prop:checked=move || chosen.get().contains(&p)
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            chosen.update(|c| { c.retain(|x| *x != p); if on { c.push(p); } });
+                                        } />
+                                    " " {platform_name(p)}
+                                </label>
+                            }).collect_view().into_any()
+                        })}
+                    </Transition>
+                </fieldset>
                 <label class="field">{move || t().post_title}
                     <input maxlength="128" data-testid="publish-title" prop:value=post_title
                         on:input=move |ev| post_title.set(event_target_value(&ev)) />
@@ -111,11 +147,24 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
                         on:input=move |ev| at.set(event_target_value(&ev)) />
                 </label>
                 <p class="form-error" role="alert" data-testid="publish-error">{error}</p>
-                <button class="btn btn-primary" type="submit" data-testid="publish-submit" disabled=move || publish.pending().get()>
+                <button class="btn btn-primary" type="submit" data-testid="publish-submit"
+                    disabled=move || publish.pending().get() || chosen.get().is_empty()>
                     {move || if at.get().is_empty() { t().publish_now } else { t().schedule } }
                 </button>
                 <a class="small" href="/settings/platforms">{move || t().manage_platforms}</a>
             </form>
+            <details class="dzen-prepare" data-testid="dzen-prepare">
+                <summary>{move || t().dzen_prepare}</summary>
+                <p class="small muted">{move || t().dzen_about}</p>
+                <textarea readonly rows="6" data-testid="dzen-text" prop:value=move || {
+                    let post = domain::publish::compose(Platform::Dzen, &PostText {
+                        title: post_title.get(),
+                        description: description.get(),
+                        hashtags: parse_hashtags(&hashtags.get()),
+                    });
+                    format!("{}\n\n{}", post.title, post.body)
+                }></textarea>
+            </details>
             <Transition fallback=|| ()>
                 {move || list.get().and_then(Result::ok).map(|all| view! {
                     <ul class="publications" data-testid="publications">
@@ -137,7 +186,7 @@ fn Publication(p: PublicationView, retry: ServerAction<PublishRetry>, clip_id: S
     view! {
         <li class="publication" data-testid="publication" data-status=p.status.as_str() data-platform=p.platform.as_str()>
             <span class="status-chip" data-status=p.status.as_str()>{move || t().publication_status[index]}</span>
-            " " {p.platform.as_str()}
+            " " {platform_name(p.platform)}
             {p.url.map(|url| view! { " " <a href=url.clone() target="_blank" rel="noopener" data-testid="publication-link">{move || t().open_post}</a> })}
             {p.error.map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
             {failed.then(|| view! {

@@ -152,6 +152,14 @@ pub struct PlatformsConfig {
     /// The Telegram Bot API (`TELEGRAM_API_URL`, `https://api.telegram.org`; tests and the simulator point it at a
     /// fake).
     pub telegram_api_url: String,
+    /// Rutube's API (`RUTUBE_API_URL`, `https://rutube.ru`).
+    pub rutube_api_url: String,
+    /// VK's API methods (`VK_API_URL`, `https://api.vk.com/method`).
+    pub vk_api_url: String,
+    /// How often a publish job asks a platform whether an uploaded video is processed (`PLATFORM_POLL_MS`, 5000).
+    pub poll: Duration,
+    /// How many times it asks before the attempt fails for the queue to retry later (`PLATFORM_POLL_TRIES`, 120).
+    pub poll_tries: u32,
 }
 
 impl fmt::Debug for PlatformsConfig {
@@ -160,6 +168,10 @@ impl fmt::Debug for PlatformsConfig {
             .field("current", &(self.current.0, "***"))
             .field("previous", &self.previous.map(|(id, _)| (id, "***")))
             .field("telegram_api_url", &self.telegram_api_url)
+            .field("rutube_api_url", &self.rutube_api_url)
+            .field("vk_api_url", &self.vk_api_url)
+            .field("poll", &self.poll)
+            .field("poll_tries", &self.poll_tries)
             .finish()
     }
 }
@@ -321,6 +333,9 @@ pub struct JobsConfig {
     pub ytdlp: Option<String>,
     /// When retention runs (`CLEANUP_CRON`, seconds first; default daily at 03:30 UTC).
     pub cleanup_cron: String,
+    /// When the stats collector samples published posts' counters (`STATS_CRON`, seconds first; default every 6
+    /// hours at minute 15).
+    pub stats_cron: String,
 }
 
 impl JobsConfig {
@@ -616,6 +631,16 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
 }
 
 impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    /// A cron schedule (seconds first), checked.
+    fn cron(&self, var: &'static str, default: &str) -> Result<String, ConfigError> {
+        let c = self.or(var, default);
+        <cron::Schedule as FromStr>::from_str(&c).map_err(|e| ConfigError {
+            var,
+            problem: format!("is not a cron schedule (sec min hour day month weekday): {e}"),
+        })?;
+        Ok(c)
+    }
+
     fn millis(&self, var: &'static str, default: u64) -> Result<Duration, ConfigError> {
         let ms: u64 = self.parse(var, default, "milliseconds")?;
         if ms == 0 {
@@ -807,14 +832,8 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             worker_metrics_addr,
             metrics_token: self.raw("METRICS_TOKEN").map(MetricsToken),
             demo_sample_seconds,
-            cleanup_cron: {
-                let c = self.or("CLEANUP_CRON", "0 30 3 * * *");
-                <cron::Schedule as FromStr>::from_str(&c).map_err(|e| ConfigError {
-                    var: "CLEANUP_CRON",
-                    problem: format!("is not a cron schedule (sec min hour day month weekday): {e}"),
-                })?;
-                c
-            },
+            cleanup_cron: self.cron("CLEANUP_CRON", "0 30 3 * * *")?,
+            stats_cron: self.cron("STATS_CRON", "0 15 */6 * * *")?,
         })
     }
 }
@@ -908,6 +927,18 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 self.or("TELEGRAM_API_URL", "https://api.telegram.org"),
                 &["http", "https"],
             )?,
+            rutube_api_url: self.url(
+                "RUTUBE_API_URL",
+                self.or("RUTUBE_API_URL", "https://rutube.ru"),
+                &["http", "https"],
+            )?,
+            vk_api_url: self.url(
+                "VK_API_URL",
+                self.or("VK_API_URL", "https://api.vk.com/method"),
+                &["http", "https"],
+            )?,
+            poll: self.millis("PLATFORM_POLL_MS", 5000)?,
+            poll_tries: self.parse("PLATFORM_POLL_TRIES", 120, "a count")?,
         })
     }
 

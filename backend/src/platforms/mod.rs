@@ -5,8 +5,11 @@
 //! connecting again replaces it. Tokens are checked with the platform before they are stored, sealed at rest
 //! ([`tokens`]), and never leave the server.
 
+pub mod adapter;
+pub mod rutube;
 pub mod telegram;
 pub mod tokens;
+pub mod vk;
 
 use chrono::{DateTime, Utc};
 use diesel::{
@@ -16,9 +19,10 @@ use diesel::{
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
     Action, ConnectionStatus, Platform, TextEnum as _,
-    publish::{ConnectProblem, Connection, Refusal},
+    publish::{ConnectProblem, Connection, PostTarget, Refusal},
 };
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use crate::{
     AppState,
@@ -60,6 +64,12 @@ impl PlatformError {
             PlatformError::Refused { refusal: Refusal::Rejected, .. } if about_target => ConnectProblem::TargetNotFound,
             _ => ConnectProblem::Unavailable,
         }
+    }
+}
+
+impl From<diesel::result::Error> for PlatformError {
+    fn from(e: diesel::result::Error) -> Self {
+        PlatformError::Unreachable(format!("database: {e}"))
     }
 }
 
@@ -141,6 +151,16 @@ struct Verified {
     target_id: String,
     target_name: String,
     access: String,
+    /// VK: the refresh token with its device id, and when the access token expires.
+    refresh: Option<RefreshBlob>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// What a VK refresh needs, sealed together as the connection's refresh token.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RefreshBlob {
+    refresh_token: String,
+    device_id: String,
 }
 
 /// Seals the tokens and writes the workspace's connection for the platform, replacing any earlier one.
@@ -150,6 +170,10 @@ async fn store(state: &AppState, actor: &Actor, v: Verified) -> Result<Connectio
         &tokens::context(owner_key(actor), v.platform, TokenKind::Access),
         &v.access,
     );
+    let refresh = v.refresh.as_ref().map(|r| {
+        let blob = Zeroizing::new(serde_json::to_string(r).expect("json"));
+        tokens::seal(&state.config.platforms, &tokens::context(owner_key(actor), v.platform, TokenKind::Refresh), &blob)
+    });
     let mut conn = state.db.get().await?;
     // The unique index is on an expression, which diesel's ON CONFLICT cannot name: delete, then insert, in one
     // transaction (a concurrent connect of the same platform fails on the index instead of adding a second row).
@@ -168,6 +192,9 @@ async fn store(state: &AppState, actor: &Actor, v: Verified) -> Result<Connectio
                     platform_connections::access_token_encrypted.eq(&sealed.data),
                     platform_connections::nonce.eq(&sealed.nonce),
                     platform_connections::key_version.eq(sealed.key_id),
+                    platform_connections::refresh_token_encrypted.eq(refresh.as_ref().map(|r| r.data.clone())),
+                    platform_connections::refresh_nonce.eq(refresh.as_ref().map(|r| r.nonce.clone())),
+                    platform_connections::expires_at.eq(v.expires_at),
                 ))
                 .returning(Row::as_returning())
                 .get_result(conn)
@@ -263,8 +290,186 @@ pub async fn connect_telegram(
             target_id,
             target_name,
             access: token.to_owned(),
+            refresh: None,
+            expires_at: None,
         },
     )
+    .await
+}
+
+/// Connects a Rutube channel by its API token (Rutube Studio → settings → API): the token must be accepted by the
+/// API; the channel's name is read from it.
+pub async fn connect_rutube(state: &AppState, user_id: Uuid, api_token: &str) -> Result<Connection, ConnectError> {
+    let actor = managing(state, user_id).await?;
+    let token = api_token.trim();
+    if !domain::publish::rutube_token_ok(token) {
+        return Err(ConnectError::Problem(ConnectProblem::BadToken));
+    }
+    let api = rutube::Rutube::new(&state.config.platforms.rutube_api_url);
+    let name = api.me(token).await.map_err(|e| ConnectError::Problem(e.problem(false)))?;
+    store(
+        state,
+        &actor,
+        Verified {
+            platform: Platform::Rutube,
+            account_id: name.clone(),
+            account_name: name,
+            target_id: String::new(),
+            target_name: String::new(),
+            access: token.to_owned(),
+            refresh: None,
+            expires_at: None,
+        },
+    )
+    .await
+}
+
+/// Connects VK with the tokens VK ID granted `user_id` (see `vkid::finish_connect`): posts go to the user's own page
+/// until a community is chosen ([`set_vk_target`]).
+pub async fn connect_vk(
+    state: &AppState,
+    user_id: Uuid,
+    grant: crate::vkid::Grant,
+) -> Result<Connection, ConnectError> {
+    let actor = managing(state, user_id).await?;
+    let api = vk::Vk::new(&state.config.platforms.vk_api_url);
+    let me = api.me(&grant.access).await.map_err(|e| ConnectError::Problem(e.problem(false)))?;
+    let name = format!("{} {}", me.first_name, me.last_name).trim().to_owned();
+    store(
+        state,
+        &actor,
+        Verified {
+            platform: Platform::Vk,
+            account_id: me.id.to_string(),
+            account_name: name.clone(),
+            target_id: me.id.to_string(),
+            target_name: name,
+            access: grant.access,
+            refresh: grant.refresh.map(|refresh_token| RefreshBlob { refresh_token, device_id: grant.device_id }),
+            expires_at: grant.expires_in.map(|s| Utc::now() + chrono::Duration::seconds(s)),
+        },
+    )
+    .await
+}
+
+/// Where the workspace's VK connection may post: the user's page first, then the communities they administer or edit.
+pub async fn vk_targets(state: &AppState, user_id: Uuid) -> Result<Vec<PostTarget>, ConnectError> {
+    let actor = managing(state, user_id).await?;
+    let (id, account_id, account_name) = vk_connection(state, &actor).await?;
+    let token = access(state, id).await.map_err(|e| ConnectError::Problem(e.problem(false)))?;
+    let groups = vk::Vk::new(&state.config.platforms.vk_api_url)
+        .editor_groups(&token)
+        .await
+        .map_err(|e| ConnectError::Problem(e.problem(false)))?;
+    let mut out = vec![PostTarget { id: account_id, name: account_name }];
+    out.extend(groups.into_iter().map(|g| PostTarget { id: (-g.id).to_string(), name: g.name }));
+    Ok(out)
+}
+
+/// Makes the VK connection post to `target` (an id from [`vk_targets`]: the user's page, or minus a community's id).
+pub async fn set_vk_target(state: &AppState, user_id: Uuid, target: &str) -> Result<Connection, ConnectError> {
+    let chosen = vk_targets(state, user_id).await?.into_iter().find(|t| t.id == target);
+    let Some(chosen) = chosen else { return Err(ConnectError::Problem(ConnectProblem::TargetNotFound)) };
+    let actor = teams::actor(state, user_id).await?;
+    let (id, _, _) = vk_connection(state, &actor).await?;
+    let mut conn = state.db.get().await?;
+    let row: Row = diesel::update(platform_connections::table.find(id))
+        .set((platform_connections::target_id.eq(&chosen.id), platform_connections::target_name.eq(&chosen.name)))
+        .returning(Row::as_returning())
+        .get_result(&mut conn)
+        .await?;
+    Ok(view(row)?)
+}
+
+/// The workspace's VK connection: its id, and the account's id and name.
+async fn vk_connection(state: &AppState, actor: &Actor) -> Result<(Uuid, String, String), ConnectError> {
+    let mut conn = state.db.get().await?;
+    platform_connections::table
+        .filter(mine(actor))
+        .filter(platform_connections::platform.eq(Platform::Vk.as_str()))
+        .select((platform_connections::id, platform_connections::account_id, platform_connections::account_name))
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or(ConnectError::NotFound)
+}
+
+/// How long before expiry a VK access token is refreshed.
+const REFRESH_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Connection `id`'s access token, opened. A VK token that expires within five minutes is refreshed first with its
+/// refresh token (under a row lock, so jobs that race refresh it once); a refused refresh is `Reconnect`.
+pub async fn access(state: &AppState, id: Uuid) -> Result<Zeroizing<String>, PlatformError> {
+    let mut conn = state.db.get().await.map_err(|e| PlatformError::Unreachable(format!("database pool: {e}")))?;
+    conn.transaction::<_, PlatformError, _>(async |conn| {
+        type Sealed = (
+            Option<Uuid>,
+            Uuid,
+            String,
+            Vec<u8>,
+            Vec<u8>,
+            i32,
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+            Option<DateTime<Utc>>,
+        );
+        let (team, owner, platform, data, nonce, key_id, refresh, refresh_nonce, expires_at): Sealed =
+            platform_connections::table
+                .find(id)
+                .select((
+                    platform_connections::team_id,
+                    platform_connections::user_id,
+                    platform_connections::platform,
+                    platform_connections::access_token_encrypted,
+                    platform_connections::nonce,
+                    platform_connections::key_version,
+                    platform_connections::refresh_token_encrypted,
+                    platform_connections::refresh_nonce,
+                    platform_connections::expires_at,
+                ))
+                .for_update()
+                .first(conn)
+                .await?;
+        let platform = Platform::parse(&platform).map_err(|e| PlatformError::Malformed(e.to_string()))?;
+        let owner = team.unwrap_or(owner);
+        let config = &state.config.platforms;
+        let open = |kind, data, nonce| {
+            tokens::open(config, &tokens::context(owner, platform, kind), &SealedToken { data, nonce, key_id })
+                .map_err(|e| PlatformError::Malformed(format!("connection {id}: {e}")))
+        };
+        let due = expires_at.is_some_and(|t| t - REFRESH_AHEAD <= Utc::now());
+        let (Some(refresh), Some(refresh_nonce), true) = (refresh, refresh_nonce, due) else {
+            return open(TokenKind::Access, data, nonce);
+        };
+        let blob = open(TokenKind::Refresh, refresh, refresh_nonce)?;
+        let blob: RefreshBlob =
+            serde_json::from_str(&blob).map_err(|e| PlatformError::Malformed(format!("connection {id}: {e}")))?;
+        let grant = crate::vkid::refresh(state, &blob.refresh_token, &blob.device_id).await.map_err(|e| {
+            tracing::warn!(connection = %id, error = %e, "VK refused to refresh the token");
+            PlatformError::refused(Refusal::Reconnect, "VK ID refused to refresh the access token")
+        })?;
+        let sealed = tokens::seal(config, &tokens::context(owner, platform, TokenKind::Access), &grant.access);
+        let next = grant.refresh.map(|refresh_token| {
+            let blob = Zeroizing::new(
+                serde_json::to_string(&RefreshBlob { refresh_token, device_id: blob.device_id.clone() }).expect("json"),
+            );
+            tokens::seal(config, &tokens::context(owner, platform, TokenKind::Refresh), &blob)
+        });
+        diesel::update(platform_connections::table.find(id))
+            .set((
+                platform_connections::access_token_encrypted.eq(&sealed.data),
+                platform_connections::nonce.eq(&sealed.nonce),
+                platform_connections::key_version.eq(sealed.key_id),
+                platform_connections::refresh_token_encrypted.eq(next.as_ref().map(|r| r.data.clone())),
+                platform_connections::refresh_nonce.eq(next.as_ref().map(|r| r.nonce.clone())),
+                platform_connections::expires_at
+                    .eq(grant.expires_in.map(|s| Utc::now() + chrono::Duration::seconds(s))),
+            ))
+            .execute(conn)
+            .await?;
+        tracing::info!(connection = %id, "VK access token refreshed");
+        Ok(Zeroizing::new(grant.access))
+    })
     .await
 }
 
@@ -308,29 +513,30 @@ pub async fn record_health(
 pub async fn test(state: &AppState, user_id: Uuid, platform: Platform) -> Result<Connection, ConnectError> {
     let actor = teams::actor(state, user_id).await?;
     let mut conn = state.db.get().await?;
-    let Some((id, target, sealed)) = load_mine(&mut conn, &actor, platform).await? else {
+    let Some((id, target, _)) = load_mine(&mut conn, &actor, platform).await? else {
         return Err(ConnectError::NotFound);
     };
     drop(conn);
-    let token = tokens::open(
-        &state.config.platforms,
-        &tokens::context(owner_key(&actor), platform, TokenKind::Access),
-        &sealed,
-    )
-    .map_err(|e| anyhow::anyhow!("connection {id}: {e}"))?;
-    let outcome = match platform {
-        Platform::Telegram => {
-            let api = telegram::Telegram::new(&state.config.platforms.telegram_api_url);
-            match api.get_me(&token).await {
-                Ok(bot) => match api.get_chat_member(&token, &target, bot.id).await {
-                    Ok(m) if m.may_post() => Ok(()),
-                    Ok(_) => Err(PlatformError::refused(Refusal::NoRights, "the bot may not post to the channel")),
+    let outcome = match access(state, id).await {
+        Err(e) => Err(e),
+        Ok(token) => match platform {
+            Platform::Telegram => {
+                let api = telegram::Telegram::new(&state.config.platforms.telegram_api_url);
+                match api.get_me(&token).await {
+                    Ok(bot) => match api.get_chat_member(&token, &target, bot.id).await {
+                        Ok(m) if m.may_post() => Ok(()),
+                        Ok(_) => Err(PlatformError::refused(Refusal::NoRights, "the bot may not post to the channel")),
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
+                }
             }
-        }
-        _ => return Err(ConnectError::NotFound),
+            Platform::Rutube => {
+                rutube::Rutube::new(&state.config.platforms.rutube_api_url).me(&token).await.map(|_| ())
+            }
+            Platform::Vk => vk::Vk::new(&state.config.platforms.vk_api_url).me(&token).await.map(|_| ()),
+            Platform::Dzen => return Err(ConnectError::NotFound),
+        },
     };
     record_health(state, id, &outcome).await?;
     match &outcome {

@@ -102,6 +102,10 @@ mod tests {
             current: (current.0, [current.1; 32]),
             previous: previous.map(|(id, b)| (id, [b; 32])),
             telegram_api_url: String::new(),
+            rutube_api_url: String::new(),
+            vk_api_url: String::new(),
+            poll: std::time::Duration::from_millis(1),
+            poll_tries: 1,
         }
     }
 
