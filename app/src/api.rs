@@ -248,6 +248,17 @@ mod ssr {
         e
     }
 
+    /// The analytics period a request asks for (the last `days` days, or `from`–`to` in Unix seconds; the last 30
+    /// days by default); an impossible one is 422.
+    pub fn period(
+        days: Option<u32>,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<domain::analytics::Period, ApiError> {
+        domain::analytics::Period::resolve(days, from, to, chrono::Utc::now().timestamp())
+            .map_err(|_| fail(ApiError::BadInput))
+    }
+
     /// A row id sent by the browser; anything that is not a UUID cannot name a row (404).
     pub fn id(s: &str) -> Result<Uuid, ApiError> {
         Uuid::parse_str(s).map_err(|_| fail(ApiError::NotFound))
@@ -1113,4 +1124,57 @@ pub async fn publish_retry(clip_id: String, platform: String) -> Result<(), ApiE
     let platform =
         <domain::Platform as domain::TextEnum>::parse(&platform).map_err(|_| ssr::fail(ApiError::BadInput))?;
     Ok(backend::publish::retry(&state, user, ssr::id(&clip_id)?, platform).await?)
+}
+
+/// The analytics overview cards of the caller's workspace for a period: `days` (the last N days up to today), or
+/// `from` and `to` (Unix seconds, whole UTC days); the last 30 days when neither is given.
+#[server(prefix = "/api", endpoint = "analytics/overview")]
+pub async fn analytics_overview(
+    days: Option<u32>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<domain::analytics::Overview, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let period = ssr::period(days, from, to)?;
+    Ok(backend::analytics::overview(&state, user, period).await?)
+}
+
+/// The analytics figures per platform for a period (as [`analytics_overview`]); Telegram's are `null`.
+#[server(prefix = "/api", endpoint = "analytics/by-platform")]
+pub async fn analytics_by_platform(
+    days: Option<u32>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Vec<domain::analytics::PlatformFigures>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let period = ssr::period(days, from, to)?;
+    Ok(backend::analytics::by_platform(&state, user, period).await?)
+}
+
+/// The clips published in a period with the most views (as [`analytics_overview`]), best first.
+#[server(prefix = "/api", endpoint = "analytics/top-clips")]
+pub async fn analytics_top_clips(
+    days: Option<u32>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Vec<domain::analytics::TopClip>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let period = ssr::period(days, from, to)?;
+    Ok(backend::analytics::top_clips(&state, user, period).await?)
+}
+
+/// Total views at the end of each day of a period (as [`analytics_overview`]), one point per day.
+#[server(prefix = "/api", endpoint = "analytics/timeline")]
+pub async fn analytics_timeline(
+    days: Option<u32>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Vec<domain::analytics::DayViews>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let period = ssr::period(days, from, to)?;
+    Ok(backend::analytics::timeline(&state, user, period).await?)
 }

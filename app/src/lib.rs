@@ -20,9 +20,9 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        BillingPage, ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing, LoginPage,
-        NotFound, PlatformsPage, ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage, TeamPage,
-        VerifyEmailPage, VideoPage, VideosPage,
+        AnalyticsPage, BillingPage, ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing,
+        LoginPage, NotFound, PlatformsPage, ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage,
+        TeamPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -98,7 +98,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/clips") view=ClipsPage ssr=SsrMode::Async />
                 <Route path=path!("/clips/:id") view=ClipPage ssr=SsrMode::Async />
                 <Route path=path!("/clips/:id/edit") view=EditorPage ssr=SsrMode::Async />
-                <Route path=path!("/analytics") view=|| view! { <SectionPage section=Section::Analytics /> } ssr=SsrMode::Async />
+                <Route path=path!("/analytics") view=AnalyticsPage ssr=SsrMode::Async />
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />

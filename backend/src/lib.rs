@@ -22,6 +22,7 @@ pub(crate) use internal_error_from_db;
 
 pub mod accounts;
 pub mod ai;
+pub mod analytics;
 pub mod auth;
 pub mod billing;
 pub mod client_ip;

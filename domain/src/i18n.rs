@@ -276,6 +276,71 @@ pub struct Dict {
     pub billing_page: BillingText,
     /// Settings → Platforms and publishing.
     pub platforms: PlatformsText,
+    /// The analytics page and its CSV export.
+    pub analytics_page: AnalyticsText,
+}
+
+/// Strings of the analytics page and its CSV export.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct AnalyticsText {
+    pub intro: &'static str,
+    /// The period picker's label.
+    pub range_label: &'static str,
+    /// A period button: the last N days.
+    pub last_days: fn(u32) -> String,
+    /// The cards: views, likes, shares, published clips.
+    pub views: &'static str,
+    pub likes: &'static str,
+    pub shares: &'static str,
+    pub comments: &'static str,
+    pub published_clips: &'static str,
+    /// Under the cards when some publications are on platforms that report no figures (how many).
+    pub without_stats_note: fn(u32) -> String,
+    pub by_platform_heading: &'static str,
+    /// Platform, publications, views, likes, shares, comments.
+    pub platform_columns: [&'static str; 6],
+    /// Platform names in `Platform::ALL` order (VK, Rutube, Dzen, Telegram).
+    pub platform_names: [&'static str; 4],
+    /// A figure the platform does not report.
+    pub not_available: &'static str,
+    /// Why Telegram has no figures (the cell's tooltip).
+    pub not_available_hint: &'static str,
+    pub top_heading: &'static str,
+    pub top_empty: &'static str,
+    pub chart_heading: &'static str,
+    /// What the chart shows.
+    pub chart_note: &'static str,
+    /// The chart's accessible description: (first day, last day).
+    pub chart_label: fn(&str, &str) -> String,
+    /// One point's tooltip: (date, views).
+    pub point_title: fn(&str, i64) -> String,
+    /// A figure with its digits grouped.
+    pub number: fn(i64) -> String,
+    /// A date: (year, month, day).
+    pub date: fn(i64, u32, u32) -> String,
+    /// Nothing published yet.
+    pub empty_title: &'static str,
+    pub empty_text: &'static str,
+    pub empty_action: &'static str,
+    /// Nothing published in the chosen period.
+    pub period_empty: &'static str,
+    pub export_csv: &'static str,
+    /// The CSV's header: clip, platform, link, published, views, likes, shares, comments.
+    pub csv_header: [&'static str; 8],
+}
+
+impl AnalyticsText {
+    /// The UTC date of Unix time `t` in this language.
+    pub fn day(&self, t: i64) -> String {
+        let (y, m, d) = crate::analytics::civil_date(t);
+        (self.date)(y, m, d)
+    }
+
+    /// `platform`'s name in this language.
+    pub fn platform(&self, platform: crate::Platform) -> &'static str {
+        self.platform_names[crate::analytics::platform_index(platform)]
+    }
 }
 
 /// Strings of platform connections and publishing.
@@ -1577,6 +1642,49 @@ pub static RU: Dict = Dict {
         open_post: "Открыть пост",
         retry: "Повторить",
     },
+    analytics_page: AnalyticsText {
+        intro: "Просмотры, лайки и репосты клипов, опубликованных за выбранный период. Площадки присылают цифры раз в 6 часов.",
+        range_label: "Период",
+        last_days: |n| format!("{n} {}", plural_ru(u64::from(n), "день", "дня", "дней")),
+        views: "Просмотры",
+        likes: "Лайки",
+        shares: "Репосты",
+        comments: "Комментарии",
+        published_clips: "Опубликовано клипов",
+        without_stats_note: |n| {
+            format!(
+                "{n} {} в Telegram учтены в опубликованных, но не в просмотрах: Telegram не сообщает ботам статистику постов.",
+                plural_ru(u64::from(n), "публикация", "публикации", "публикаций")
+            )
+        },
+        by_platform_heading: "По площадкам",
+        platform_columns: ["Площадка", "Публикаций", "Просмотры", "Лайки", "Репосты", "Комментарии"],
+        platform_names: ["ВКонтакте", "Rutube", "Дзен", "Telegram"],
+        not_available: "нет данных",
+        not_available_hint: "Telegram не даёт ботам статистику просмотров постов в канале.",
+        top_heading: "Лучшие клипы",
+        top_empty: "За этот период клипы не публиковались.",
+        chart_heading: "Просмотры по дням",
+        chart_note: "Сумма просмотров клипов периода на конец каждого дня (UTC).",
+        chart_label: |from, to| format!("График просмотров с {from} по {to}"),
+        point_title: |date, views| {
+            format!(
+                "{date}: {} {}",
+                crate::group_digits(views.max(0) as u64),
+                plural_ru(views.max(0) as u64, "просмотр", "просмотра", "просмотров")
+            )
+        },
+        number: |n| {
+            if n < 0 { format!("−{}", crate::group_digits(n.unsigned_abs())) } else { crate::group_digits(n as u64) }
+        },
+        date: |y, m, d| format!("{d:02}.{m:02}.{y}"),
+        empty_title: "Пока нечего считать",
+        empty_text: "Опубликуйте клип — и здесь появятся его просмотры, лайки и репосты.",
+        empty_action: "К клипам",
+        period_empty: "В этом периоде публикаций нет. Выберите период длиннее.",
+        export_csv: "Скачать CSV",
+        csv_header: ["Клип", "Площадка", "Ссылка", "Дата публикации", "Просмотры", "Лайки", "Репосты", "Комментарии"],
+    },
 };
 
 /// English.
@@ -2248,6 +2356,53 @@ pub static EN: Dict = Dict {
         publication_status: ["scheduled", "publishing", "published", "failed", "cancelled"],
         open_post: "Open the post",
         retry: "Retry",
+    },
+    analytics_page: AnalyticsText {
+        intro: "Views, likes and shares of the clips published in the chosen period. Platforms send their numbers every 6 hours.",
+        range_label: "Period",
+        last_days: |n| format!("{n} {}", if n == 1 { "day" } else { "days" }),
+        views: "Views",
+        likes: "Likes",
+        shares: "Shares",
+        comments: "Comments",
+        published_clips: "Clips published",
+        without_stats_note: |n| {
+            format!(
+                "{n} Telegram {} counted as published but not in views: Telegram does not give bots post statistics.",
+                if n == 1 { "post is" } else { "posts are" }
+            )
+        },
+        by_platform_heading: "By platform",
+        platform_columns: ["Platform", "Posts", "Views", "Likes", "Shares", "Comments"],
+        platform_names: ["VK", "Rutube", "Dzen", "Telegram"],
+        not_available: "not available",
+        not_available_hint: "Telegram does not give bots the view counts of channel posts.",
+        top_heading: "Top clips",
+        top_empty: "No clips were published in this period.",
+        chart_heading: "Views by day",
+        chart_note: "Total views of the period's clips at the end of each day (UTC).",
+        chart_label: |from, to| format!("Views from {from} to {to}"),
+        point_title: |date, views| {
+            format!(
+                "{date}: {} {}",
+                crate::group_digits(views.max(0) as u64),
+                if views == 1 { "view" } else { "views" }
+            )
+        },
+        number: |n| {
+            if n < 0 { format!("−{}", crate::group_digits(n.unsigned_abs())) } else { crate::group_digits(n as u64) }
+        },
+        date: |y, m, d| {
+            const MONTHS: [&str; 12] =
+                ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            format!("{} {d}, {y}", MONTHS[(m.clamp(1, 12) - 1) as usize])
+        },
+        empty_title: "Nothing to count yet",
+        empty_text: "Publish a clip to see its numbers here: views, likes and shares.",
+        empty_action: "Go to clips",
+        period_empty: "Nothing was published in this period. Choose a longer one.",
+        export_csv: "Download CSV",
+        csv_header: ["Clip", "Platform", "Link", "Published", "Views", "Likes", "Shares", "Comments"],
     },
 };
 

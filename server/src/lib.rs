@@ -2,6 +2,7 @@
 //! `router` builds the whole app so tests can serve it on port 0; `run` is what the binary does.
 
 pub mod admin;
+pub mod analytics;
 pub mod billing;
 pub mod events;
 pub mod health;
@@ -123,6 +124,7 @@ pub fn http_routes() -> Vec<(&'static str, axum::routing::MethodRouter<ServerSta
         ("/api/videos/{video}/timeline/{file}", get(uploads::timeline_file)),
         ("/api/videos/{video}/{file}", get(transcripts::download)),
         ("/api/billing/webhook", axum::routing::post(billing::webhook)),
+        ("/api/analytics/export.csv", get(analytics::export)),
         ("/auth/vk/start", get(vk::start)),
         ("/auth/vk/callback", get(vk::callback)),
         ("/settings/platforms/vk/start", get(vk::connect_start)),

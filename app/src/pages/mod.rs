@@ -1,5 +1,6 @@
 //! Pages, one module each.
 
+mod analytics;
 pub mod auth;
 mod billing;
 mod clips;
@@ -15,6 +16,7 @@ mod transcript;
 mod upload;
 mod videos;
 
+pub use analytics::AnalyticsPage;
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 pub use billing::BillingPage;
 pub use clips::{ClipPage, ClipsPage};
