@@ -293,5 +293,20 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await expect(telegram.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/t\.me\/clipmaker_test\/\d+$/);
   await expect(rutube).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
   await expect(rutube.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/rutube\.ru\/video\/[0-9a-f]{32}\/$/);
+
+  // Analytics: the stats collector (every 5 s here) reads the simulated Rutube video's 1 250 views; Telegram counts as
+  // published with its views "not available".
+  await tab.goto('/analytics');
+  await hydrated(tab);
+  await expect(async () => {
+    await tab.reload();
+    await expect(tab.getByTestId('an-views')).toHaveAttribute('data-value', '1250', { timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
+  await hydrated(tab);
+  await expect(tab.getByTestId('an-published')).toHaveAttribute('data-value', '1');
+  await expect(tab.getByTestId('an-platform-rutube')).toContainText('1');
+  await expect(tab.getByTestId('an-platform-telegram')).toContainText('нет данных');
+  await expect(tab.locator('[data-testid="an-point"][data-views="1250"]')).toHaveCount(1);
+  await expect(tab.getByTestId('an-top').locator(`a[href="${new URL(clipUrl).pathname}"]`)).toHaveCount(1);
   await tab.close();
 });

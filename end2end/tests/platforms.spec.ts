@@ -38,3 +38,30 @@ test('connect a Telegram channel, test it and disconnect it', async ({ page, req
   await expect(card).toHaveAttribute('data-status', 'none');
   await expect(page.getByTestId('telegram-form')).toBeVisible();
 });
+
+test('connect VK through VK ID (simulated), choose a community and test it', async ({ page, request, baseURL }) => {
+  await signUpAndLogIn(page, request, baseURL!);
+  await page.goto('/settings/platforms');
+  await hydrated(page);
+  await expect(page.getByTestId('platform-vk')).toHaveAttribute('data-status', 'none');
+  // A full-page round trip through VK ID (simulated here), back to the page with the outcome.
+  await page.getByTestId('vk-connect').click();
+  await page.waitForURL(/\/settings\/platforms\?connected=vk$/);
+  await hydrated(page);
+  await expect(page.getByTestId('vk-flow-done')).toBeVisible();
+  await expect(page.getByTestId('platform-vk')).toHaveAttribute('data-status', 'active');
+  await expect(page.getByTestId('vk-connected')).toContainText('Иван Петров');
+
+  // The user's page first, then the community the simulator's user edits.
+  const target = page.getByTestId('vk-target');
+  await expect(target.locator('option')).toHaveCount(2);
+  await target.selectOption({ label: 'ClipMaker Test Community' });
+  await expect(page.getByTestId('vk-connected')).toContainText('ClipMaker Test Community');
+  await page.getByTestId('vk-test').click();
+  await expect(page.getByTestId('platform-vk')).toHaveAttribute('data-status', 'active');
+
+  // A flow that does not belong to this browser is refused with a message, and nothing changes.
+  await page.goto('/settings/platforms/vk/callback?code=x&state=forged');
+  await page.waitForURL(/\/settings\/platforms\?error=vk_state$/);
+  await expect(page.getByTestId('vk-flow-error')).toContainText('устарела');
+});

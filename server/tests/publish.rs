@@ -404,6 +404,8 @@ mod vk {
     pub(super) struct VkSetup {
         pub app: TestApp,
         pub vk: FakeVk,
+        pub telegram: FakeTelegram,
+        pub rutube: FakeRutube,
         pub client: reqwest::Client,
         pub user: Uuid,
     }
@@ -415,11 +417,15 @@ mod vk {
     /// A signed-in user whose VK is connected through the full VK ID round trip.
     pub(super) async fn vk_setup() -> VkSetup {
         let vk = FakeVk::start(VkBehaviour { user_id: "700001".into(), ..Default::default() }).await;
+        let (telegram, rutube) = (FakeTelegram::start().await, FakeRutube::start().await);
         let (base, api) = (vk.server.url().to_owned(), vk.api_url());
+        let (telegram_url, rutube_url) = (telegram.url().to_owned(), rutube.url().to_owned());
         let app = TestApp::spawn_with(move |v| {
             v.insert("VK_CLIENT_ID", CLIENT_ID.into());
             v.insert("VK_ID_BASE_URL", base);
             v.insert("VK_API_URL", api);
+            v.insert("TELEGRAM_API_URL", telegram_url);
+            v.insert("RUTUBE_API_URL", rutube_url);
             v.insert("PLATFORM_POLL_MS", "20".into());
         })
         .await;
@@ -440,7 +446,7 @@ mod vk {
         assert!(callback.starts_with(&format!("{}/settings/platforms/vk/callback?code=", app.url)), "{callback}");
         let res = client.get(&callback).send().await.unwrap();
         assert_eq!(location(&res), "/settings/platforms?connected=vk");
-        VkSetup { app, vk, client, user }
+        VkSetup { app, vk, telegram, rutube, client, user }
     }
 
     async fn publish_to_vk(s: &VkSetup, clip: Uuid, title: &str) -> Uuid {
@@ -530,6 +536,52 @@ mod vk {
             .unwrap();
         let counts: (i64, i64, i64, i64) = (row.get(0), row.get(1), row.get(2), row.get(3));
         assert_eq!(counts, (4321, 432, 43, 86));
+    }
+
+    #[tokio::test]
+    async fn one_clip_goes_to_vk_rutube_and_telegram_with_every_link_stored() {
+        let s = vk_setup().await;
+        for (platform, token, target) in [("telegram", BOT_TOKEN, CHANNEL), ("rutube", fake_rutube::TOKEN, "")] {
+            let form = [("platform", platform), ("token", token), ("target", target)];
+            assert_eq!(s.app.call(&s.client, "platform/connect", &form).await.status(), 200);
+        }
+        let (_, clip) = s.app.ready_clip(s.user, None, &clip_bytes()).await;
+        let text = json!({ "title": "Три шага", "description": "Подпишитесь", "hashtags": ["бизнес"] });
+        let targets = json!([
+            { "platform": "vk", "text": text },
+            { "platform": "rutube", "text": text },
+            { "platform": "telegram", "text": text },
+        ]);
+        let res = s
+            .app
+            .call(&s.client, "publish/publish", &[("clip_id", &clip.to_string()), ("targets", &targets.to_string())])
+            .await;
+        assert_eq!(res.status(), 200);
+        let created: Vec<Value> = res.json().await.unwrap();
+        assert_eq!(created.len(), 3);
+        for p in &created {
+            backend::publish::run(&s.app.state, p["id"].as_str().unwrap().parse().unwrap()).await.unwrap();
+        }
+        assert_eq!((s.vk.videos().len(), s.rutube.videos().len(), s.telegram.posts().len()), (1, 1, 1));
+        let rows = s
+            .app
+            .db
+            .client()
+            .await
+            .query("SELECT platform, status, platform_url FROM publications ORDER BY platform", &[])
+            .await
+            .unwrap();
+        let got: Vec<(String, String, String)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+        assert_eq!(got[0].0, "rutube");
+        assert_eq!(got[0].2, format!("https://rutube.ru/video/{}/", s.rutube.videos()[0].id));
+        assert_eq!(got[1].0, "telegram");
+        assert_eq!(got[1].2, "https://t.me/clipmaker_test/1");
+        assert_eq!(got[2].0, "vk");
+        assert_eq!(got[2].2, format!("https://vk.com/video700001_{}", s.vk.videos()[0].id));
+        assert!(got.iter().all(|(_, status, _)| status == "published"));
+        let status: String =
+            s.app.db.client().await.query_one("SELECT status FROM clips WHERE id = $1", &[&clip]).await.unwrap().get(0);
+        assert_eq!(status, "published");
     }
 
     #[tokio::test]

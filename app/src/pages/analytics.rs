@@ -304,6 +304,7 @@ fn ViewsChart(t: &'static AnalyticsText, points: Vec<DayViews>) -> impl IntoView
                             .enumerate()
                             .map(|(i, (p, (x, y)))| {
                                 let title = (t.point_title)(&t.day(p.day), p.views);
+                                let label = title.clone();
                                 view! {
                                     <circle
                                         class="an-point"
@@ -314,7 +315,7 @@ fn ViewsChart(t: &'static AnalyticsText, points: Vec<DayViews>) -> impl IntoView
                                         cy=format!("{y:.1}")
                                         r="4"
                                         tabindex="0"
-                                        aria-label=title.clone()
+                                        aria-label=label
                                         on:mouseenter=move |_| hovered.set(Some(i))
                                         on:mouseleave=move |_| hovered.set(None)
                                         on:focus=move |_| hovered.set(Some(i))

@@ -35,16 +35,17 @@ fn PlatformsBody() -> impl IntoView {
     let disconnect = ServerAction::<PlatformDisconnect>::new();
     let test = ServerAction::<PlatformTestConnection>::new();
     let set_target = ServerAction::<PlatformVkTarget>::new();
+    // The connections and, while VK is connected, where it may post: one resource, so the server's rendering and the
+    // browser's hydration see the same answer.
     let list = Resource::new(
         move || (connect.version().get(), disconnect.version().get(), test.version().get(), set_target.version().get()),
-        |_| platform_list(),
+        |_| async move {
+            let all = platform_list().await;
+            let vk = matches!(&all, Ok(all) if all.iter().any(|c| c.platform == Platform::Vk));
+            let targets = if vk { platform_vk_targets().await.ok() } else { None };
+            (all, targets)
+        },
     );
-    // Where VK may post, asked for only while VK is connected.
-    let vk_connected =
-        move || list.get().and_then(Result::ok).is_some_and(|all| all.iter().any(|c| c.platform == Platform::Vk));
-    let vk_targets = Resource::new(vk_connected, |connected| async move {
-        if connected { platform_vk_targets().await.ok() } else { None }
-    });
     // How the VK ID round trip ended (`?connected=vk` or `?error=vk_…`).
     let query = leptos_router::hooks::use_query_map();
     let vk_outcome = move || {
@@ -79,12 +80,12 @@ fn PlatformsBody() -> impl IntoView {
             _ => None,
         }}
         <Transition fallback=|| view! { <div class="loading" aria-busy="true"></div> }>
-            {move || list.get().map(|r| match r {
+            {move || list.get().map(|(r, vk_targets)| match r {
                 Ok(all) => {
                     let find = |p: Platform| all.iter().find(|c| c.platform == p).cloned();
                     view! {
                         <PlatformCard platform=Platform::Vk connection=find(Platform::Vk) form=telegram connect disconnect test />
-                        {find(Platform::Vk).map(|c| view! { <VkTargetPicker current=c.target vk_targets set_target /> })}
+                        {find(Platform::Vk).zip(vk_targets).map(|(c, targets)| view! { <VkTargetPicker current=c.target targets set_target /> })}
                         <PlatformCard platform=Platform::Telegram connection=find(Platform::Telegram) form=telegram connect disconnect test />
                         <PlatformCard platform=Platform::Rutube connection=find(Platform::Rutube) form=rutube connect disconnect test />
                         <DzenCard />
@@ -224,28 +225,21 @@ fn PlatformCard(
 #[component]
 fn VkTargetPicker(
     current: String,
-    vk_targets: Resource<Option<Vec<domain::publish::PostTarget>>>,
+    targets: Vec<domain::publish::PostTarget>,
     set_target: ServerAction<PlatformVkTarget>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || &i18n.t().platforms;
     view! {
-        <Transition fallback=|| ()>
-            {move || vk_targets.get().flatten().map(|targets| {
-                let current = current.clone();
-                view! {
-                    <label class="field vk-target">{move || t().vk_target_label}
-                        <select data-testid="vk-target" disabled=move || set_target.pending().get()
-                            on:change=move |ev| { set_target.dispatch(PlatformVkTarget { target: event_target_value(&ev) }); }>
-                            {targets.into_iter().map(|target| {
-                                let selected = target.name == current;
-                                view! { <option value=target.id selected=selected>{target.name}</option> }
-                            }).collect_view()}
-                        </select>
-                    </label>
-                }
-            })}
-        </Transition>
+        <label class="field vk-target">{move || t().vk_target_label}
+            <select data-testid="vk-target" disabled=move || set_target.pending().get()
+                on:change=move |ev| { set_target.dispatch(PlatformVkTarget { target: event_target_value(&ev) }); }>
+                {targets.into_iter().map(|target| {
+                    let selected = target.name == current;
+                    view! { <option value=target.id selected=selected>{target.name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
 }
 

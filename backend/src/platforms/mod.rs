@@ -97,6 +97,22 @@ fn owner_key(actor: &Actor) -> Uuid {
     actor.team.map_or(actor.user_id, |m| m.team_id)
 }
 
+/// A connection's sealed tokens and what they are bound to.
+#[derive(diesel::Queryable, diesel::Selectable)]
+#[diesel(table_name = platform_connections, check_for_backend(diesel::pg::Pg))]
+struct SealedRow {
+    id: Uuid,
+    team_id: Option<Uuid>,
+    user_id: Uuid,
+    platform: String,
+    access_token_encrypted: Vec<u8>,
+    nonce: Vec<u8>,
+    key_version: i32,
+    refresh_token_encrypted: Option<Vec<u8>>,
+    refresh_nonce: Option<Vec<u8>>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
 /// The columns a [`Connection`] is made of (never the tokens).
 #[derive(diesel::Queryable, diesel::Selectable)]
 #[diesel(table_name = platform_connections, check_for_backend(diesel::pg::Pg))]
@@ -402,36 +418,20 @@ const REFRESH_AHEAD: chrono::Duration = chrono::Duration::minutes(5);
 pub async fn access(state: &AppState, id: Uuid) -> Result<Zeroizing<String>, PlatformError> {
     let mut conn = state.db.get().await.map_err(|e| PlatformError::Unreachable(format!("database pool: {e}")))?;
     conn.transaction::<_, PlatformError, _>(async |conn| {
-        type Sealed = (
-            Option<Uuid>,
-            Uuid,
-            String,
-            Vec<u8>,
-            Vec<u8>,
-            i32,
-            Option<Vec<u8>>,
-            Option<Vec<u8>>,
-            Option<DateTime<Utc>>,
-        );
-        let (team, owner, platform, data, nonce, key_id, refresh, refresh_nonce, expires_at): Sealed =
-            platform_connections::table
-                .find(id)
-                .select((
-                    platform_connections::team_id,
-                    platform_connections::user_id,
-                    platform_connections::platform,
-                    platform_connections::access_token_encrypted,
-                    platform_connections::nonce,
-                    platform_connections::key_version,
-                    platform_connections::refresh_token_encrypted,
-                    platform_connections::refresh_nonce,
-                    platform_connections::expires_at,
-                ))
-                .for_update()
-                .first(conn)
-                .await?;
+        let row: SealedRow =
+            platform_connections::table.find(id).select(SealedRow::as_select()).for_update().first(conn).await?;
+        let SealedRow {
+            platform,
+            access_token_encrypted: data,
+            nonce,
+            key_version: key_id,
+            refresh_token_encrypted: refresh,
+            refresh_nonce,
+            expires_at,
+            ..
+        } = row;
+        let owner = row.team_id.unwrap_or(row.user_id);
         let platform = Platform::parse(&platform).map_err(|e| PlatformError::Malformed(e.to_string()))?;
-        let owner = team.unwrap_or(owner);
         let config = &state.config.platforms;
         let open = |kind, data, nonce| {
             tokens::open(config, &tokens::context(owner, platform, kind), &SealedToken { data, nonce, key_id })
@@ -552,27 +552,26 @@ pub async fn test(state: &AppState, user_id: Uuid, platform: Platform) -> Result
 /// `docs/publishing.md`); returns how many tokens moved. A token that opens under neither key is left as it is and
 /// counted in the error.
 pub async fn reseal_all(db: &crate::db::DbPool, config: &crate::config::PlatformsConfig) -> anyhow::Result<usize> {
-    type Sealed = (Uuid, Option<Uuid>, Uuid, String, Vec<u8>, Vec<u8>, i32, Option<Vec<u8>>, Option<Vec<u8>>);
     let mut conn = db.get().await?;
-    let rows: Vec<Sealed> = platform_connections::table
+    let rows: Vec<SealedRow> = platform_connections::table
         .filter(platform_connections::key_version.ne(config.current.0))
-        .select((
-            platform_connections::id,
-            platform_connections::team_id,
-            platform_connections::user_id,
-            platform_connections::platform,
-            platform_connections::access_token_encrypted,
-            platform_connections::nonce,
-            platform_connections::key_version,
-            platform_connections::refresh_token_encrypted,
-            platform_connections::refresh_nonce,
-        ))
+        .select(SealedRow::as_select())
         .load(&mut conn)
         .await?;
     let (mut moved, mut failed) = (0, 0);
-    for (id, team, user, platform, data, nonce, key_id, refresh, refresh_nonce) in rows {
+    for row in rows {
+        let owner = row.team_id.unwrap_or(row.user_id);
+        let SealedRow {
+            id,
+            platform,
+            access_token_encrypted: data,
+            nonce,
+            key_version: key_id,
+            refresh_token_encrypted: refresh,
+            refresh_nonce,
+            ..
+        } = row;
         let platform = Platform::parse(&platform).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let owner = team.unwrap_or(user);
         let reseal = |kind, data, nonce| -> Result<SealedToken, tokens::TokenError> {
             let ctx = tokens::context(owner, platform, kind);
             let token = tokens::open(config, &ctx, &SealedToken { data, nonce, key_id })?;
