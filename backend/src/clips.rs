@@ -255,6 +255,12 @@ pub fn thumbnail_key(video_id: Uuid, clip_id: Uuid) -> String {
     format!("clips/{video_id}/{clip_id}.jpg")
 }
 
+/// Object key of a clip's small thumbnail (180×320 JPEG) for platforms that limit a post's thumbnail (Telegram's Bot
+/// API: at most 320 px and 200 kB). Written with every render; older clips may lack it.
+pub fn post_thumbnail_key(video_id: Uuid, clip_id: Uuid) -> String {
+    format!("clips/{video_id}/{clip_id}-320.jpg")
+}
+
 /// Longest clip title.
 pub const TITLE_MAX_CHARS: usize = 100;
 /// Longest call to action.

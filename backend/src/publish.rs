@@ -364,8 +364,11 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
         )
         .await;
     }
-    let (file_key, start, end): (Option<String>, f64, f64) =
-        clips::table.find(work.clip).select((clips::file_key, clips::start_s, clips::end_s)).first(&mut conn).await?;
+    let (video, file_key, start, end): (Uuid, Option<String>, f64, f64) = clips::table
+        .find(work.clip)
+        .select((clips::video_id, clips::file_key, clips::start_s, clips::end_s))
+        .first(&mut conn)
+        .await?;
     diesel::update(publications::table.find(publication_id))
         .set((
             publications::status.eq(PublicationStatus::Publishing.as_str()),
@@ -385,8 +388,14 @@ pub async fn run(state: &AppState, publication_id: Uuid) -> anyhow::Result<()> {
     {
         return fail(state, publication_id, &(lang.dict().platforms.too_large)(max / (1024 * 1024))).await;
     }
-    let clip =
-        ClipUpload { file_key: &file_key, duration: (end - start).max(0.0), title: &work.title, body: &work.body };
+    let thumbnail_key = crate::clips::post_thumbnail_key(video, work.clip);
+    let clip = ClipUpload {
+        file_key: &file_key,
+        thumbnail_key: &thumbnail_key,
+        duration: (end - start).max(0.0),
+        title: &work.title,
+        body: &work.body,
+    };
     let known = work.post_id.as_deref();
     let token = crate::platforms::access(state, connection_id).await;
     let outcome = match (work.platform, &token) {

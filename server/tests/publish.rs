@@ -131,6 +131,14 @@ fn send_video_calls(t: &FakeTelegram) -> usize {
 #[tokio::test]
 async fn a_clip_is_posted_once_with_its_link_and_becomes_published() {
     let s = setup().await;
+    // The render's small thumbnail goes along with the video.
+    let video: Uuid =
+        s.app.db.client().await.query_one("SELECT video_id FROM clips WHERE id = $1", &[&s.clip]).await.unwrap().get(0);
+    let small = std::env::temp_dir().join(format!("thumb-{}.jpg", s.clip));
+    std::fs::write(&small, b"\xFF\xD8\xFF\xE0 small jpeg").unwrap();
+    let key = backend::clips::post_thumbnail_key(video, s.clip);
+    s.app.state.storage.put_file(&key, &small, "image/jpeg").await.unwrap();
+    std::fs::remove_file(&small).unwrap();
     let id = published_now(&s).await;
     backend::publish::run(&s.app.state, id).await.unwrap();
 
@@ -139,6 +147,7 @@ async fn a_clip_is_posted_once_with_its_link_and_becomes_published() {
     assert_eq!(posts[0].caption, "Как начать: три шага\n\nПодпишитесь\n\n#бизнес #советы");
     assert_eq!(posts[0].video_bytes, clip_bytes().len());
     assert_eq!(posts[0].fields.get("supports_streaming").map(String::as_str), Some("true"));
+    assert!(posts[0].thumbnail, "the thumbnail was sent");
     assert_eq!(posts[0].fields.get("duration").map(String::as_str), Some("30"));
     assert_eq!((posts[0].fields["width"].as_str(), posts[0].fields["height"].as_str()), ("1080", "1920"));
     let listed = publications(&s).await;

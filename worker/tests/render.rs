@@ -74,6 +74,12 @@ async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fa
     let thumb = dir.path().join("thumb.jpg");
     app.state.storage.download_to_file(&thumb_key.unwrap(), &thumb).await.unwrap();
     assert_eq!(&std::fs::read(&thumb).unwrap()[..3], &[0xFF, 0xD8, 0xFF], "a JPEG");
+    // And the small one Telegram takes with a post (at most 320 px and 200 kB).
+    let small = dir.path().join("thumb-320.jpg");
+    app.state.storage.download_to_file(&backend::clips::post_thumbnail_key(free_video, good), &small).await.unwrap();
+    let p = probe(&small);
+    assert_eq!((p["streams"][0]["width"].as_u64(), p["streams"][0]["height"].as_u64()), (Some(180), Some(320)));
+    assert!(std::fs::metadata(&small).unwrap().len() < 200 * 1024);
 
     // The watermark sits in the top-right corner of Free clips only.
     let pro_file = dir.path().join("pro.mp4");

@@ -40,6 +40,8 @@ pub struct Counts {
 pub struct ClipUpload<'a> {
     /// Its object key in storage.
     pub file_key: &'a str,
+    /// The object key of its small thumbnail (`clips::post_thumbnail_key`; may not exist for older renders).
+    pub thumbnail_key: &'a str,
     /// Its length in seconds.
     pub duration: f64,
     /// Its title (empty for Telegram, where everything is the caption).
@@ -99,7 +101,10 @@ where
     }
 }
 
-/// Reads a clip's file from storage into memory (the Bot API and VK take the bytes).
+/// The largest thumbnail the Bot API takes with a video.
+const TELEGRAM_MAX_THUMBNAIL_BYTES: i64 = 200 * 1024;
+
+/// Reads an object (a clip's file, its thumbnail) from storage into memory (the Bot API and VK take the bytes).
 async fn clip_bytes(state: &AppState, key: &str) -> Result<Vec<u8>, PlatformError> {
     let dir = std::env::temp_dir().join(format!("clipmaker-publish-{}", uuid::Uuid::new_v4().simple()));
     let read = async {
@@ -126,11 +131,16 @@ pub struct TelegramAdapter<'a> {
 impl PlatformAdapter for TelegramAdapter<'_> {
     async fn upload(&self, clip: &ClipUpload<'_>) -> Result<Posted, PlatformError> {
         let file = clip_bytes(self.state, clip.file_key).await?;
+        // The small thumbnail goes along when the render made one that fits the Bot API's limits.
+        let thumbnail = match self.state.storage.size(clip.thumbnail_key).await {
+            Ok(Some(n)) if n <= TELEGRAM_MAX_THUMBNAIL_BYTES => clip_bytes(self.state, clip.thumbnail_key).await.ok(),
+            _ => None,
+        };
         let api = telegram::Telegram::new(&self.state.config.platforms.telegram_api_url);
         let message = patiently(self.state, Platform::Telegram, self.chat, || {
             let video = telegram::Video {
                 file: file.clone(),
-                thumbnail: None,
+                thumbnail: thumbnail.clone(),
                 caption: clip.body.to_owned(),
                 width: 1080,
                 height: 1920,

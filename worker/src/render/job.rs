@@ -88,10 +88,13 @@ impl RenderClipHandler {
         );
         let rendered = rendered?;
         render::thumbnail(&out, rendered.duration, &thumb).await?;
+        let small = scratch.0.join("thumb-320.jpg");
+        render::post_thumbnail(&thumb, &small).await?;
         let (file_key, thumbnail_key) =
             (clips::file_key(target.video_id, clip_id), clips::thumbnail_key(target.video_id, clip_id));
         state.storage.put_file(&file_key, &out, "video/mp4").await?;
         state.storage.put_file(&thumbnail_key, &thumb, "image/jpeg").await?;
+        state.storage.put_file(&clips::post_thumbnail_key(target.video_id, clip_id), &small, "image/jpeg").await?;
         // The captions burned in, for the creator to download and check.
         let subtitles = scratch.0.join(render::SUBTITLES_FILE);
         let captions_key = clips::captions_key(target.video_id, clip_id);

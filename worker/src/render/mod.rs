@@ -250,6 +250,19 @@ pub async fn thumbnail(clip: &Path, duration: f64, out: &Path) -> anyhow::Result
     media::run_with_progress(&args, duration, None, tx).await.context("taking the thumbnail")
 }
 
+/// A 180×320 copy of the thumbnail `thumb` at `out`, for platforms that take small thumbnails with a post.
+pub async fn post_thumbnail(thumb: &Path, out: &Path) -> anyhow::Result<()> {
+    let args: Vec<OsString> = ["-i"]
+        .into_iter()
+        .map(OsString::from)
+        .chain([thumb.as_os_str().to_owned()])
+        .chain(["-vf", "scale=180:320", "-q:v", "5", "-y"].into_iter().map(OsString::from))
+        .chain([out.as_os_str().to_owned()])
+        .collect();
+    let (tx, _rx) = tokio::sync::watch::channel(0.0);
+    media::run_with_progress(&args, 0.0, None, tx).await.context("making the post thumbnail")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
