@@ -365,6 +365,8 @@ pub struct PlatformsText {
     /// The publish dialog with nothing connected.
     pub publish_none: &'static str,
     pub dzen_prepare: &'static str,
+    /// (platform) The tick that gives a platform a text of its own in the publish dialog.
+    pub own_text: fn(&str) -> String,
     pub vk_about: &'static str,
     /// What connecting VK does.
     pub vk_steps: [&'static str; 2],
@@ -1585,6 +1587,7 @@ pub static RU: Dict = Dict {
         connected_as: |account| format!("Подключён канал {account}"),
         publish_none: "Нет подключённых площадок.",
         dzen_prepare: "Подготовить для Дзена",
+        own_text: |p| format!("Свой текст для {p}"),
         vk_about: "Клипы загружаются в «Видео» на вашу страницу или в сообщество, которым вы управляете.",
         vk_steps: [
             "Нажмите «Подключить VK» и разрешите ClipMaker доступ к видео и сообществам в VK ID.",
@@ -2300,6 +2303,7 @@ pub static EN: Dict = Dict {
         connected_as: |account| format!("Connected channel {account}"),
         publish_none: "No platforms connected.",
         dzen_prepare: "Prepare for Dzen",
+        own_text: |p| format!("Own text for {p}"),
         vk_about: "Clips are uploaded to Videos on your page or in a community you manage.",
         vk_steps: [
             "Press \"Connect VK\" and allow ClipMaker to use your videos and communities in VK ID.",

@@ -284,6 +284,10 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   // Both connected platforms are ticked; Dzen's text is prepared to paste.
   await expect(panel.getByTestId('publish-to-telegram')).toBeChecked();
   await expect(panel.getByTestId('publish-to-rutube')).toBeChecked();
+  // Rutube gets a title of its own; the other platforms take the shared text.
+  await panel.getByTestId('publish-own-toggle-rutube').check();
+  await expect(panel.getByTestId('publish-own-title-rutube')).toHaveValue(await panel.getByTestId('publish-title').inputValue());
+  await panel.getByTestId('publish-own-title-rutube').fill('Для Rutube: три шага');
   await panel.getByTestId('dzen-prepare').locator('summary').click();
   await expect(panel.getByTestId('dzen-text')).toHaveValue(/#shorts #клипы/);
   await panel.getByTestId('publish-submit').click();
@@ -292,6 +296,7 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await expect(telegram).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
   await expect(telegram.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/t\.me\/clipmaker_test\/\d+$/);
   await expect(rutube).toHaveAttribute('data-status', 'published', { timeout: 60_000 });
+  await expect(rutube.getByTestId('publication-title')).toHaveText('Для Rutube: три шага');
   await expect(rutube.getByTestId('publication-link')).toHaveAttribute('href', /^https:\/\/rutube\.ru\/video\/[0-9a-f]{32}\/$/);
 
   // Analytics: the stats collector (every 5 s here) reads the simulated Rutube video's 1 250 views; Telegram counts as

@@ -77,16 +77,26 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
                 .set(all.iter().filter(|c| c.status == domain::ConnectionStatus::Active).map(|c| c.platform).collect());
         }
     });
+    // Platforms given a text of their own (the rest take the shared text, fitted to their limits on the server).
+    let own = RwSignal::new(Vec::<OwnText>::new());
+    let shared = move || OwnText {
+        platform: Platform::Vk,
+        title: post_title.get_untracked(),
+        description: description.get_untracked(),
+        hashtags: hashtags.get_untracked(),
+    };
     let id = StoredValue::new(clip_id);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let text = PostText {
-            title: post_title.get_untracked(),
-            description: description.get_untracked(),
-            hashtags: parse_hashtags(&hashtags.get_untracked()),
-        };
-        let targets: Vec<PublishTarget> =
-            chosen.get_untracked().into_iter().map(|platform| PublishTarget { platform, text: text.clone() }).collect();
+        let mine = own.get_untracked();
+        let targets: Vec<PublishTarget> = chosen
+            .get_untracked()
+            .into_iter()
+            .map(|platform| {
+                let text = mine.iter().find(|o| o.platform == platform).cloned().unwrap_or_else(shared).text();
+                PublishTarget { platform, text }
+            })
+            .collect();
         publish.dispatch(PublishPublish {
             clip_id: id.get_value(),
             targets: serde_json::to_string(&targets).unwrap_or_default(),
@@ -142,6 +152,7 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
                     <input placeholder="#shorts #бизнес" data-testid="publish-hashtags" prop:value=hashtags
                         on:input=move |ev| hashtags.set(event_target_value(&ev)) />
                 </label>
+                {move || chosen.get().into_iter().map(|p| view! { <OwnTextFields platform=p own shared /> }).collect_view()}
                 <label class="field">{move || t().post_when}
                     <input type="datetime-local" data-testid="publish-at" prop:value=at
                         on:input=move |ev| at.set(event_target_value(&ev)) />
@@ -176,6 +187,76 @@ pub fn PublishPanel(clip_id: String, title: String, cta: String) -> impl IntoVie
     }
 }
 
+/// A platform's own text in the dialog, as typed.
+#[derive(Clone, Debug, PartialEq)]
+struct OwnText {
+    platform: Platform,
+    title: String,
+    description: String,
+    hashtags: String,
+}
+
+impl OwnText {
+    fn text(self) -> PostText {
+        PostText { title: self.title, description: self.description, hashtags: parse_hashtags(&self.hashtags) }
+    }
+}
+
+/// "Own text for <platform>": a tick that copies the shared text into fields of the platform's own.
+#[component]
+fn OwnTextFields(
+    platform: Platform,
+    own: RwSignal<Vec<OwnText>>,
+    shared: impl Fn() -> OwnText + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move || &i18n.t().platforms;
+    let name = platform.as_str();
+    let on = move || own.with(|o| o.iter().any(|x| x.platform == platform));
+    let read = move |f: fn(&OwnText) -> String| {
+        own.with(|o| o.iter().find(|x| x.platform == platform).map(f).unwrap_or_default())
+    };
+    let write = move |f: fn(&mut OwnText, String), v: String| {
+        own.update(|o| {
+            if let Some(x) = o.iter_mut().find(|x| x.platform == platform) {
+                f(x, v);
+            }
+        });
+    };
+    view! {
+        <div class="own-text" data-testid=format!("publish-own-{name}")>
+            <label class="check">
+                <input type="checkbox" data-testid=format!("publish-own-toggle-{name}") prop:checked=on
+                    on:change=move |ev| {
+                        let checked = event_target_checked(&ev);
+                        own.update(|o| {
+                            o.retain(|x| x.platform != platform);
+                            if checked {
+                                o.push(OwnText { platform, ..shared() });
+                            }
+                        });
+                    } />
+                " " {move || (t().own_text)(platform_name(platform)())}
+            </label>
+            {move || on().then(|| view! {
+                <label class="field">{move || t().post_title}
+                    <input data-testid=format!("publish-own-title-{name}") prop:value=move || read(|x| x.title.clone())
+                        on:input=move |ev| write(|x, v| x.title = v, event_target_value(&ev)) />
+                </label>
+                <label class="field">{move || t().post_description}
+                    <textarea rows="3" data-testid=format!("publish-own-description-{name}")
+                        prop:value=move || read(|x| x.description.clone())
+                        on:input=move |ev| write(|x, v| x.description = v, event_target_value(&ev))></textarea>
+                </label>
+                <label class="field">{move || t().post_hashtags}
+                    <input data-testid=format!("publish-own-hashtags-{name}") prop:value=move || read(|x| x.hashtags.clone())
+                        on:input=move |ev| write(|x, v| x.hashtags = v, event_target_value(&ev)) />
+                </label>
+            })}
+        </div>
+    }
+}
+
 #[component]
 fn Publication(p: PublicationView, retry: ServerAction<PublishRetry>, clip_id: String) -> impl IntoView {
     let i18n = use_i18n();
@@ -187,6 +268,7 @@ fn Publication(p: PublicationView, retry: ServerAction<PublishRetry>, clip_id: S
         <li class="publication" data-testid="publication" data-status=p.status.as_str() data-platform=p.platform.as_str()>
             <span class="status-chip" data-status=p.status.as_str()>{move || t().publication_status[index]}</span>
             " " {platform_name(p.platform)}
+            {(!p.title.is_empty()).then(|| view! { " · " <span class="publication-title" data-testid="publication-title">{p.title.clone()}</span> })}
             {p.url.map(|url| view! { " " <a href=url.clone() target="_blank" rel="noopener" data-testid="publication-link">{move || t().open_post}</a> })}
             {p.error.map(|e| view! { <p class="form-error small" role="alert">{e}</p> })}
             {failed.then(|| view! {
