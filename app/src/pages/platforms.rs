@@ -35,17 +35,17 @@ fn PlatformsBody() -> impl IntoView {
     let disconnect = ServerAction::<PlatformDisconnect>::new();
     let test = ServerAction::<PlatformTestConnection>::new();
     let set_target = ServerAction::<PlatformVkTarget>::new();
-    // The connections and, while VK is connected, where it may post: one resource, so the server's rendering and the
-    // browser's hydration see the same answer.
     let list = Resource::new(
         move || (connect.version().get(), disconnect.version().get(), test.version().get(), set_target.version().get()),
-        |_| async move {
-            let all = platform_list().await;
-            let vk = matches!(&all, Ok(all) if all.iter().any(|c| c.platform == Platform::Vk));
-            let targets = if vk { platform_vk_targets().await.ok() } else { None };
-            (all, targets)
-        },
+        |_| platform_list(),
     );
+    // Where VK may post comes from VK itself, so it is asked for by the browser once the page is live (never during
+    // server rendering: a slow or refused call there left the server's page and the browser's disagreeing).
+    let vk_targets = LocalResource::new(move || {
+        connect.version().track();
+        set_target.version().track();
+        async move { platform_vk_targets().await.ok().unwrap_or_default() }
+    });
     // How the VK ID round trip ended (`?connected=vk` or `?error=vk_…`).
     let query = leptos_router::hooks::use_query_map();
     let vk_outcome = move || {
@@ -80,12 +80,12 @@ fn PlatformsBody() -> impl IntoView {
             _ => None,
         }}
         <Transition fallback=|| view! { <div class="loading" aria-busy="true"></div> }>
-            {move || list.get().map(|(r, vk_targets)| match r {
+            {move || list.get().map(|r| match r {
                 Ok(all) => {
                     let find = |p: Platform| all.iter().find(|c| c.platform == p).cloned();
                     view! {
-                        <PlatformCard platform=Platform::Vk connection=find(Platform::Vk) form=telegram connect disconnect test />
-                        {find(Platform::Vk).zip(vk_targets).map(|(c, targets)| view! { <VkTargetPicker current=c.target targets set_target /> })}
+                        <PlatformCard platform=Platform::Vk connection=find(Platform::Vk) form=telegram connect disconnect test
+                            vk_targets set_target />
                         <PlatformCard platform=Platform::Telegram connection=find(Platform::Telegram) form=telegram connect disconnect test />
                         <PlatformCard platform=Platform::Rutube connection=find(Platform::Rutube) form=rutube connect disconnect test />
                         <DzenCard />
@@ -120,6 +120,12 @@ fn PlatformCard(
     connect: ServerAction<PlatformConnect>,
     disconnect: ServerAction<PlatformDisconnect>,
     test: ServerAction<PlatformTestConnection>,
+    /// VK: where it may post, asked for in the browser (absent for other platforms).
+    #[prop(optional)]
+    vk_targets: Option<LocalResource<Vec<domain::publish::PostTarget>>>,
+    /// VK: the action that changes where it posts.
+    #[prop(optional)]
+    set_target: Option<ServerAction<PlatformVkTarget>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let t = move || &i18n.t().platforms;
@@ -129,8 +135,17 @@ fn PlatformCard(
     let vk = platform == Platform::Vk;
     let needs_reconnect = connection.as_ref().is_some_and(|c| c.status == ConnectionStatus::Reconnect);
     let status = connection.as_ref().map(|c| c.status.as_str());
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     let summary = connection.clone().map(|c| {
         let reconnect = c.status == ConnectionStatus::Reconnect;
+        // Drawn in the browser only (see `vk_targets`), so hydration never depends on VK's answer.
+        let current = c.target.clone();
+        let picker = move || {
+            let set_target = set_target.filter(|_| mounted.get())?;
+            let targets = vk_targets?.get().filter(|t| !t.is_empty())?;
+            Some(view! { <VkTargetPicker current=current.clone() targets set_target /> })
+        };
         view! {
             <p data-testid=id("connected")>
                 {move || if c.target.is_empty() { (t().connected_as)(&c.account) } else { (t().connected_to)(&c.account, &c.target) }} " "
@@ -155,7 +170,9 @@ fn PlatformCard(
                     {move || t().disconnect}
                 </button>
             </div>
+            <div class="platform-target">{picker}</div>
         }
+        .into_any()
     });
     let show_form = connection.is_none() || needs_reconnect;
     let TokenForm { token, channel } = form;
@@ -219,6 +236,7 @@ fn PlatformCard(
             {form}
         </section>
     }
+    .into_any()
 }
 
 /// Where a connected VK account posts: its page or one of its communities.
