@@ -1178,3 +1178,12 @@ pub async fn analytics_timeline(
     let period = ssr::period(days, from, to)?;
     Ok(backend::analytics::timeline(&state, user, period).await?)
 }
+
+/// Everything the dashboard shows for the caller's workspace: the minutes meter, the counts, the recent videos, the
+/// best clips and the first-run checklist.
+#[server(prefix = "/api", endpoint = "dashboard/summary")]
+pub async fn dashboard_summary() -> Result<domain::dashboard::Dashboard, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    backend::dashboard::summary(&state, user).await.map_err(ssr::internal)
+}

@@ -20,9 +20,9 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        AnalyticsPage, BillingPage, ClipPage, ClipsPage, EditorPage, ForgotPasswordPage, InvitePage, KeysPage, Landing,
-        LoginPage, NotFound, PlatformsPage, ProfilePage, RegisterPage, ResetPasswordPage, Section, SectionPage,
-        TeamPage, VerifyEmailPage, VideoPage, VideosPage,
+        AnalyticsPage, BillingPage, ClipPage, ClipsPage, DashboardPage, EditorPage, ForgotPasswordPage, InvitePage,
+        KeysPage, Landing, LoginPage, NotFound, PlatformsPage, ProfilePage, RegisterPage, ResetPasswordPage, Section,
+        SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -92,7 +92,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings/profile") view=ProfilePage ssr=SsrMode::Async />
                 <Route path=path!("/settings/keys") view=KeysPage ssr=SsrMode::Async />
                 <Route path=path!("/settings/platforms") view=PlatformsPage ssr=SsrMode::Async />
-                <Route path=path!("/dashboard") view=|| view! { <SectionPage section=Section::Dashboard /> } ssr=SsrMode::Async />
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 <Route path=path!("/videos") view=VideosPage ssr=SsrMode::Async />
                 <Route path=path!("/videos/:id") view=VideoPage ssr=SsrMode::Async />
                 <Route path=path!("/clips") view=ClipsPage ssr=SsrMode::Async />

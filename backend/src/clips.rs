@@ -350,10 +350,27 @@ pub async fn list_for_user(
     sort: ClipSort,
     status: Option<ClipStatus>,
 ) -> anyhow::Result<Vec<ClipDetail>> {
+    let statuses: Vec<ClipStatus> = status.into_iter().collect();
+    details_for_user(state, actor, sort, &statuses, LIST_LIMIT).await
+}
+
+/// The `limit` finished clips (ready or published) the actor sees with the highest virality score, best first.
+pub async fn best_for_user(state: &AppState, actor: &Actor, limit: i64) -> anyhow::Result<Vec<ClipDetail>> {
+    details_for_user(state, actor, ClipSort::Score, &[ClipStatus::Ready, ClipStatus::Published], limit).await
+}
+
+/// Up to `limit` clips the actor sees, in `sort` order, with any of `statuses` (every status when empty).
+async fn details_for_user(
+    state: &AppState,
+    actor: &Actor,
+    sort: ClipSort,
+    statuses: &[ClipStatus],
+    limit: i64,
+) -> anyhow::Result<Vec<ClipDetail>> {
     let mut conn = state.db.get().await?;
     let mut query = clips::table.inner_join(videos::table).filter(actor.sees::<ClipsWithVideos>()).into_boxed();
-    if let Some(s) = status {
-        query = query.filter(clips::status.eq(s.as_str()));
+    if !statuses.is_empty() {
+        query = query.filter(clips::status.eq_any(statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
     }
     query = match sort {
         ClipSort::Score => query
@@ -364,7 +381,7 @@ pub async fn list_for_user(
         ClipSort::Newest => query.order(clips::id.desc()),
     };
     let rows: Vec<(ClipRow, String, Option<Uuid>)> =
-        query.limit(LIST_LIMIT).select((ClipRow::as_select(), videos::title, videos::team_id)).load(&mut conn).await?;
+        query.limit(limit).select((ClipRow::as_select(), videos::title, videos::team_id)).load(&mut conn).await?;
     Ok(rows
         .into_iter()
         .map(|(row, video_title, team)| ClipDetail {

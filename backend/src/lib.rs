@@ -28,6 +28,7 @@ pub mod billing;
 pub mod client_ip;
 pub mod clips;
 pub mod config;
+pub mod dashboard;
 pub mod db;
 pub mod editor;
 pub mod fetch;

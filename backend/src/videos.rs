@@ -91,17 +91,27 @@ pub async fn notify(state: &AppState, creator: Uuid, team: Option<Uuid>, event: 
 /// One page of the videos the actor sees, newest first: the first page, or the one after the video `before`. Ids
 /// are UUID v7, so their order is creation order.
 pub async fn list_for_user(state: &AppState, actor: &Actor, before: Option<Uuid>) -> anyhow::Result<Vec<VideoCard>> {
+    page_for_user(state, actor, before, domain::videos::PAGE_SIZE).await
+}
+
+/// The `count` newest videos the actor sees (the dashboard's recent videos).
+pub async fn recent_for_user(state: &AppState, actor: &Actor, count: usize) -> anyhow::Result<Vec<VideoCard>> {
+    page_for_user(state, actor, None, count).await
+}
+
+async fn page_for_user(
+    state: &AppState,
+    actor: &Actor,
+    before: Option<Uuid>,
+    count: usize,
+) -> anyhow::Result<Vec<VideoCard>> {
     let mut conn = state.db.get().await?;
     let mut query = videos::table.filter(actor.sees::<videos::table>()).into_boxed();
     if let Some(before) = before {
         query = query.filter(videos::id.lt(before));
     }
-    let rows: Vec<CardRow> = query
-        .order(videos::id.desc())
-        .limit(domain::videos::PAGE_SIZE as i64)
-        .select(CardRow::as_select())
-        .load(&mut conn)
-        .await?;
+    let rows: Vec<CardRow> =
+        query.order(videos::id.desc()).limit(count as i64).select(CardRow::as_select()).load(&mut conn).await?;
     Ok(rows.into_iter().map(CardRow::card).collect())
 }
 

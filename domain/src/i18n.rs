@@ -278,6 +278,45 @@ pub struct Dict {
     pub platforms: PlatformsText,
     /// The analytics page and its CSV export.
     pub analytics_page: AnalyticsText,
+    /// The dashboard: the first page after sign-in.
+    pub dashboard_page: DashboardText,
+}
+
+/// Strings of the dashboard.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct DashboardText {
+    /// "Hello, NAME".
+    pub greeting: fn(&str) -> String,
+    pub intro: &'static str,
+    /// The minutes card: its label, "N of M used", "N left", "unlimited", and the warning when few are left.
+    pub minutes: &'static str,
+    pub minutes_used_of: fn(u32, u32) -> String,
+    pub minutes_used: fn(u32) -> String,
+    pub minutes_left: fn(u32) -> String,
+    pub minutes_unlimited: &'static str,
+    pub minutes_low: &'static str,
+    pub buy_minutes: &'static str,
+    pub videos_processed: &'static str,
+    pub clips_ready: &'static str,
+    pub clips_published: &'static str,
+    pub views: &'static str,
+    /// The first-run checklist: heading, "N of 4 done", and the four steps (label, link text).
+    pub checklist_title: &'static str,
+    pub checklist_progress: fn(usize, usize) -> String,
+    pub steps: [(&'static str, &'static str); 4],
+    /// A done step's accessible mark.
+    pub step_done: &'static str,
+    pub add_video: &'static str,
+    pub recent_title: &'static str,
+    pub all_videos: &'static str,
+    pub recent_empty: &'static str,
+    pub try_demo: &'static str,
+    pub best_title: &'static str,
+    pub all_clips: &'static str,
+    pub best_empty: &'static str,
+    /// A clip's score badge.
+    pub score: fn(u8) -> String,
 }
 
 /// Strings of the analytics page and its CSV export.
@@ -804,6 +843,8 @@ pub struct UploadsText {
     pub import_label: &'static str,
     /// Submits the link.
     pub import_button: &'static str,
+    /// The button-like label of the file picker (the browser's own control is hidden: it is not translated).
+    pub choose_file: &'static str,
 }
 
 /// The clip candidates of a video.
@@ -1198,6 +1239,7 @@ pub static RU: Dict = Dict {
         time_left: time_left_ru,
         import_label: "Или вставьте ссылку на видео",
         import_button: "Импортировать",
+        choose_file: "Выбрать файл",
     },
     transcript: TranscriptText {
         title: "Расшифровка",
@@ -1688,6 +1730,45 @@ pub static RU: Dict = Dict {
         export_csv: "Скачать CSV",
         csv_header: ["Клип", "Площадка", "Ссылка", "Дата публикации", "Просмотры", "Лайки", "Репосты", "Комментарии"],
     },
+    dashboard_page: DashboardText {
+        greeting: |name| {
+            if name.is_empty() {
+                "Добро пожаловать!".to_owned()
+            } else {
+                format!("Здравствуйте, {name}!")
+            }
+        },
+        intro: "Загрузите длинное видео — мы найдём лучшие моменты и сделаем из них вертикальные клипы.",
+        minutes: "Минуты обработки",
+        minutes_used_of: |used, of| format!("Использовано {used} из {of} мин"),
+        minutes_used: |used| format!("Использовано {used} мин"),
+        minutes_left: |left| format!("Осталось {left} мин"),
+        minutes_unlimited: "Без ограничения минут",
+        minutes_low: "Минуты заканчиваются: докупите пакет или смените тариф.",
+        buy_minutes: "Тарифы и минуты",
+        videos_processed: "Видео обработано",
+        clips_ready: "Клипов готово",
+        clips_published: "Клипов опубликовано",
+        views: "Просмотры",
+        checklist_title: "С чего начать",
+        checklist_progress: |done, all| format!("Сделано {done} из {all}"),
+        steps: [
+            ("Подтвердите email", "Открыть профиль"),
+            ("Загрузите первое видео", "Загрузить"),
+            ("Создайте хранилище ключей ИИ (необязательно)", "Настроить ключи"),
+            ("Подключите площадку для публикации", "Подключить"),
+        ],
+        step_done: "готово",
+        add_video: "Добавить видео",
+        recent_title: "Последние видео",
+        all_videos: "Все видео",
+        recent_empty: "Видео пока нет. Перетащите файл в область выше, вставьте ссылку или попробуйте демо-видео.",
+        try_demo: "Попробовать на демо-видео",
+        best_title: "Лучшие клипы",
+        all_clips: "Все клипы",
+        best_empty: "Клипы появятся здесь, когда обработается первое видео. Обычно это занимает несколько минут.",
+        score: |s| format!("{s} / 100"),
+    },
 };
 
 /// English.
@@ -1917,6 +1998,7 @@ pub static EN: Dict = Dict {
         time_left: time_left_en,
         import_label: "Or paste a link to a video",
         import_button: "Import",
+        choose_file: "Choose a file",
     },
     transcript: TranscriptText {
         title: "Transcript",
@@ -2407,6 +2489,39 @@ pub static EN: Dict = Dict {
         period_empty: "Nothing was published in this period. Choose a longer one.",
         export_csv: "Download CSV",
         csv_header: ["Clip", "Platform", "Link", "Published", "Views", "Likes", "Shares", "Comments"],
+    },
+    dashboard_page: DashboardText {
+        greeting: |name| if name.is_empty() { "Welcome!".to_owned() } else { format!("Hello, {name}!") },
+        intro: "Upload a long video: we find its best moments and turn them into vertical clips.",
+        minutes: "Processing minutes",
+        minutes_used_of: |used, of| format!("{used} of {of} min used"),
+        minutes_used: |used| format!("{used} min used"),
+        minutes_left: |left| format!("{left} min left"),
+        minutes_unlimited: "Unlimited minutes",
+        minutes_low: "You are running out of minutes: buy a pack or change your plan.",
+        buy_minutes: "Plans and minutes",
+        videos_processed: "Videos processed",
+        clips_ready: "Clips ready",
+        clips_published: "Clips published",
+        views: "Views",
+        checklist_title: "Getting started",
+        checklist_progress: |done, all| format!("{done} of {all} done"),
+        steps: [
+            ("Confirm your email", "Open profile"),
+            ("Upload your first video", "Upload"),
+            ("Set up your AI key vault (optional)", "Set up keys"),
+            ("Connect a platform to publish to", "Connect"),
+        ],
+        step_done: "done",
+        add_video: "Add a video",
+        recent_title: "Recent videos",
+        all_videos: "All videos",
+        recent_empty: "No videos yet. Drop a file above, paste a link, or try the demo video.",
+        try_demo: "Try the demo video",
+        best_title: "Best clips",
+        all_clips: "All clips",
+        best_empty: "Clips appear here once your first video is processed. That usually takes a few minutes.",
+        score: |s| format!("{s} / 100"),
     },
 };
 

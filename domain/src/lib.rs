@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod billing;
 pub mod captions;
 pub mod cookie;
+pub mod dashboard;
 pub mod edit;
 pub mod enums;
 pub mod failure;

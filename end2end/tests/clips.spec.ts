@@ -34,6 +34,21 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
 }) => {
   test.setTimeout(420_000);
   await signUpAndLogIn(page, request, baseURL!);
+  // A new user lands on the dashboard: the first-run checklist (email confirmed, the rest to do), zero figures and
+  // empty states that say what to do next; the file picker speaks Russian and nothing offers to cancel an upload.
+  await hydrated(page);
+  await expect(page.getByTestId('checklist')).toBeVisible();
+  await expect(page.getByTestId('step-0')).toHaveAttribute('data-done', 'true');
+  for (const step of ['step-1', 'step-2', 'step-3']) {
+    await expect(page.getByTestId(step)).toHaveAttribute('data-done', 'false');
+  }
+  await expect(page.getByTestId('checklist-progress')).toHaveText('Сделано 1 из 4');
+  await expect(page.getByTestId('dash-videos')).toHaveAttribute('data-value', '0');
+  await expect(page.getByTestId('dash-minutes')).toHaveAttribute('data-used', '0');
+  await expect(page.getByTestId('dash-recent-empty')).toContainText('Видео пока нет');
+  await expect(page.getByTestId('dash-best-empty')).toContainText('Клипы появятся здесь');
+  await expect(page.getByTestId('drop-zone')).toContainText('Выбрать файл');
+  await expect(page.getByTestId('upload-cancel')).toHaveCount(0);
   // One short clip keeps the test quick; the job follows the preference.
   const prefs = await page.request.post('/api/user/clip-preferences', {
     form: { clip_count: '1', clip_length: '15-30' },
@@ -313,5 +328,18 @@ test('an uploaded talk becomes a ready 9:16 clip with scores, live, and it plays
   await expect(tab.getByTestId('an-platform-telegram')).toContainText('нет данных');
   await expect(tab.locator('[data-testid="an-point"][data-views="1250"]')).toHaveCount(1);
   await expect(tab.getByTestId('an-top').locator(`a[href="${new URL(clipUrl).pathname}"]`)).toHaveCount(1);
+
+  // The dashboard counts the processed video, its clip, the publications and Rutube's views; the clip is among the
+  // best, and the checklist's video and platform steps are done.
+  await tab.goto('/dashboard');
+  await hydrated(tab);
+  await expect(tab.getByTestId('dash-videos')).toHaveAttribute('data-value', '1');
+  await expect(tab.getByTestId('dash-clips-ready')).toHaveAttribute('data-value', '1');
+  await expect(tab.getByTestId('dash-clips-published')).toHaveAttribute('data-value', '1');
+  await expect(tab.getByTestId('dash-views')).toHaveAttribute('data-value', '1250');
+  await expect(tab.getByTestId('dash-best').locator(`a.clip-title[href="${new URL(clipUrl).pathname}"]`)).toHaveCount(1);
+  await expect(tab.getByTestId('dash-recent').locator('.video-row[data-status="completed"]')).toHaveCount(1);
+  await expect(tab.getByTestId('step-1')).toHaveAttribute('data-done', 'true');
+  await expect(tab.getByTestId('step-3')).toHaveAttribute('data-done', 'true');
   await tab.close();
 });

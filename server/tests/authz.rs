@@ -83,6 +83,7 @@ fn table() -> Vec<(&'static str, Rule)> {
         ("/api/analytics/top-clips", NoId("the caller's workspace's figures (analytics.rs)")),
         ("/api/analytics/timeline", NoId("the caller's workspace's figures (analytics.rs)")),
         ("/api/analytics/export.csv", NoId("the caller's workspace's figures as CSV (analytics.rs)")),
+        ("/api/dashboard/summary", NoId("the caller's workspace's figures (dashboard.rs)")),
         ("/api/health", NoId("public: health")),
         ("/api/events", NoId("the caller's own live channel")),
         ("/metrics", NoId("operators: bearer token (health tests)")),

@@ -112,13 +112,17 @@ pub fn Uploader(on_change: Callback<()>) -> impl IntoView {
             >
                 <strong>{move || t().drop_here}</strong>
                 <span class="muted small">{move || t().formats}</span>
+                // The browser's own file control says "Choose File / No file chosen" in the browser's language, not
+                // the page's: it is hidden (still focusable) and the label shows a translated button instead.
                 <input
+                    class="visually-hidden"
                     type="file"
                     accept="video/*,audio/*,.mkv,.ts"
                     data-testid="file-input"
                     disabled=busy
                     on:change=move |ev| start(send_file::from_input(&ev))
                 />
+                <span class="btn btn-primary" aria-hidden="true">{move || t().choose_file}</span>
             </label>
             {move || {
                 progress
@@ -148,9 +152,12 @@ pub fn Uploader(on_change: Callback<()>) -> impl IntoView {
                         }
                     })
             }}
-            <button class="btn" data-testid="upload-cancel" hidden=move || !busy() on:click=move |_| cancel.set(true)>
-                {move || t().cancel}
-            </button>
+            // Drawn only while something is uploading (a `hidden` attribute loses to `.btn`'s display rule).
+            <Show when=busy>
+                <button class="btn" data-testid="upload-cancel" on:click=move |_| cancel.set(true)>
+                    {move || t().cancel}
+                </button>
+            </Show>
             <div class="import-form">
             <form action=import_path method="post" on:submit=submit_import>
                 <label class="muted small" for="import-url">{move || t().import_label}</label>

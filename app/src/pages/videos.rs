@@ -222,7 +222,7 @@ pub fn VideosPage() -> impl IntoView {
 }
 
 /// Merges the list read from the database with newer live updates: updated cards replace theirs, new ones go first.
-fn merge(list: Vec<VideoCard>, live: &HashMap<String, VideoCard>) -> Vec<VideoCard> {
+pub(crate) fn merge(list: Vec<VideoCard>, live: &HashMap<String, VideoCard>) -> Vec<VideoCard> {
     let mut known: Vec<VideoCard> = list.into_iter().map(|c| live.get(&c.id).cloned().unwrap_or(c)).collect();
     let mut fresh: Vec<VideoCard> = live.values().filter(|c| !known.iter().any(|k| k.id == c.id)).cloned().collect();
     fresh.sort_by(|a, b| b.id.cmp(&a.id));
@@ -368,7 +368,7 @@ fn VideoList(team_role: Option<domain::TeamRole>) -> impl IntoView {
 /// One video: thumbnail placeholder, title, status chip, progress bar with the stage, length once known, the error
 /// when it failed, and (in the list) a delete button.
 #[component]
-fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoView {
+pub(crate) fn VideoRow(card: VideoCard, on_delete: Option<Callback<String>>) -> impl IntoView {
     let i18n = use_i18n();
     let VideoCard { id, title, status, stage, progress, duration_seconds, error, expired, .. } = card;
     let running = !matches!(status, VideoStatus::Completed | VideoStatus::Failed | VideoStatus::Uploading);
