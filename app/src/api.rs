@@ -55,6 +55,10 @@ pub enum ApiError {
     Connect(domain::publish::ConnectProblem),
     /// A clip could not be published.
     Publish(domain::publish::PublishProblem),
+    /// The account is blocked by an operator.
+    Blocked,
+    /// An operator tried to block themselves.
+    SelfBlock,
     /// A server-side failure (details are in the server log).
     Internal,
     /// The request did not reach the server or the reply was unreadable.
@@ -107,6 +111,8 @@ impl ApiError {
             }
             ApiError::Connect(p) => t.platforms.problems[p.index()].into(),
             ApiError::Publish(p) => t.platforms.publish_problems[p.index()].into(),
+            ApiError::Blocked => a.err_blocked.into(),
+            ApiError::SelfBlock => t.admin.err_self_block.into(),
             ApiError::Internal => a.err_internal.into(),
             ApiError::Transport(_) => a.err_network.into(),
         }
@@ -238,7 +244,7 @@ mod ssr {
             ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::EmailTaken => StatusCode::CONFLICT,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Blocked => StatusCode::FORBIDDEN,
             ApiError::Internal | ApiError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
@@ -358,6 +364,18 @@ mod ssr {
         }
     }
 
+    impl From<backend::admin::AdminError> for ApiError {
+        fn from(e: backend::admin::AdminError) -> Self {
+            use backend::admin::AdminError as E;
+            match e {
+                E::NotFound => fail(ApiError::NotFound),
+                E::BadInput => fail(ApiError::BadInput),
+                E::SelfBlock => fail(ApiError::SelfBlock),
+                E::Internal(e) => internal(e),
+            }
+        }
+    }
+
     impl From<AccountError> for ApiError {
         fn from(e: AccountError) -> Self {
             fail(match e {
@@ -371,6 +389,7 @@ mod ssr {
                 AccountError::TokenUsed => ApiError::TokenUsed,
                 AccountError::NameTooLong => ApiError::NameTooLong,
                 AccountError::UnknownCaptionStyle | AccountError::BadClipPreferences => ApiError::BadInput,
+                AccountError::Blocked => ApiError::Blocked,
                 AccountError::Internal(e) => {
                     tracing::error!(error = format!("{e:#}"), "account operation failed");
                     ApiError::Internal
@@ -1186,4 +1205,132 @@ pub async fn dashboard_summary() -> Result<domain::dashboard::Dashboard, ApiErro
     let state = ssr::state()?;
     let user = ssr::require_user()?;
     backend::dashboard::summary(&state, user).await.map_err(ssr::internal)
+}
+
+/// Admin console: one page of users (newest first) matching the search (email or name) and the filters (`plan`,
+/// `status`, `signed_up` as in [`domain::admin`]; empty: any). Operators only; everyone else gets 404.
+#[server(prefix = "/api", endpoint = "admin/users")]
+pub async fn admin_users(
+    search: String,
+    plan: String,
+    status: String,
+    signed_up: String,
+    page: Option<u32>,
+) -> Result<Vec<domain::admin::UserRow>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    // Anyone but an operator gets 404, whatever they send.
+    backend::admin::is_operator(&state, user).await?.then_some(()).ok_or_else(|| ssr::fail(ApiError::NotFound))?;
+    let bad = || ssr::fail(ApiError::BadInput);
+    let filter = backend::admin::UserFilter {
+        search,
+        plan: match plan.as_str() {
+            "" => None,
+            p => Some(<domain::PlanId as domain::TextEnum>::parse(p).map_err(|_| bad())?),
+        },
+        status: match status.as_str() {
+            "" => None,
+            s => Some(domain::admin::UserStatus::parse(s).ok_or_else(bad)?),
+        },
+        signed_up: match signed_up.as_str() {
+            "" => None,
+            s => Some(domain::admin::SignedUp::parse(s).ok_or_else(bad)?),
+        },
+        page: page.unwrap_or(0),
+    };
+    Ok(backend::admin::users(&state, user, &filter, chrono::Utc::now()).await?)
+}
+
+/// Admin console: a user's detail (plan, minutes, videos, costs, live sessions).
+#[server(prefix = "/api", endpoint = "admin/user")]
+pub async fn admin_user(user_id: String) -> Result<domain::admin::UserDetail, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::user(&state, user, ssr::id(&user_id)?, chrono::Utc::now()).await?)
+}
+
+/// Admin console: moves a user to another plan.
+#[server(prefix = "/api", endpoint = "admin/set-plan")]
+pub async fn admin_set_plan(user_id: String, plan: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let target = ssr::id(&user_id)?;
+    // Anyone but an operator gets 404, whatever they send.
+    backend::admin::is_operator(&state, user).await?.then_some(()).ok_or_else(|| ssr::fail(ApiError::NotFound))?;
+    let plan = <domain::PlanId as domain::TextEnum>::parse(&plan).map_err(|_| ssr::fail(ApiError::BadInput))?;
+    Ok(backend::admin::set_plan(&state, user, target, plan).await?)
+}
+
+/// Admin console: grants a user extra minutes.
+#[server(prefix = "/api", endpoint = "admin/grant-minutes")]
+pub async fn admin_grant_minutes(user_id: String, minutes: u32) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::grant_minutes(&state, user, ssr::id(&user_id)?, minutes).await?)
+}
+
+/// Admin console: blocks a user; their sessions end at once and sign-in is refused.
+#[server(prefix = "/api", endpoint = "admin/block")]
+pub async fn admin_block(user_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::block(&state, user, ssr::id(&user_id)?, chrono::Utc::now()).await?)
+}
+
+/// Admin console: unblocks a user.
+#[server(prefix = "/api", endpoint = "admin/unblock")]
+pub async fn admin_unblock(user_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::unblock(&state, user, ssr::id(&user_id)?).await?)
+}
+
+/// Admin console: every queue's waiting, running, delayed and dead counts.
+#[server(prefix = "/api", endpoint = "admin/queues")]
+pub async fn admin_queues() -> Result<Vec<domain::admin::QueueRow>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::queues(&state, user).await?)
+}
+
+/// Admin console: the dead-letter lists, newest first.
+#[server(prefix = "/api", endpoint = "admin/dead-jobs")]
+pub async fn admin_dead_jobs() -> Result<Vec<domain::admin::DeadJob>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::dead_jobs(&state, user).await?)
+}
+
+/// Admin console: runs a dead job again from attempt 1; 404 when it is no longer dead.
+#[server(prefix = "/api", endpoint = "admin/retry-job")]
+pub async fn admin_retry_job(queue: String, job_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let id = ssr::id(&job_id)?;
+    Ok(backend::admin::settle_dead(&state, user, &queue, id, backend::admin::DeadAction::Retry).await?)
+}
+
+/// Admin console: drops a dead job; 404 when it is no longer dead.
+#[server(prefix = "/api", endpoint = "admin/discard-job")]
+pub async fn admin_discard_job(queue: String, job_id: String) -> Result<(), ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    let id = ssr::id(&job_id)?;
+    Ok(backend::admin::settle_dead(&state, user, &queue, id, backend::admin::DeadAction::Discard).await?)
+}
+
+/// Admin console: AI cost per day, kind and provider over the last 30 days.
+#[server(prefix = "/api", endpoint = "admin/costs")]
+pub async fn admin_costs() -> Result<Vec<domain::admin::CostRow>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::costs(&state, user, chrono::Utc::now()).await?)
+}
+
+/// Admin console: the newest audit entries.
+#[server(prefix = "/api", endpoint = "admin/audit")]
+pub async fn admin_audit() -> Result<Vec<domain::admin::AuditEntry>, ApiError> {
+    let state = ssr::state()?;
+    let user = ssr::require_user()?;
+    Ok(backend::admin::audit_log(&state, user).await?)
 }

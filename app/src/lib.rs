@@ -20,9 +20,9 @@ use leptos_router::{
 use crate::{
     i18n::{provide_i18n, use_i18n},
     pages::{
-        AnalyticsPage, BillingPage, ClipPage, ClipsPage, DashboardPage, EditorPage, ForgotPasswordPage, InvitePage,
-        KeysPage, Landing, LoginPage, NotFound, PlatformsPage, ProfilePage, RegisterPage, ResetPasswordPage, Section,
-        SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
+        AdminPage, AnalyticsPage, BillingPage, ClipPage, ClipsPage, DashboardPage, EditorPage, ForgotPasswordPage,
+        InvitePage, KeysPage, Landing, LoginPage, NotFound, PlatformsPage, ProfilePage, RegisterPage,
+        ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -103,6 +103,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />
                 <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

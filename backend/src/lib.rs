@@ -21,6 +21,7 @@ macro_rules! internal_error_from_db {
 pub(crate) use internal_error_from_db;
 
 pub mod accounts;
+pub mod admin;
 pub mod ai;
 pub mod analytics;
 pub mod auth;

@@ -41,6 +41,9 @@ pub enum VkError {
     /// The VK account is linked to another user.
     #[error("this VK account is linked to another user")]
     AlreadyLinked,
+    /// The account is blocked by an operator.
+    #[error("the account is blocked")]
+    Blocked,
     /// Anything else.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -56,13 +59,17 @@ impl VkError {
             VkError::Provider(_) | VkError::Internal(_) => "vk_failed",
             VkError::EmailExists => "vk_email_exists",
             VkError::AlreadyLinked => "vk_linked_elsewhere",
+            VkError::Blocked => "vk_blocked",
         }
     }
 }
 
 impl From<accounts::AccountError> for VkError {
     fn from(e: accounts::AccountError) -> Self {
-        VkError::Internal(anyhow::anyhow!("{e}"))
+        match e {
+            accounts::AccountError::Blocked => VkError::Blocked,
+            e => VkError::Internal(anyhow::anyhow!("{e}")),
+        }
     }
 }
 

@@ -76,6 +76,7 @@ async fn check_constraints_list_exactly_the_domain_enum_values() {
         ("payments_status_check", names::<PaymentStatus>()),
         ("payments_payment_method_check", names::<PaymentMethod>()),
         ("usage_records_kind_check", names::<UsageKind>()),
+        ("admin_audit_action_check", names::<AdminAction>()),
     ]);
     let db = TestDb::new().await;
     let client = db.client().await;
@@ -121,6 +122,7 @@ async fn schema_rs_matches_the_migrated_tables() {
         sql(payments::table.select(payments::all_columns).limit(0)),
         sql(refunds::table.select(refunds::all_columns).limit(0)),
         sql(usage_records::table.select(usage_records::all_columns).limit(0)),
+        sql(admin_audit::table.select(admin_audit::all_columns).limit(0)),
     ];
     let db = TestDb::new().await;
     let client = db.client().await;

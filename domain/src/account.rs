@@ -232,6 +232,9 @@ pub struct Me {
     /// The user's role in their team; `None` outside a team.
     #[serde(default)]
     pub team_role: Option<crate::TeamRole>,
+    /// A site operator (the admin console is theirs).
+    #[serde(default)]
+    pub is_admin: bool,
 }
 
 /// Clip length ranges a user can ask for, in seconds (OpusClip-style presets); `(15, 60)` is the default.

@@ -186,6 +186,20 @@ text_enum!(
     UsageKind { Stt = "stt", Llm = "llm", Render = "render" }
 );
 
+text_enum!(
+    /// What a site operator did in the admin console (`admin_audit.action`).
+    AdminAction {
+        GrantAdmin = "grant_admin",
+        RevokeAdmin = "revoke_admin",
+        SetPlan = "set_plan",
+        GrantMinutes = "grant_minutes",
+        Block = "block",
+        Unblock = "unblock",
+        RetryJob = "retry_job",
+        DiscardJob = "discard_job",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

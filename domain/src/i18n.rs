@@ -162,12 +162,14 @@ pub struct AuthText {
     pub vk_linked: &'static str,
     pub or: &'static str,
     /// Messages for `/login?error=<code>` after VK ID, in the order of [`VK_ERROR_CODES`].
-    pub vk_errors: [&'static str; 6],
+    pub vk_errors: [&'static str; 7],
+    /// Sign-in refused: an operator blocked the account.
+    pub err_blocked: &'static str,
 }
 
 /// The error codes VK ID sign-in puts in `/login?error=…`.
-pub const VK_ERROR_CODES: [&str; 6] =
-    ["vk_unavailable", "vk_denied", "vk_state", "vk_failed", "vk_email_exists", "vk_linked_elsewhere"];
+pub const VK_ERROR_CODES: [&str; 7] =
+    ["vk_unavailable", "vk_denied", "vk_state", "vk_failed", "vk_email_exists", "vk_linked_elsewhere", "vk_blocked"];
 
 /// Every user-facing string of the UI in one language.
 #[derive(Debug)]
@@ -280,6 +282,78 @@ pub struct Dict {
     pub analytics_page: AnalyticsText,
     /// The dashboard: the first page after sign-in.
     pub dashboard_page: DashboardText,
+    /// The admin console (site operators only).
+    pub admin: AdminText,
+}
+
+/// Strings of the admin console.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct AdminText {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub users_heading: &'static str,
+    pub search_label: &'static str,
+    pub filter_plan: &'static str,
+    pub filter_status: &'static str,
+    pub filter_signed_up: &'static str,
+    /// "any" in a filter.
+    pub any: &'static str,
+    /// In `UserStatus::ALL` order.
+    pub status_names: [&'static str; 3],
+    /// In `SignedUp::ALL` order.
+    pub signed_up_names: [&'static str; 3],
+    pub apply: &'static str,
+    /// Email, name, plan, status, signed up, minutes used.
+    pub user_columns: [&'static str; 6],
+    pub operator_badge: &'static str,
+    pub no_users: &'static str,
+    pub next_page: &'static str,
+    pub prev_page: &'static str,
+    pub open_user: &'static str,
+    pub videos: &'static str,
+    pub clips: &'static str,
+    pub minutes_consumed: &'static str,
+    pub ai_cost: &'static str,
+    pub minutes_left: &'static str,
+    pub extra_minutes: &'static str,
+    pub unlimited: &'static str,
+    pub sessions_heading: &'static str,
+    pub no_sessions: &'static str,
+    /// A session: (started, last used).
+    pub session_times: fn(&str, &str) -> String,
+    pub set_plan: &'static str,
+    pub grant_minutes: &'static str,
+    pub grant_button: &'static str,
+    pub block: &'static str,
+    pub unblock: &'static str,
+    pub block_confirm: &'static str,
+    pub saved: &'static str,
+    pub err_self_block: &'static str,
+    pub queues_heading: &'static str,
+    /// Queue, waiting, running, delayed, dead.
+    pub queue_columns: [&'static str; 5],
+    pub dead_heading: &'static str,
+    pub dead_empty: &'static str,
+    /// Queue, job, attempts, error, failed at.
+    pub dead_columns: [&'static str; 5],
+    pub retry: &'static str,
+    pub discard: &'static str,
+    pub discard_confirm: &'static str,
+    pub costs_heading: &'static str,
+    pub costs_empty: &'static str,
+    /// Day, kind, provider, calls, minutes, cost.
+    pub cost_columns: [&'static str; 6],
+    /// In `UsageKind::ALL` order.
+    pub kind_names: [&'static str; 3],
+    pub audit_heading: &'static str,
+    pub audit_empty: &'static str,
+    /// When, operator, action, user, details.
+    pub audit_columns: [&'static str; 5],
+    /// In `AdminAction::ALL` order.
+    pub action_names: [&'static str; 8],
+    /// The operator of an action done from the server's command line.
+    pub command_line: &'static str,
 }
 
 /// Strings of the dashboard.
@@ -1167,7 +1241,9 @@ pub static RU: Dict = Dict {
             "VK ID не ответил как нужно. Попробуйте ещё раз или войдите по почте.",
             "Аккаунт с почтой из VK уже есть. Войдите по почте и привяжите VK ID в профиле.",
             "Этот аккаунт VK уже привязан к другому пользователю.",
+            "Аккаунт заблокирован. Если это ошибка, напишите в поддержку: support@clipmaker.ru.",
         ],
+        err_blocked: "Аккаунт заблокирован. Если это ошибка, напишите в поддержку: support@clipmaker.ru.",
     },
     video_list: VideosText {
         intro: "Здесь видно, на каком этапе каждое ваше видео. Обновлять страницу не нужно.",
@@ -1769,6 +1845,69 @@ pub static RU: Dict = Dict {
         best_empty: "Клипы появятся здесь, когда обработается первое видео. Обычно это занимает несколько минут.",
         score: |s| format!("{s} / 100"),
     },
+    admin: AdminText {
+        title: "Админка",
+        intro: "Пользователи, очереди задач, расходы на ИИ и журнал действий операторов.",
+        users_heading: "Пользователи",
+        search_label: "Почта или имя",
+        filter_plan: "Тариф",
+        filter_status: "Статус",
+        filter_signed_up: "Регистрация",
+        any: "любой",
+        status_names: ["активен", "почта не подтверждена", "заблокирован"],
+        signed_up_names: ["за сутки", "за неделю", "за месяц"],
+        apply: "Найти",
+        user_columns: ["Почта", "Имя", "Тариф", "Статус", "Регистрация", "Минут использовано"],
+        operator_badge: "оператор",
+        no_users: "Никого не нашлось. Измените запрос или фильтры.",
+        next_page: "Дальше",
+        prev_page: "Назад",
+        open_user: "Открыть",
+        videos: "Видео",
+        clips: "Клипы",
+        minutes_consumed: "Минут расшифровано всего",
+        ai_cost: "Расходы на ИИ",
+        minutes_left: "Минут осталось",
+        extra_minutes: "Дополнительные минуты",
+        unlimited: "без ограничения",
+        sessions_heading: "Активные сеансы",
+        no_sessions: "Активных сеансов нет.",
+        session_times: |started, last| format!("вход {started}, активность {last}"),
+        set_plan: "Сменить тариф",
+        grant_minutes: "Начислить минуты",
+        grant_button: "Начислить",
+        block: "Заблокировать",
+        unblock: "Разблокировать",
+        block_confirm: "Заблокировать пользователя? Все его сеансы завершатся сразу, войти он не сможет.",
+        saved: "Сохранено.",
+        err_self_block: "Нельзя заблокировать самого себя.",
+        queues_heading: "Очереди",
+        queue_columns: ["Очередь", "Ждут", "Выполняются", "Отложены", "Упали"],
+        dead_heading: "Упавшие задачи",
+        dead_empty: "Упавших задач нет.",
+        dead_columns: ["Очередь", "Задача", "Попыток", "Ошибка", "Когда"],
+        retry: "Повторить",
+        discard: "Удалить",
+        discard_confirm: "Удалить задачу без повтора?",
+        costs_heading: "Расходы на ИИ за 30 дней",
+        costs_empty: "За 30 дней расходов не было.",
+        cost_columns: ["День", "Вид", "Провайдер", "Вызовов", "Минут", "Сумма"],
+        kind_names: ["расшифровка", "LLM", "рендеринг"],
+        audit_heading: "Журнал действий",
+        audit_empty: "Операторы пока ничего не меняли.",
+        audit_columns: ["Когда", "Оператор", "Действие", "Пользователь", "Подробности"],
+        action_names: [
+            "выдан доступ оператора",
+            "снят доступ оператора",
+            "сменён тариф",
+            "начислены минуты",
+            "заблокирован",
+            "разблокирован",
+            "задача повторена",
+            "задача удалена",
+        ],
+        command_line: "командная строка",
+    },
 };
 
 /// English.
@@ -1926,7 +2065,9 @@ pub static EN: Dict = Dict {
             "VK ID did not answer as expected. Try again or log in with your email.",
             "An account with the email from VK already exists. Log in with your email and link VK ID in your profile.",
             "This VK account is linked to another user.",
+            "This account is blocked. If you think this is a mistake, write to support@clipmaker.ru.",
         ],
+        err_blocked: "This account is blocked. If you think this is a mistake, write to support@clipmaker.ru.",
     },
     video_list: VideosText {
         intro: "See where each of your videos is in processing. No need to reload the page.",
@@ -2522,6 +2663,69 @@ pub static EN: Dict = Dict {
         all_clips: "All clips",
         best_empty: "Clips appear here once your first video is processed. That usually takes a few minutes.",
         score: |s| format!("{s} / 100"),
+    },
+    admin: AdminText {
+        title: "Admin console",
+        intro: "Users, job queues, AI costs and the log of operators' actions.",
+        users_heading: "Users",
+        search_label: "Email or name",
+        filter_plan: "Plan",
+        filter_status: "Status",
+        filter_signed_up: "Signed up",
+        any: "any",
+        status_names: ["active", "email not confirmed", "blocked"],
+        signed_up_names: ["in the last day", "in the last week", "in the last month"],
+        apply: "Search",
+        user_columns: ["Email", "Name", "Plan", "Status", "Signed up", "Minutes used"],
+        operator_badge: "operator",
+        no_users: "Nobody found. Change the search or the filters.",
+        next_page: "Next",
+        prev_page: "Back",
+        open_user: "Open",
+        videos: "Videos",
+        clips: "Clips",
+        minutes_consumed: "Minutes transcribed, all time",
+        ai_cost: "AI cost",
+        minutes_left: "Minutes left",
+        extra_minutes: "Extra minutes",
+        unlimited: "unlimited",
+        sessions_heading: "Live sessions",
+        no_sessions: "No live sessions.",
+        session_times: |started, last| format!("signed in {started}, active {last}"),
+        set_plan: "Change plan",
+        grant_minutes: "Grant minutes",
+        grant_button: "Grant",
+        block: "Block",
+        unblock: "Unblock",
+        block_confirm: "Block this user? All their sessions end at once and they cannot sign in.",
+        saved: "Saved.",
+        err_self_block: "You cannot block yourself.",
+        queues_heading: "Queues",
+        queue_columns: ["Queue", "Waiting", "Running", "Delayed", "Dead"],
+        dead_heading: "Failed jobs",
+        dead_empty: "No failed jobs.",
+        dead_columns: ["Queue", "Job", "Attempts", "Error", "When"],
+        retry: "Retry",
+        discard: "Discard",
+        discard_confirm: "Discard this job without retrying it?",
+        costs_heading: "AI cost, last 30 days",
+        costs_empty: "No costs in the last 30 days.",
+        cost_columns: ["Day", "Kind", "Provider", "Calls", "Minutes", "Amount"],
+        kind_names: ["transcription", "LLM", "rendering"],
+        audit_heading: "Audit log",
+        audit_empty: "Operators have not changed anything yet.",
+        audit_columns: ["When", "Operator", "Action", "User", "Details"],
+        action_names: [
+            "operator access granted",
+            "operator access revoked",
+            "plan changed",
+            "minutes granted",
+            "blocked",
+            "unblocked",
+            "job retried",
+            "job discarded",
+        ],
+        command_line: "command line",
     },
 };
 

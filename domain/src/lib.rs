@@ -3,6 +3,7 @@
 //! Nothing in this crate performs I/O; it compiles for `wasm32-unknown-unknown` as well as natively.
 
 pub mod account;
+pub mod admin;
 pub mod analysis;
 pub mod analytics;
 pub mod billing;

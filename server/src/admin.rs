@@ -25,3 +25,21 @@ pub async fn reseal_tokens(config: &Config) -> anyhow::Result<()> {
     println!("{moved} platform connections resealed under key {}", config.platforms.current.0);
     Ok(())
 }
+
+/// `server admin grant EMAIL` / `server admin revoke EMAIL`: makes the user a site operator (the `/admin` console)
+/// or takes that away. Audited with the command line as the operator.
+pub async fn set_operator(config: &Config, email: &str, operator: bool) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|_| anyhow::anyhow!("{email:?} is not an email address"))?;
+    let db = backend::db::pool(&config.database.url, 1)?;
+    anyhow::ensure!(
+        backend::admin::set_operator(&db, &email, operator).await?,
+        "no user with the address {}",
+        email.as_str()
+    );
+    if operator {
+        println!("{} is now a site operator: /admin", email.as_str());
+    } else {
+        println!("{} is no longer a site operator", email.as_str());
+    }
+    Ok(())
+}

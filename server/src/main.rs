@@ -5,6 +5,8 @@
 //! - `server admin set-plan EMAIL PLAN` sets a user's plan (`free`, `start`, `pro`, `business`) for development,
 //!   tests and support.
 //! - `server admin reseal-tokens` reseals platform tokens under the current `PLATFORM_TOKEN_KEY` after a rotation.
+//! - `server admin grant EMAIL` / `server admin revoke EMAIL` make a user a site operator (the `/admin` console) or
+//!   take that away; operator access is never granted through the UI.
 
 use std::process::ExitCode;
 
@@ -32,9 +34,13 @@ async fn run() -> ExitCode {
             match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
                 ["set-plan", email, plan] => server::admin::set_plan(&config, email, plan).await,
                 ["reseal-tokens"] => server::admin::reseal_tokens(&config).await,
+                ["grant", email] => server::admin::set_operator(&config, email, true).await,
+                ["revoke", email] => server::admin::set_operator(&config, email, false).await,
                 _ => {
                     eprintln!("usage: server admin set-plan EMAIL PLAN   (PLAN: free, start, pro, business)");
                     eprintln!("       server admin reseal-tokens         (after rotating PLATFORM_TOKEN_KEY)");
+                    eprintln!("       server admin grant EMAIL           (makes the user a site operator: /admin)");
+                    eprintln!("       server admin revoke EMAIL          (takes operator access away)");
                     return ExitCode::from(2);
                 }
             }

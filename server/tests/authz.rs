@@ -1,6 +1,8 @@
 //! The authorization matrix: every server function and HTTP route has a row here, and every row that takes a video,
-//! clip or upload id is called by seven callers — the owner, an admin, a member (who made the rows), a viewer of
-//! the team, a member of another team, a user in no team, and an anonymous visitor — against fresh rows of the team.
+//! clip or upload id is called by eight callers — the owner, an admin, a member (who made the rows), a viewer of
+//! the team, a member of another team, a user in no team, a site operator (who sees nobody's videos), and an
+//! anonymous visitor — against fresh rows of the team. The admin console's rows are called by the same eight: only
+//! the operator gets through.
 //! Refusals are 401 for the anonymous, 404 for a row the caller may not see (no existence leak) and 403 for a row
 //! they see but may not change; anything else counts as allowed. `every_endpoint_has_a_row` enumerates what the
 //! server registers, so a new endpoint without a row fails it.
@@ -23,6 +25,9 @@ enum Rule {
     Clip(Action, &'static [(&'static str, &'static str)]),
     /// An upload in progress: its uploader only (404 for everyone else, who cannot see an unfinished upload).
     Uploader(&'static [(&'static str, &'static str)]),
+    /// The admin console: site operators only (404 for everyone else, 401 for the anonymous). `$user` is a fresh
+    /// user, `$job` a fresh dead job of the cleanup queue.
+    Operator(&'static [(&'static str, &'static str)]),
 }
 
 fn table() -> Vec<(&'static str, Rule)> {
@@ -124,6 +129,18 @@ fn table() -> Vec<(&'static str, Rule)> {
         ("/api/videos/upload/complete", Uploader(VIDEO)),
         ("/api/videos/upload/abort", Uploader(VIDEO)),
         ("/api/uploads/{video}/parts/{n}", Uploader(PATH)),
+        ("/api/admin/users", Operator(&[("search", ""), ("plan", ""), ("status", ""), ("signed_up", "")])),
+        ("/api/admin/user", Operator(&[("user_id", "$user")])),
+        ("/api/admin/set-plan", Operator(&[("user_id", "$user"), ("plan", "pro")])),
+        ("/api/admin/grant-minutes", Operator(&[("user_id", "$user"), ("minutes", "30")])),
+        ("/api/admin/block", Operator(&[("user_id", "$user")])),
+        ("/api/admin/unblock", Operator(&[("user_id", "$user")])),
+        ("/api/admin/queues", Operator(&[])),
+        ("/api/admin/dead-jobs", Operator(&[])),
+        ("/api/admin/retry-job", Operator(&[("queue", "cleanup"), ("job_id", "$job")])),
+        ("/api/admin/discard-job", Operator(&[("queue", "cleanup"), ("job_id", "$job")])),
+        ("/api/admin/costs", Operator(&[])),
+        ("/api/admin/audit", Operator(&[])),
     ]
 }
 
@@ -151,7 +168,26 @@ enum Caller {
     Role(TeamRole),
     OtherTeam,
     NoTeam,
+    /// A site operator in no team: the admin console, nobody's videos.
+    Operator,
     Anonymous,
+}
+
+/// A dead job of the cleanup queue (as the runtime leaves one after the last attempt); its id.
+async fn dead_job(app: &TestApp) -> Uuid {
+    use fred::prelude::ListInterface as _;
+    let id = Uuid::now_v7();
+    let letter = serde_json::json!({
+        "job": {
+            "id": id, "name": "authz-noop", "queue": "cleanup", "priority": 3, "attempt": 3, "payload": {},
+            "subject": null, "enqueued_at_ms": 0, "last_error": "boom"
+        },
+        "error": "boom",
+        "failed_at_ms": 0
+    });
+    let key = app.state.redis.key("q:cleanup:dead");
+    let _: i64 = app.state.redis.client().lpush(key, letter.to_string()).await.unwrap();
+    id
 }
 
 /// An upload in progress started by `creator` (a real multipart upload).
@@ -170,7 +206,12 @@ async fn call(
     video: Uuid,
     clip: Uuid,
 ) -> u16 {
-    let fill = |v: &str| v.replace("$video", &video.to_string()).replace("$clip", &clip.to_string());
+    let fill = |v: &str| {
+        v.replace("$video", &video.to_string())
+            .replace("$clip", &clip.to_string())
+            .replace("$user", &video.to_string())
+            .replace("$job", &clip.to_string())
+    };
     if path.contains('{') {
         let url = format!("{}{}", app.url, path)
             .replace("{video}", &video.to_string())
@@ -235,13 +276,16 @@ async fn each_caller_gets_exactly_what_their_role_allows_on_every_endpoint_with_
     assert_eq!(app.call(&other_owner, "team/create", &[("name", "Другая")]).await.status(), 200);
     clients.push((Caller::OtherTeam, other_owner));
     clients.push((Caller::NoTeam, app.signed_in().await.0));
+    let (operator, _, operator_id) = app.signed_in().await;
+    app.db.client().await.execute("UPDATE users SET is_admin = true WHERE id = $1", &[&operator_id]).await.unwrap();
+    clients.push((Caller::Operator, operator));
     clients.push((Caller::Anonymous, app.browser()));
 
     let mut unexpected = Vec::new();
     let mut checked = 0;
     for (path, rule) in table() {
         let (action, args) = match rule {
-            Rule::NoId(_) => continue,
+            Rule::NoId(_) | Rule::Operator(_) => continue,
             Rule::Video(a, args) | Rule::Clip(a, args) => (Some(a), args),
             Rule::Uploader(args) => (None, args),
         };
@@ -255,7 +299,7 @@ async fn each_caller_gets_exactly_what_their_role_allows_on_every_endpoint_with_
         for (caller, client) in order {
             let expected = match (caller, action) {
                 (Caller::Anonymous, _) => "401",
-                (Caller::OtherTeam | Caller::NoTeam, _) => "404",
+                (Caller::OtherTeam | Caller::NoTeam | Caller::Operator, _) => "404",
                 (Caller::Role(TeamRole::Member), None) => "allowed",
                 (Caller::Role(_), None) => "404",
                 (Caller::Role(role), Some(a)) => {
@@ -277,6 +321,27 @@ async fn each_caller_gets_exactly_what_their_role_allows_on_every_endpoint_with_
             }
         }
     }
-    assert!(checked >= 21 * 7, "every row with an id was called by every caller ({checked})");
+    // The admin console: operators get through; everyone else gets 404 (the anonymous 401), whatever they send.
+    let mut operator_rows = 0;
+    for (path, rule) in table() {
+        let Rule::Operator(args) = rule else { continue };
+        operator_rows += 1;
+        for (caller, client) in &clients {
+            let expected = match caller {
+                Caller::Anonymous => "401",
+                Caller::Operator => "allowed",
+                _ => "404",
+            };
+            let user = app.create_user(&testkit::mailbox::unique_address("target")).await;
+            let job = dead_job(&app).await;
+            let got = verdict(call(&app, client, path, args, user, job).await);
+            checked += 1;
+            if got != expected {
+                unexpected.push(format!("{path} as {caller:?}: expected {expected}, got {got}"));
+            }
+        }
+    }
+    assert_eq!(operator_rows, 12, "every admin server function has a row");
+    assert!(checked >= 21 * 8, "every row with an id was called by every caller ({checked})");
     assert!(unexpected.is_empty(), "{} unexpected results:\n{}", unexpected.len(), unexpected.join("\n"));
 }

@@ -1,5 +1,6 @@
 //! Pages, one module each.
 
+mod admin;
 mod analytics;
 pub mod auth;
 mod billing;
@@ -17,6 +18,7 @@ mod transcript;
 mod upload;
 mod videos;
 
+pub use admin::AdminPage;
 pub use analytics::AnalyticsPage;
 pub use auth::{ForgotPasswordPage, LoginPage, ProfilePage, RegisterPage, ResetPasswordPage, VerifyEmailPage};
 pub use billing::BillingPage;

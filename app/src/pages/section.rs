@@ -83,9 +83,22 @@ impl Section {
 
 /// The navigation shared by every section.
 #[component]
-fn AppNav() -> impl IntoView {
+fn AppNav(is_admin: bool) -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
+    // Operators also get the admin console (everyone else gets 404 there).
+    let admin = is_admin.then(|| {
+        let current = move || location.pathname.get() == "/admin";
+        view! {
+            <li>
+                <a href="/admin" data-testid="nav-admin" aria-current=move || current().then_some("page")>
+                    <span class="nav-icon" aria-hidden="true">"⚑"</span>
+                    <span>{move || i18n.t().admin.title}</span>
+                </a>
+            </li>
+        }
+        .into_any()
+    });
     view! {
         <nav class="app-nav" aria-label=move || i18n.t().nav_label>
             <ul>
@@ -103,9 +116,11 @@ fn AppNav() -> impl IntoView {
                         }
                     })
                     .collect_view()}
+                {admin}
             </ul>
         </nav>
     }
+    .into_any()
 }
 
 /// The signed-in layout: sidebar (brand, navigation, user, language) and the page.
@@ -118,7 +133,7 @@ pub fn AppLayout(me: Me, children: Children) -> impl IntoView {
         <div class="app-layout">
             <aside class="app-sidebar">
                 <Brand />
-                <AppNav />
+                <AppNav is_admin=me.is_admin />
                 <UserBox me />
                 <LangSwitch />
             </aside>

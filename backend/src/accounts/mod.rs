@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{ExpressionMethods as _, OptionalExtension as _, QueryDsl as _, SelectableHelper as _};
-use diesel_async::RunQueryDsl as _;
+use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
     Email, EmailTokenKind, Lang, LlmStrategy, PlanId, TextEnum as _,
     account::{CAPTION_STYLES, EmailError, Me, NAME_MAX_CHARS, PasswordError},
@@ -64,6 +64,9 @@ pub enum AccountError {
     /// A clip count above the plan's limit, or a length range not offered.
     #[error("clip preferences out of range")]
     BadClipPreferences,
+    /// The account is blocked by an operator: no new session (sign-in, refresh, VK ID) is started.
+    #[error("account blocked")]
+    Blocked,
     /// Anything else (database down ...): logged with its chain, shown as a generic error.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -340,20 +343,32 @@ async fn create_session(
     let secret = tokens::new_secret();
     let session_id = Uuid::now_v7();
     let mut conn = state.db.get().await?;
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::id.eq(session_id),
-            sessions::user_id.eq(user_id),
-            sessions::family_id.eq(family_id),
-            sessions::token_hash.eq(&secret.hash),
-            sessions::expires_at.eq(now + tokens::REFRESH_TTL),
-            sessions::user_agent.eq(client.user_agent.as_deref().map(|s| s.chars().take(300).collect::<String>())),
-            sessions::ip.eq(client.ip.as_deref()),
-            sessions::created_at.eq(now),
-            sessions::last_used_at.eq(now),
-        ))
-        .execute(&mut conn)
-        .await?;
+    conn.transaction::<_, AccountError, _>(async |conn| {
+        // A share lock on the user row: an operator's block (which updates the row and revokes the sessions in one
+        // transaction) waits for this session to be written, or this waits for the block and sees it.
+        let blocked: Option<DateTime<Utc>> =
+            users::table.find(user_id).select(users::blocked_at).for_share().first(conn).await?;
+        if blocked.is_some() {
+            tracing::info!(%user_id, "session refused: account blocked");
+            return Err(AccountError::Blocked);
+        }
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id.eq(session_id),
+                sessions::user_id.eq(user_id),
+                sessions::family_id.eq(family_id),
+                sessions::token_hash.eq(&secret.hash),
+                sessions::expires_at.eq(now + tokens::REFRESH_TTL),
+                sessions::user_agent.eq(client.user_agent.as_deref().map(|s| s.chars().take(300).collect::<String>())),
+                sessions::ip.eq(client.ip.as_deref()),
+                sessions::created_at.eq(now),
+                sessions::last_used_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await?;
     let access = tokens::issue_access(&state.config.auth.secret, user_id, session_id, now);
     Ok(Tokens { user_id, session_id, access, refresh: secret.token })
 }
@@ -657,6 +672,7 @@ struct MeRow {
     clip_count: Option<i16>,
     clip_min_seconds: i16,
     clip_max_seconds: i16,
+    is_admin: bool,
 }
 
 /// The signed-in user's profile and settings.
@@ -677,6 +693,7 @@ pub async fn me(state: &AppState, user_id: Uuid) -> Result<Option<Me>, AccountEr
         clip_count: r.clip_count.map(|c| c.max(1) as u32),
         clip_length: (r.clip_min_seconds.max(1) as u16, r.clip_max_seconds.max(1) as u16),
         team_role,
+        is_admin: r.is_admin,
     }))
 }
 

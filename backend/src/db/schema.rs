@@ -24,6 +24,8 @@ diesel::table! {
         clip_min_seconds -> Int2,
         clip_max_seconds -> Int2,
         minutes_reserved -> Int4,
+        is_admin -> Bool,
+        blocked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -309,7 +311,20 @@ diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(usage_records -> users (user_id));
 diesel::joinable!(usage_records -> videos (video_id));
 
+diesel::table! {
+    admin_audit (id) {
+        id -> Uuid,
+        admin_id -> Nullable<Uuid>,
+        action -> Text,
+        target_user_id -> Nullable<Uuid>,
+        target -> Text,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_audit,
     users,
     sessions,
     email_tokens,

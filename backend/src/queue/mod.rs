@@ -437,6 +437,40 @@ impl Queue {
         })
     }
 
+    /// The dead letter of job `id` in `queue`, as stored and parsed.
+    async fn find_dead(&self, queue: QueueName, id: Uuid) -> anyhow::Result<Option<(String, DeadLetter)>> {
+        let raw: Vec<String> =
+            self.redis.client().lrange(self.dead_key(queue), 0, DEAD_LETTERS_KEPT as i64 - 1).await?;
+        Ok(raw.into_iter().find_map(|r| {
+            let letter: DeadLetter = serde_json::from_str(&r).ok()?;
+            (letter.job.as_ref()?.id == id).then_some((r, letter))
+        }))
+    }
+
+    /// Runs dead job `id` of `queue` again from attempt 1, with the same id, priority and subject. The dead letter is
+    /// taken out and the job queued in one script, so two operators retrying at once run it once: `false` when it is
+    /// no longer in the dead-letter list.
+    pub async fn retry_dead(&self, queue: QueueName, id: Uuid) -> anyhow::Result<bool> {
+        let Some((raw, DeadLetter { job: Some(mut envelope), .. })) = self.find_dead(queue, id).await? else {
+            return Ok(false);
+        };
+        envelope.attempt = 1;
+        envelope.last_error = None;
+        let stream = self.stream_key(queue, Priority::from_number(envelope.priority));
+        let keys = vec![self.dead_key(queue), stream, self.subject_key(envelope.subject.as_deref())];
+        let mark = if envelope.subject.is_some() { "1" } else { "0" };
+        let args = vec![raw, serde_json::to_string(&envelope)?, envelope.id.to_string(), mark.to_owned()];
+        let moved: i64 = self.redis.client().eval(scripts::REVIVE, keys, args).await.context("retrying a dead job")?;
+        Ok(moved == 1)
+    }
+
+    /// Drops dead job `id` of `queue` for good; `false` when it is no longer in the dead-letter list.
+    pub async fn discard_dead(&self, queue: QueueName, id: Uuid) -> anyhow::Result<bool> {
+        let Some((raw, _)) = self.find_dead(queue, id).await? else { return Ok(false) };
+        let removed: i64 = self.redis.client().lrem(self.dead_key(queue), 1, raw).await?;
+        Ok(removed == 1)
+    }
+
     /// The newest `limit` dead letters of `queue`.
     pub async fn dead_letters(&self, queue: QueueName, limit: usize) -> anyhow::Result<Vec<DeadLetter>> {
         let raw: Vec<String> = self.redis.client().lrange(self.dead_key(queue), 0, limit.max(1) as i64 - 1).await?;

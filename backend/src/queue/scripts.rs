@@ -75,6 +75,16 @@ if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
 return 1
 "#;
 
+/// An operator retries a dead job. KEYS: dead-letter list, stream, subject key. ARGV: the dead letter as stored,
+/// the envelope to run (from attempt 1), the job id, mark the subject live (0/1).
+/// Returns 1 when the dead letter was taken out and the job queued, 0 when it was no longer there.
+pub const REVIVE: &str = r#"
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'job', ARGV[2])
+if ARGV[4] == '1' then redis.call('SET', KEYS[3], ARGV[3]) end
+return 1
+"#;
+
 /// Give an unfinished job back to the queue at once (shutdown). KEYS: stream. ARGV: group, entry id, envelope.
 pub const HAND_BACK: &str = r#"
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
