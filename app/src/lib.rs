@@ -22,7 +22,7 @@ use crate::{
     pages::{
         AdminPage, AnalyticsPage, BillingPage, ClipPage, ClipsPage, DashboardPage, EditorPage, ForgotPasswordPage,
         InvitePage, KeysPage, Landing, LoginPage, NotFound, PlatformsPage, ProfilePage, RegisterPage,
-        ResetPasswordPage, Section, SectionPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
+        ResetPasswordPage, SettingsPage, TeamPage, VerifyEmailPage, VideoPage, VideosPage,
     },
 };
 
@@ -101,7 +101,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/analytics") view=AnalyticsPage ssr=SsrMode::Async />
                 <Route path=path!("/team") view=TeamPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
-                <Route path=path!("/settings") view=|| view! { <SectionPage section=Section::Settings /> } ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                 <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
             </Routes>

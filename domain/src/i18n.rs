@@ -69,8 +69,6 @@ pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a s
 pub struct SectionText {
     /// Page heading and navigation label.
     pub title: &'static str,
-    /// What the page will offer.
-    pub soon: &'static str,
 }
 
 /// The text of one kind of email: subject, body paragraphs, the button, and the closing note.
@@ -196,8 +194,6 @@ pub struct Dict {
     pub settings: SectionText,
     /// Billing section.
     pub billing: SectionText,
-    /// Note shown on sections that are not built yet.
-    pub coming_soon: &'static str,
     /// Landing: main heading.
     pub hero_title: &'static str,
     /// Landing: text under the heading.
@@ -284,6 +280,29 @@ pub struct Dict {
     pub dashboard_page: DashboardText,
     /// The admin console (site operators only).
     pub admin: AdminText,
+    /// The settings overview (`/settings`).
+    pub settings_page: SettingsText,
+}
+
+/// Strings of the settings overview: one card per area with its state.
+#[derive(Debug)]
+#[allow(missing_docs)]
+pub struct SettingsText {
+    pub intro: &'static str,
+    /// The link on each card.
+    pub open: &'static str,
+    pub email_confirmed: &'static str,
+    pub email_unconfirmed: &'static str,
+    /// The key vault as this browser knows it: checking, none, locked, unlocked, unavailable.
+    pub vault_states: [&'static str; 5],
+    pub platforms_none: &'static str,
+    /// "Connected: VK, Telegram".
+    pub platforms_connected: fn(&str) -> String,
+    /// Some connection needs reconnecting.
+    pub platforms_reconnect: &'static str,
+    pub no_team: &'static str,
+    /// "Plan: NAME".
+    pub plan: fn(&str) -> String,
 }
 
 /// Strings of the admin console.
@@ -1093,34 +1112,13 @@ pub static RU: Dict = Dict {
     switch_language: "EN",
     switch_language_label: "Switch to English",
     nav_label: "Основная навигация",
-    dashboard: SectionText {
-        title: "Главная",
-        soon: "Здесь будет сводка: оставшиеся минуты, последние видео, лучшие клипы и задачи в работе.",
-    },
-    videos: SectionText {
-        title: "Видео",
-        soon: "Здесь вы будете загружать длинные видео файлом или ссылкой и следить за обработкой в реальном времени.",
-    },
-    clips: SectionText {
-        title: "Клипы",
-        soon: "Здесь появятся вертикальные клипы 9:16 с субтитрами и оценкой виральности — с сортировкой, фильтрами и скачиванием.",
-    },
-    analytics: SectionText {
-        title: "Аналитика",
-        soon: "Здесь будут просмотры, лайки и репосты ваших клипов во ВКонтакте, Rutube, Дзене и Telegram.",
-    },
-    team: SectionText {
-        title: "Команда", soon: "Здесь вы сможете пригласить коллег по ссылке и назначить им роли."
-    },
-    settings: SectionText {
-        title: "Настройки",
-        soon: "Здесь будут профиль, язык интерфейса, стиль субтитров по умолчанию и ваши ключи ИИ в зашифрованном хранилище браузера.",
-    },
-    billing: SectionText {
-        title: "Тарифы и оплата",
-        soon: "Здесь вы сможете сменить тариф, оплатить картой или через СБП и докупить минуты.",
-    },
-    coming_soon: "Раздел в разработке",
+    dashboard: SectionText { title: "Главная" },
+    videos: SectionText { title: "Видео" },
+    clips: SectionText { title: "Клипы" },
+    analytics: SectionText { title: "Аналитика" },
+    team: SectionText { title: "Команда" },
+    settings: SectionText { title: "Настройки" },
+    billing: SectionText { title: "Тарифы и оплата" },
     hero_title: "Из длинного видео — короткие вертикальные клипы",
     hero_subtitle: "ClipMaker расшифрует ролик, найдёт самые сильные моменты, оценит их виральность, нарежет клипы 9:16 с субтитрами и опубликует во ВКонтакте, Rutube, Дзене и Telegram.",
     cta_start: "Начать бесплатно",
@@ -1908,6 +1906,24 @@ pub static RU: Dict = Dict {
         ],
         command_line: "командная строка",
     },
+    settings_page: SettingsText {
+        intro: "Всё, что настраивается в аккаунте, по разделам.",
+        open: "Открыть",
+        email_confirmed: "Почта подтверждена",
+        email_unconfirmed: "Почта не подтверждена: загрузка видео недоступна",
+        vault_states: [
+            "Проверяем…",
+            "Хранилище ключей не создано: работают локальные движки",
+            "Хранилище создано и заперто",
+            "Хранилище открыто в этой вкладке",
+            "Этот браузер не даёт хранить ключи (приватный режим?)",
+        ],
+        platforms_none: "Площадки не подключены",
+        platforms_connected: |list| format!("Подключены: {list}"),
+        platforms_reconnect: "Одну из площадок нужно подключить заново",
+        no_team: "Вы не в команде",
+        plan: |name| format!("Тариф «{name}»"),
+    },
 };
 
 /// English.
@@ -1916,32 +1932,13 @@ pub static EN: Dict = Dict {
     switch_language: "RU",
     switch_language_label: "Переключить на русский",
     nav_label: "Main navigation",
-    dashboard: SectionText {
-        title: "Dashboard",
-        soon: "A summary will live here: minutes left, recent videos, top clips and jobs in progress.",
-    },
-    videos: SectionText {
-        title: "Videos",
-        soon: "Upload long videos by file or link here and watch them being processed live.",
-    },
-    clips: SectionText {
-        title: "Clips",
-        soon: "Your 9:16 clips with subtitles and virality scores will appear here, sortable, filterable and downloadable.",
-    },
-    analytics: SectionText {
-        title: "Analytics",
-        soon: "Views, likes and shares of your clips on VK, Rutube, Dzen and Telegram will be shown here.",
-    },
-    team: SectionText { title: "Team", soon: "Invite colleagues by link and give them roles here." },
-    settings: SectionText {
-        title: "Settings",
-        soon: "Profile, interface language, default caption style and your AI keys in the browser's encrypted vault will be here.",
-    },
-    billing: SectionText {
-        title: "Billing",
-        soon: "Change your plan, pay by card or SBP, and buy extra minutes here.",
-    },
-    coming_soon: "Coming soon",
+    dashboard: SectionText { title: "Dashboard" },
+    videos: SectionText { title: "Videos" },
+    clips: SectionText { title: "Clips" },
+    analytics: SectionText { title: "Analytics" },
+    team: SectionText { title: "Team" },
+    settings: SectionText { title: "Settings" },
+    billing: SectionText { title: "Billing" },
     hero_title: "Turn long videos into short vertical clips",
     hero_subtitle: "ClipMaker transcribes your video, finds the strongest moments, scores their virality, cuts 9:16 clips with subtitles and publishes them to VK, Rutube, Dzen and Telegram.",
     cta_start: "Start for free",
@@ -2726,6 +2723,24 @@ pub static EN: Dict = Dict {
             "job discarded",
         ],
         command_line: "command line",
+    },
+    settings_page: SettingsText {
+        intro: "Everything you can set up in your account, by area.",
+        open: "Open",
+        email_confirmed: "Email confirmed",
+        email_unconfirmed: "Email not confirmed: uploads are off until it is",
+        vault_states: [
+            "Checking…",
+            "No key vault yet: the local engines do the work",
+            "Key vault set up and locked",
+            "Key vault unlocked in this tab",
+            "This browser cannot store keys (a private window?)",
+        ],
+        platforms_none: "No platforms connected",
+        platforms_connected: |list| format!("Connected: {list}"),
+        platforms_reconnect: "A platform needs reconnecting",
+        no_team: "You are not in a team",
+        plan: |name| format!("{name} plan"),
     },
 };
 

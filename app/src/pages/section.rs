@@ -1,14 +1,13 @@
-//! The signed-in app shell: navigation plus one section. Sections other issues will fill show what will be there.
+//! The signed-in app shell: the sections, the navigation and the layout every signed-in page uses.
 
 use domain::{Dict, account::Me, i18n::SectionText};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use crate::{
     components::{Brand, LangSwitch},
     i18n::use_i18n,
-    pages::auth::{RequireUser, UserBox},
+    pages::auth::UserBox,
 };
 
 /// One section of the app, in navigation order.
@@ -139,34 +138,5 @@ pub fn AppLayout(me: Me, children: Children) -> impl IntoView {
             </aside>
             <main class="app-main">{children()}</main>
         </div>
-    }
-}
-
-/// A section page inside the app layout; signed-in users only.
-#[component]
-pub fn SectionPage(section: Section) -> impl IntoView {
-    let i18n = use_i18n();
-    let text = move || section.text(i18n.t());
-    view! {
-        <Title text=move || format!("{} · {}", text().title, i18n.t().app_name) />
-        <RequireUser children=move |me: Me| {
-            view! {
-                <AppLayout me>
-                    <h1>{move || text().title}</h1>
-                    <div class="card empty-state">
-                        <span class="badge">{move || i18n.t().coming_soon}</span>
-                        <p>{move || text().soon}</p>
-                        {(section == Section::Settings)
-                            .then(|| {
-                                view! {
-                                    <a class="btn" href="/settings/profile">{move || i18n.t().auth.profile_title}</a>
-                                    <a class="btn" href="/settings/keys" data-testid="settings-keys">{move || i18n.t().keys.title}</a>
-                                    <a class="btn" href="/settings/platforms" data-testid="settings-platforms">{move || i18n.t().platforms.title}</a>
-                                }
-                            })}
-                    </div>
-                </AppLayout>
-            }
-        } />
     }
 }
