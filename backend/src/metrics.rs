@@ -464,6 +464,8 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     /// The sample lines of `text` (no comments), as `(series with labels, value)`.
@@ -473,6 +475,51 @@ mod tests {
 
     fn value<'a>(text: &'a str, series: &str) -> Option<&'a str> {
         samples(text).into_iter().find(|(s, _)| *s == series).map(|(_, v)| v)
+    }
+
+    /// Every series name the registry exports, with the suffixes Prometheus sees: `_total` for counters,
+    /// `_bucket`/`_sum`/`_count` for histograms, the bare name for gauges. With `histogram_bases`, a histogram's bare
+    /// name too (prose names a histogram by it; a query cannot).
+    fn exported_names(text: &str, histogram_bases: bool) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix("# TYPE ") else { continue };
+            let (name, kind) = rest.split_once(' ').expect("a TYPE line names a metric and a type");
+            match kind {
+                "counter" => {
+                    names.insert(format!("{name}_total"));
+                }
+                "histogram" => {
+                    for suffix in ["_bucket", "_sum", "_count"] {
+                        names.insert(format!("{name}{suffix}"));
+                    }
+                    if histogram_bases {
+                        names.insert(name.to_owned());
+                    }
+                }
+                _ => {
+                    names.insert(name.to_owned());
+                }
+            }
+        }
+        names
+    }
+
+    /// Every `clipmaker_*` identifier in `text`.
+    fn mentioned_names(text: &str) -> BTreeSet<String> {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut found = BTreeSet::new();
+        for (at, _) in text.match_indices("clipmaker_") {
+            if text[..at].chars().next_back().is_some_and(ident) {
+                continue;
+            }
+            let name: String = text[at..].chars().take_while(|c| ident(*c)).collect();
+            // The bare prefix (`clipmaker_*` in prose) names no series.
+            if name.len() > "clipmaker_".len() {
+                found.insert(name);
+            }
+        }
+        found
     }
 
     #[test]
@@ -568,5 +615,85 @@ mod tests {
             value(&text, &format!("clipmaker_video_processing_seconds_per_source_minute_count{{{source}}}")),
             None
         );
+    }
+
+    /// The alert rules, their unit tests, the Grafana dashboards and the operations guide may name only series the
+    /// registry exports, so renaming a metric without them fails here rather than silently in production. Queries
+    /// must use the suffixed names; the guide may also name a histogram by its bare name.
+    #[test]
+    fn deploy_files_and_docs_name_only_exported_series() {
+        let text = Metrics::new().encode();
+        let (queryable, documentable) = (exported_names(&text, false), exported_names(&text, true));
+        assert!(queryable.contains("clipmaker_http_requests_total"), "{queryable:?}");
+        assert!(queryable.contains("clipmaker_queue_jobs"), "{queryable:?}");
+        assert!(queryable.contains("clipmaker_jobs_failed_total"), "{queryable:?}");
+
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = vec![
+            (root.join("deploy/prometheus/alerts.yml"), &queryable),
+            (root.join("deploy/prometheus/alerts.test.yml"), &queryable),
+            (root.join("docs/operations.md"), &documentable),
+        ];
+        let dashboards = root.join("deploy/grafana/dashboards");
+        let json: Vec<_> = std::fs::read_dir(&dashboards)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", dashboards.display()))
+            .map(|e| e.expect("a directory entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        assert!(!json.is_empty(), "no dashboard in {}", dashboards.display());
+        files.extend(json.into_iter().map(|p| (p, &queryable)));
+
+        let mut unknown = Vec::new();
+        for (file, exported) in &files {
+            let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
+            let names = mentioned_names(&text);
+            assert!(!names.is_empty(), "{} names no clipmaker_* series", file.display());
+            unknown.extend(names.difference(exported).map(|n| format!("{}: {n}", file.display())));
+        }
+        assert!(unknown.is_empty(), "series the registry does not export:\n{}", unknown.join("\n"));
+    }
+
+    /// GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens.
+    fn anchor(heading: &str) -> String {
+        heading
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect()
+    }
+
+    /// Every alert has a severity and a runbook link to a heading of `docs/operations.md` that exists.
+    #[test]
+    fn every_alert_links_to_its_runbook_section() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let alerts = std::fs::read_to_string(root.join("deploy/prometheus/alerts.yml")).expect("reading alerts.yml");
+        let guide = std::fs::read_to_string(root.join("docs/operations.md")).expect("reading docs/operations.md");
+        let anchors: BTreeSet<String> =
+            guide.lines().filter_map(|l| l.strip_prefix('#')).map(|h| anchor(h.trim_start_matches('#'))).collect();
+        let names: Vec<&str> = alerts.lines().filter_map(|l| l.trim().strip_prefix("- alert: ")).collect();
+        let links: Vec<&str> =
+            alerts.lines().filter_map(|l| l.trim().strip_prefix("runbook_url: docs/operations.md#")).collect();
+        let severities = alerts.lines().filter(|l| l.trim().starts_with("severity: ")).count();
+        assert_eq!(names.len(), 12, "the seed's table has twelve alerts: {names:?}");
+        assert_eq!((links.len(), severities), (names.len(), names.len()), "one runbook link and severity per alert");
+        for (name, link) in names.iter().zip(&links) {
+            assert_eq!(*link, name.to_lowercase(), "{name} links to another alert's section");
+            assert!(anchors.contains(*link), "docs/operations.md has no section #{link}");
+        }
+    }
+
+    #[test]
+    fn name_scanning_finds_whole_identifiers_only() {
+        let text =
+            "rate(clipmaker_http_requests_total{x=\"1\"}[5m]) and my_clipmaker_x, clipmaker_queue_jobs, clipmaker_*";
+        let found: Vec<_> = mentioned_names(text).into_iter().collect();
+        assert_eq!(found, ["clipmaker_http_requests_total", "clipmaker_queue_jobs"]);
+        let types = "# TYPE a counter\n# TYPE b histogram\n# TYPE c gauge\n";
+        let strict = ["a_total", "b_bucket", "b_count", "b_sum", "c"];
+        assert_eq!(exported_names(types, false).into_iter().collect::<Vec<_>>(), strict);
+        let prose = ["a_total", "b", "b_bucket", "b_count", "b_sum", "c"];
+        assert_eq!(exported_names(types, true).into_iter().collect::<Vec<_>>(), prose);
     }
 }
