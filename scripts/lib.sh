@@ -77,7 +77,7 @@ cm_install_system_packages() {
         psql:postgresql-client pg_ctlcluster:postgresql redis-server:redis-server ffmpeg:ffmpeg espeak-ng:espeak-ng \
         text2wave:festival /usr/share/festival/voices/russian/msu_ru_nsh_clunits/festvox/msu_ru_nsh_clunits.scm:festvox-ru \
         /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:fonts-dejavu-core chromium:chromium chromedriver:chromium-driver \
-        node:nodejs
+        node:nodejs promtool:prometheus
     cm_need npm:npm
     python3 -m pip --version >/dev/null 2>&1 || cm_apt_install python3-pip
     # Debian's binaryen is too old for current rustc output and cargo-leptos would pick it up first.

@@ -740,10 +740,13 @@ pub async fn finish_render(state: &AppState, clip_id: Uuid, outcome: &RenderOutc
 }
 
 /// Moves a video in `generating_clips` on from its clips: `completed` when none is pending or rendering, otherwise
-/// its progress is the share of clips finished. Serialised on the video's row, so the last clip completes it once.
+/// its progress is the share of clips finished. Serialised on the video's row, so the last clip completes it once,
+/// and that once is when its processing time is recorded ([`crate::metrics::OpsMetrics::video_completed`]).
 pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()> {
     let mut conn = state.db.get().await?;
-    let settled: Option<bool> = conn
+    // None: not generating clips; Some(None): still rendering; Some(Some(facts)): just completed.
+    type Completed = (DateTime<Utc>, String, Option<f64>);
+    let settled: Option<Option<Completed>> = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
             if crate::videos::lock_in_status(conn, video_id, VideoStatus::GeneratingClips).await?.is_none() {
                 return Ok(None);
@@ -755,22 +758,29 @@ pub async fn settle_video(state: &AppState, video_id: Uuid) -> anyhow::Result<()
             let live = statuses.iter().filter(|s| unfinished.contains(&s.as_str())).count();
             let update = diesel::update(videos::table.find(video_id));
             if live == 0 {
-                update
+                let facts: Completed = update
                     .set((
                         videos::status.eq(VideoStatus::Completed.as_str()),
                         videos::stage.eq(None::<String>),
                         videos::progress.eq(100i16),
                     ))
-                    .execute(conn)
+                    .returning((videos::created_at, videos::source_kind, videos::duration_seconds))
+                    .get_result(conn)
                     .await?;
+                Ok(Some(Some(facts)))
             } else {
                 let pct = ((total - live) * 100 / total) as i16;
                 update.set((videos::stage.eq(stage::RENDERING), videos::progress.eq(pct))).execute(conn).await?;
+                Ok(Some(None))
             }
-            Ok(Some(live == 0))
         })
         .await?;
-    if let Some(completed) = settled {
+    if let Some(Some((created_at, source_kind, duration))) = &settled {
+        let elapsed = (Utc::now() - *created_at).to_std().unwrap_or_default();
+        crate::metrics::ops().video_completed(source_kind, elapsed, *duration);
+        tracing::info!(%video_id, source = %source_kind, duration_ms = elapsed.as_millis() as u64, "video completed");
+    }
+    if let Some(completed) = settled.map(|c| c.is_some()) {
         announce(state, video_id).await?;
         if completed {
             crate::handoff::forget(state, video_id).await;

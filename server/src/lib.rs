@@ -96,6 +96,9 @@ pub fn router(app: AppState, leptos_options: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn_with_state(app.clone(), session::client_address))
         .layer(axum::middleware::from_fn_with_state(origin_check, security::check_origin))
         .layer(axum::middleware::from_fn_with_state(security, security::apply))
+        // Outside the app's own middleware, so refusals (403, 429) are counted too; inside routing, so the matched
+        // route is known.
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -1,10 +1,12 @@
-//! `GET /metrics`: queue gauges in the Prometheus text format (the worker serves job counters on its own port).
+//! `GET /metrics`: queue gauges and the operations metrics in the Prometheus text format (the worker serves job
+//! counters on its own port), and [`track`], the middleware that counts and times every request.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use axum::{
-    extract::State,
+    extract::{MatchedPath, Request, State},
     http::{HeaderMap, StatusCode, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use backend::{
@@ -30,4 +32,22 @@ pub async fn metrics(
         return StatusCode::FORBIDDEN.into_response();
     }
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], registry.render(&app.queue).await).into_response()
+}
+
+/// Counts and times a request in `clipmaker_http_requests_total`, `clipmaker_http_request_duration_seconds` and
+/// (5xx) `clipmaker_http_server_errors_total`, labelled with the route pattern that matched (`MatchedPath`), never
+/// the raw path: a request no route matched (static files, 404s) is counted as `other`. The time is until the
+/// response headers; a streamed body (media, live events) is not included.
+pub async fn track(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    backend::metrics::ops().http_request(
+        method.as_str(),
+        route.as_deref(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }

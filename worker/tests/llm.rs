@@ -246,9 +246,13 @@ async fn rate_limits_and_server_errors_are_retried_and_a_dead_tier_falls_back() 
     cloudru.script(T_PRO, [Step::Status(429), Step::Status(429), Step::Status(429)]);
     cloudru.script(QWEN, [Step::Status(429), Step::Status(503), Step::Json(talk_reply(&t))]);
     cloudru.script(GIGACHAT, [Step::Json(titles_reply(2))]);
+    let errors = |kind: &str| backend::metrics::ops().llm_error_count("cloudru", kind);
+    let (unavailable, refused) = (errors("unavailable"), errors("refused"));
     let (clips, calls) = pick_ru(&cloudru, &t).await;
     let clips = clips.unwrap();
     assert_eq!(clips.len(), 2);
+    // The dead tier is one provider error (after its retries); the tier that recovered is none.
+    assert_eq!(errors("unavailable") - unavailable, 1, "clipmaker_llm_provider_errors_total");
     assert_eq!(cloudru.calls_for(T_PRO).len(), 3, "LLM_ATTEMPTS=3");
     assert_eq!(cloudru.calls_for(QWEN).len(), 3);
     assert_eq!(calls.iter().map(|c| c.tier).collect::<Vec<_>>(), [Tier::Quality, Tier::Micro], "only replies cost");
@@ -270,6 +274,7 @@ async fn rate_limits_and_server_errors_are_retried_and_a_dead_tier_falls_back() 
     assert!(matches!(err, AnalysisError::Route(_)), "{err}");
     assert!(err.to_string().contains("404"), "{err}");
     assert!(calls.is_empty());
+    assert_eq!(errors("refused") - refused, 2, "tier 1 and its fallback, tier 2, each refused once");
 }
 
 #[tokio::test]
@@ -292,9 +297,12 @@ async fn byok_uses_the_users_key_then_openrouter_then_the_server_key_after_a_401
     assert_eq!((calls[0].key_source, calls[0].cost_kopecks), (KeySource::User, 0));
     assert_eq!(cloudru.server.requests().last().unwrap().header("authorization"), Some("Bearer sk-user-good"));
 
-    // A revoked user key: 401, then the server's key, charged and recorded as such.
+    // A revoked user key: 401, then the server's key, charged and recorded as such. The user's key refused is not
+    // a provider error of ours.
     let before = cloudru.server.requests().len();
+    let auth_errors = backend::metrics::ops().llm_error_count("cloudru", "auth");
     let calls = ask(&UserKeys { cloudru: Some(Secret("sk-user-revoked".into())), ..Default::default() }).await;
+    assert_eq!(backend::metrics::ops().llm_error_count("cloudru", "auth"), auth_errors);
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].key_source, KeySource::ServerAfterUserRefused);
     assert!(calls[0].cost_kopecks > 0);

@@ -26,6 +26,16 @@ fn sentences() -> Vec<&'static str> {
     ]
 }
 
+/// Videos whose processing time was recorded (`clipmaker_video_processing_seconds_count`), every source together.
+fn processing_times_recorded() -> u64 {
+    let text = backend::metrics::Metrics::new().encode();
+    text.lines()
+        .filter(|l| l.starts_with("clipmaker_video_processing_seconds_count{"))
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(_, v)| v.parse::<u64>().expect("a count"))
+        .sum()
+}
+
 #[tokio::test]
 async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fails_alone() {
     let app = spawn(&[]).await;
@@ -42,11 +52,14 @@ async fn rendered_clips_are_vertical_h264_with_the_index_first_and_a_bad_clip_fa
     let outside = common::pending_clip(&app, free_user, free_video, 500.0, 510.0).await;
     let pro = common::pending_clip(&app, pro_user, pro_video, 2.0, 8.0).await;
 
+    let recorded = processing_times_recorded();
     let worker = InProcessWorker::start(&app);
     for video in [free_video, pro_video] {
         eventually("the videos complete", async || common::status(&app, &video.to_string()).await == "completed").await;
     }
     worker.stop().await;
+    // Three clips settled two videos: each video's processing time is recorded once, when it completed.
+    assert_eq!(processing_times_recorded() - recorded, 2);
 
     let (status, file_key, thumb_key, error) = common::clip_row(&app, good).await;
     assert_eq!((status.as_str(), error), ("ready", None));

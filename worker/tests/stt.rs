@@ -355,6 +355,7 @@ async fn the_api_engine_retries_429_and_falls_back_to_the_second_provider() {
     assert_eq!(transcript_row(&app, first).await.unwrap().3, "cloudru/openai/whisper-large-v3");
     worker.stop().await;
 
+    let unavailable = backend::metrics::ops().stt_error_count("cloudru", "unavailable");
     let (down, openai) = (FakeStt::failing(503).await, FakeStt::start(&[]).await);
     let app = api_app(&down, &openai, &[]).await;
     let (_, _, user) = app.signed_in().await;
@@ -365,6 +366,8 @@ async fn the_api_engine_retries_429_and_falls_back_to_the_second_provider() {
         .await;
     assert_eq!(down.calls(), 3, "STT_API_ATTEMPTS tries");
     assert_eq!(openai.calls(), 1);
+    // Counted once, after the retries; the 429 that was retried successfully for the first video was not an error.
+    assert_eq!(backend::metrics::ops().stt_error_count("cloudru", "unavailable") - unavailable, 1);
     assert_eq!(transcript_row(&app, second).await.unwrap().3, "openai/whisper-1");
 
     // A Global user's audio goes to OpenAI first.
@@ -383,6 +386,8 @@ async fn a_refused_key_fails_the_video_at_once_with_a_clear_message() {
     let audio = tones_with_pauses(&dir);
     let (cloudru, openai) = (FakeStt::failing(401).await, FakeStt::failing(401).await);
     let app = api_app(&cloudru, &openai, &[("JOB_MAX_ATTEMPTS", "3")]).await;
+    let refused = |provider: &str| backend::metrics::ops().stt_error_count(provider, "auth");
+    let before = (refused("cloudru"), refused("openai"));
     let (_, _, user) = app.signed_in().await;
     let id = transcribing_video(&app, user, &audio, "audio/mpeg", 43.0).await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -395,6 +400,8 @@ async fn a_refused_key_fails_the_video_at_once_with_a_clear_message() {
     assert!(!error.contains(testkit::fake_stt::KEY) && !error.contains("sk-"), "no key in the message: {error}");
     // Not retried: one request each, and nothing charged.
     assert_eq!((cloudru.calls(), openai.calls()), (1, 1));
+    // The server's keys refused: a provider error each, in clipmaker_stt_provider_errors_total.
+    assert_eq!((refused("cloudru") - before.0, refused("openai") - before.1), (1, 1));
     assert_eq!(charged(&app, user, id).await, (0, 0, 0));
     assert!(transcript_row(&app, id).await.is_none());
     worker.stop().await;

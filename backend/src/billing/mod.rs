@@ -573,21 +573,31 @@ pub enum WebhookReply {
 }
 
 /// Handles a notification from `from`: only from YooKassa's networks, and only what the API confirms when asked.
+/// Every answer but [`WebhookReply::Done`] for a handled notification is counted in
+/// `clipmaker_payment_webhook_failures_total` ([`crate::metrics::OpsMetrics::webhook_failure`]).
 pub async fn webhook(state: &AppState, from: IpAddr, body: &[u8]) -> WebhookReply {
+    use crate::metrics::{WebhookFailure, ops};
     if !state.config.billing.webhook_networks.iter().any(|n| n.contains(from)) {
         tracing::warn!(%from, "a payment notification from outside YooKassa's networks was refused");
+        ops().webhook_failure(WebhookFailure::Forbidden);
         return WebhookReply::Forbidden;
     }
-    let Ok(note) = serde_json::from_slice::<Value>(body) else { return WebhookReply::Malformed };
+    let malformed = || {
+        tracing::warn!("a payment notification was not a YooKassa notification");
+        ops().webhook_failure(WebhookFailure::Malformed);
+        WebhookReply::Malformed
+    };
+    let Ok(note) = serde_json::from_slice::<Value>(body) else { return malformed() };
     let (Some("notification"), Some(event), Some(id)) = (
         note.get("type").and_then(Value::as_str),
         note.get("event").and_then(Value::as_str),
         note.pointer("/object/id").and_then(Value::as_str),
     ) else {
-        return WebhookReply::Malformed;
+        return malformed();
     };
     let Ok(api) = client(state) else {
         tracing::warn!(event, "a payment notification arrived, but no shop is configured");
+        ops().webhook_failure(WebhookFailure::Unconfigured);
         return WebhookReply::Done;
     };
     let result = match event {
@@ -607,6 +617,7 @@ pub async fn webhook(state: &AppState, from: IpAddr, body: &[u8]) -> WebhookRepl
         Ok(()) => WebhookReply::Done,
         Err(e) => {
             tracing::error!(event, error = %e, "a payment notification could not be handled; YooKassa will repeat it");
+            ops().webhook_failure(WebhookFailure::NotProcessed);
             WebhookReply::Retry
         }
     }

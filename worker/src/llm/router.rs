@@ -88,6 +88,16 @@ pub enum RouteError {
     Call(#[from] CallError),
 }
 
+/// The `kind` label of `clipmaker_llm_provider_errors_total` for a failed call.
+pub fn error_kind(e: &CallError) -> &'static str {
+    match e {
+        CallError::Auth { .. } => "auth",
+        CallError::Refused { .. } => "refused",
+        CallError::Unavailable { .. } => "unavailable",
+        CallError::Malformed { .. } => "malformed",
+    }
+}
+
 /// Routes calls for one job.
 pub struct Router<'a> {
     config: &'a LlmConfig,
@@ -158,7 +168,8 @@ impl<'a> Router<'a> {
         !self.routes(tier).is_empty()
     }
 
-    /// Sends `prompt` for `task` to `tier`'s model and appends the call to `calls`.
+    /// Sends `prompt` for `task` to `tier`'s model and appends the call to `calls`. A provider failure (after the
+    /// provider's retries) is counted in `clipmaker_llm_provider_errors_total`, except a refusal of the user's own key.
     pub async fn complete(
         &self,
         task: &'static str,
@@ -205,12 +216,16 @@ impl<'a> Router<'a> {
                     });
                     return Ok(reply);
                 }
+                // A user's own key refused is the user's matter, not a provider failure: it is not counted.
                 Err(CallError::Auth { provider, status }) if route.users => {
                     tracing::warn!(provider, status, "the user's own key was refused; using the server's key");
                     refused_users_key = true;
                     last = Some(CallError::Auth { provider, status });
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    backend::metrics::ops().llm_error(route.provider, error_kind(&e));
+                    return Err(e.into());
+                }
             }
         }
         Err(last

@@ -69,6 +69,16 @@ impl ApiError {
         matches!(self, ApiError::Unavailable { .. } | ApiError::Malformed { .. })
     }
 
+    /// The `kind` label of `clipmaker_stt_provider_errors_total`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApiError::Auth { .. } => "auth",
+            ApiError::Refused { .. } => "refused",
+            ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Malformed { .. } => "malformed",
+        }
+    }
+
     /// The provider that refused the key or the request, for a refusal.
     pub fn refused_by(&self) -> Option<&'static str> {
         match self {
@@ -244,6 +254,8 @@ pub async fn pieces(
 }
 
 /// Transcribes `pieces` with the first provider that manages all of them, sending the share done on `progress`.
+/// Each provider failure (after its retries) is counted in `clipmaker_stt_provider_errors_total`, except a refusal of
+/// the user's own key.
 /// Returns the transcript and the provider that made it, or every provider's error. The server's key standing in for
 /// a refused user key is tried only after that refusal.
 pub async fn transcribe<'p>(
@@ -281,6 +293,10 @@ pub async fn transcribe<'p>(
                 }
                 Err(e) => {
                     tracing::warn!(provider = p.name, error = %e, "transcription provider failed; trying the next");
+                    // A user's own key refused is the user's matter, not a provider failure: it is not counted.
+                    if !(p.key_source == "user" && matches!(e, ApiError::Auth { .. })) {
+                        backend::metrics::ops().stt_error(p.name, e.kind());
+                    }
                     errors.push(e);
                     continue 'providers;
                 }
