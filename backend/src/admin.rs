@@ -288,6 +288,18 @@ pub async fn grant_minutes(state: &AppState, caller: Uuid, id: Uuid, minutes: u3
     .await
 }
 
+/// When `id` was blocked (`None`: not blocked), with the row locked for the rest of the transaction.
+async fn blocked_at_locked(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<DateTime<Utc>>, AdminError> {
+    users::table
+        .find(id)
+        .select(users::blocked_at)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or(AdminError::NotFound)
+}
+
 /// Blocks a user: in one transaction the account is marked and every session revoked, so their next request is
 /// anonymous and a sign-in racing the block is refused (`create_session` share-locks the row). Blocking an already
 /// blocked user changes nothing and is not audited again.
@@ -298,14 +310,7 @@ pub async fn block(state: &AppState, caller: Uuid, id: Uuid, now: DateTime<Utc>)
         if caller == id {
             return Err(AdminError::SelfBlock);
         }
-        let was: Option<DateTime<Utc>> = users::table
-            .find(id)
-            .select(users::blocked_at)
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(AdminError::NotFound)?;
+        let was = blocked_at_locked(conn, id).await?;
         if was.is_some() {
             return Ok(());
         }
@@ -326,14 +331,7 @@ pub async fn unblock(state: &AppState, caller: Uuid, id: Uuid) -> Result<(), Adm
     let mut conn = state.db.get().await?;
     conn.transaction::<_, AdminError, _>(async |conn| {
         operator(conn, caller).await?;
-        let was: Option<DateTime<Utc>> = users::table
-            .find(id)
-            .select(users::blocked_at)
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?
-            .ok_or(AdminError::NotFound)?;
+        let was = blocked_at_locked(conn, id).await?;
         if was.is_none() {
             return Ok(());
         }

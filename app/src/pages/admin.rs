@@ -35,6 +35,29 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
+/// A read that failed, as the console shows it.
+fn failed(e: ApiError) -> AnyView {
+    let i18n = use_i18n();
+    view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any()
+}
+
+/// One section of the console: a card with its heading.
+#[component]
+fn Panel(
+    testid: &'static str,
+    heading: fn(&'static domain::i18n::AdminText) -> &'static str,
+    children: Children,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card an-section" data-testid=testid>
+            <h2>{move || heading(&i18n.t().admin)}</h2>
+            {children()}
+        </section>
+    }
+    .into_any()
+}
+
 /// Bumped after every change, so every list reads the database again.
 #[derive(Clone, Copy)]
 struct Reload(RwSignal<u32>);
@@ -110,7 +133,7 @@ fn Users(reload: Reload) -> impl IntoView {
     };
     let table = move || {
         list.get().map(|r| match r {
-            Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+            Err(e) => failed(e),
             Ok(rows) if rows.is_empty() => view! { <p class="muted" data-testid="admin-no-users">{move || t().no_users}</p> }.into_any(),
             Ok(rows) => {
                 let full = rows.len() == domain::admin::USERS_PAGE;
@@ -135,8 +158,7 @@ fn Users(reload: Reload) -> impl IntoView {
         })
     };
     view! {
-        <section class="card an-section" data-testid="admin-users">
-            <h2>{move || t().users_heading}</h2>
+        <Panel testid="admin-users" heading=|t| t.users_heading>
             <form class="admin-filters" on:submit=apply>
                 <label>
                     <span class="muted small">{move || t().search_label}</span>
@@ -179,7 +201,7 @@ fn Users(reload: Reload) -> impl IntoView {
             </form>
             <Transition fallback=|| view! { <div class="loading" aria-busy="true"></div> }>{table}</Transition>
             {move || selected.get().map(|id| view! { <Detail id reload /> })}
-        </section>
+        </Panel>
     }
     .into_any()
 }
@@ -214,14 +236,13 @@ fn UserLine(row: UserRow, selected: RwSignal<Option<String>>) -> impl IntoView {
 
 #[component]
 fn Detail(id: String, reload: Reload) -> impl IntoView {
-    let i18n = use_i18n();
     let key = id.clone();
     let detail = Resource::new(move || (key.clone(), reload.0.get()), |(id, _)| admin_user(id));
     view! {
         <Transition fallback=|| view! { <div class="loading" aria-busy="true"></div> }>
             {move || {
                 detail.get().map(|r| match r {
-                    Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+                    Err(e) => failed(e),
                     Ok(d) => view! { <DetailCard d reload /> }.into_any(),
                 })
             }}
@@ -362,7 +383,7 @@ fn Queues(reload: Reload) -> impl IntoView {
     let error = move || errors.iter().find_map(|e| e.get());
     let queue_table = move || {
         queues.get().map(|r| match r {
-            Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+            Err(e) => failed(e),
             Ok(rows) => view! {
                 <table class="an-table">
                     <thead><tr>{(0..5).map(|i| view! { <th>{move || t().queue_columns[i]}</th> }).collect_view()}</tr></thead>
@@ -384,7 +405,7 @@ fn Queues(reload: Reload) -> impl IntoView {
     };
     let dead_list = move || {
         dead.get().map(|r| match r {
-            Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+            Err(e) => failed(e),
             Ok(rows) if rows.is_empty() => view! { <p class="muted" data-testid="admin-dead-empty">{move || t().dead_empty}</p> }.into_any(),
             Ok(rows) => view! {
                 <table class="an-table">
@@ -427,13 +448,12 @@ fn Queues(reload: Reload) -> impl IntoView {
         })
     };
     view! {
-        <section class="card an-section" data-testid="admin-queues">
-            <h2>{move || t().queues_heading}</h2>
+        <Panel testid="admin-queues" heading=|t| t.queues_heading>
             <Transition fallback=|| ()>{queue_table}</Transition>
             <h3>{move || t().dead_heading}</h3>
             <p class="form-error" role="alert" hidden=move || error().is_none()>{error}</p>
             <Transition fallback=|| ()>{dead_list}</Transition>
-        </section>
+        </Panel>
     }
     .into_any()
 }
@@ -454,7 +474,7 @@ fn Costs() -> impl IntoView {
     let kind = move |k: UsageKind| t().kind_names[UsageKind::ALL.iter().position(|x| *x == k).unwrap_or(0)];
     let table = move || {
         costs.get().map(|r| match r {
-            Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+            Err(e) => failed(e),
             Ok(rows) if rows.is_empty() => view! { <p class="muted">{move || t().costs_empty}</p> }.into_any(),
             Ok(rows) => view! {
                 <table class="an-table">
@@ -481,10 +501,9 @@ fn Costs() -> impl IntoView {
         })
     };
     view! {
-        <section class="card an-section" data-testid="admin-costs">
-            <h2>{move || t().costs_heading}</h2>
+        <Panel testid="admin-costs" heading=|t| t.costs_heading>
             <Transition fallback=|| ()>{table}</Transition>
-        </section>
+        </Panel>
     }
     .into_any()
 }
@@ -496,7 +515,7 @@ fn Audit(reload: Reload) -> impl IntoView {
     let log = Resource::new(move || reload.0.get(), |_| admin_audit());
     let table = move || {
         log.get().map(|r| match r {
-            Err(e) => view! { <p class="form-error" role="alert">{e.message(i18n.t())}</p> }.into_any(),
+            Err(e) => failed(e),
             Ok(rows) if rows.is_empty() => view! { <p class="muted">{move || t().audit_empty}</p> }.into_any(),
             Ok(rows) => view! {
                 <table class="an-table">
@@ -524,10 +543,9 @@ fn Audit(reload: Reload) -> impl IntoView {
         })
     };
     view! {
-        <section class="card an-section" data-testid="admin-audit-log">
-            <h2>{move || t().audit_heading}</h2>
+        <Panel testid="admin-audit-log" heading=|t| t.audit_heading>
             <Transition fallback=|| ()>{table}</Transition>
-        </section>
+        </Panel>
     }
     .into_any()
 }
