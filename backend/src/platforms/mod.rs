@@ -13,8 +13,8 @@ pub mod vk;
 
 use chrono::{DateTime, Utc};
 use diesel::{
-    BoolExpressionMethods as _, BoxableExpression, ExpressionMethods as _, OptionalExtension as _,
-    PgExpressionMethods as _, QueryDsl as _, SelectableHelper as _, pg::Pg, sql_types::Bool,
+    BoolExpressionMethods as _, BoxableExpression, ExpressionMethods as _, NullableExpressionMethods as _,
+    OptionalExtension as _, QueryDsl as _, SelectableHelper as _, pg::Pg, sql_types::Bool,
 };
 use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use domain::{
@@ -224,7 +224,8 @@ async fn store(state: &AppState, actor: &Actor, v: Verified) -> Result<Connectio
 /// The connections of the caller's workspace: the team's, or their own outside any team.
 pub(crate) fn mine(actor: &Actor) -> Box<dyn BoxableExpression<platform_connections::table, Pg, SqlType = Bool>> {
     match actor.team {
-        Some(m) => Box::new(platform_connections::team_id.is_not_distinct_from(m.team_id)),
+        // `=` (indexable) rather than `IS NOT DISTINCT FROM`: the same rows, as the team id is never NULL here.
+        Some(m) => Box::new(platform_connections::team_id.assume_not_null().eq(m.team_id)),
         None => Box::new(platform_connections::team_id.is_null().and(platform_connections::user_id.eq(actor.user_id))),
     }
 }
