@@ -76,8 +76,10 @@ fn silent_mp3(seconds: u32) -> Vec<u8> {
 
 #[tokio::test]
 async fn ten_uploads_probed_at_once_cannot_overspend_the_plans_minutes() {
-    // Ten 29-minute files on the Free plan (30 minutes), probed by ten jobs at once.
-    let app = spawn(&[("WORKER_CONCURRENCY", "download=10")]).await;
+    // Ten 29-minute files on the Free plan (30 minutes), probed by ten jobs at once. The ten wait on one user row
+    // while each holds a connection; the pool has room for them and their progress reports, so the race under test
+    // is the quota's, not the pool's (with the default 10 a loaded machine timed out waiting for a connection).
+    let app = spawn(&[("WORKER_CONCURRENCY", "download=10"), ("DATABASE_POOL_SIZE", "30")]).await;
     let (client, _, user) = app.signed_in().await;
     let mp3 = silent_mp3(28 * 60 + 30); // 29 started minutes
     let mut ids = Vec::new();
